@@ -1,0 +1,116 @@
+package io.remora.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/** Bootstrap of one proxy: where it listens, what it forwards to, its limits. */
+public record Sidecar(Metadata metadata, Spec spec) implements Resource {
+    public Sidecar {
+        Objects.requireNonNull(metadata, "metadata");
+        spec = spec == null ? Spec.defaults() : spec;
+    }
+
+    @Override
+    public String kind() {
+        return "Sidecar";
+    }
+
+    /**
+     * @param workload     workload name used as source/destination_workload in metrics (default: metadata.name)
+     * @param threads      event loops; 0 means one per core
+     * @param inbound      inbound listener forwarding to the local app; null means none
+     * @param outbound     outbound listeners (capture port and explicit upstreams)
+     * @param admin        admin listener (/config_dump, /clusters, /drain, /quitquitquit)
+     * @param metrics      metrics listener (/stats/prometheus)
+     * @param health       health listener (/healthz/ready, /healthz/live)
+     * @param drainTime    longest time a drain waits for in-flight requests before exiting
+     * @param accessLog    write one JSON line per request to stdout
+     * @param limits       request parsing limits
+     * @param serverFirstPorts destination ports treated as opaque TCP without waiting for client bytes
+     */
+    public record Spec(String workload, int threads, Inbound inbound, Outbound outbound, HostPort admin,
+                       HostPort metrics, HostPort health, Duration drainTime, boolean accessLog, Limits limits,
+                       List<Integer> serverFirstPorts) {
+        public Spec {
+            threads = Math.max(0, threads);
+            outbound = outbound == null ? Outbound.defaults() : outbound;
+            admin = admin == null ? Defaults.ADMIN : admin;
+            metrics = metrics == null ? Defaults.METRICS : metrics;
+            health = health == null ? Defaults.HEALTH : health;
+            drainTime = drainTime == null ? Defaults.DRAIN_TIME : drainTime;
+            limits = limits == null ? Limits.defaults() : limits;
+            serverFirstPorts = serverFirstPorts == null ? Defaults.SERVER_FIRST_PORTS : List.copyOf(serverFirstPorts);
+        }
+
+        public static Spec defaults() {
+            return new Spec(null, Defaults.THREADS, null, null, null, null, null, null, true, null, null);
+        }
+    }
+
+    /**
+     * @param listen      address the inbound listener binds (default 0.0.0.0:15006)
+     * @param app         the local application's address (default 127.0.0.1:8080)
+     * @param appProtocol protocol the local app speaks
+     */
+    public record Inbound(HostPort listen, HostPort app, Protocol appProtocol) {
+        public Inbound {
+            listen = listen == null ? Defaults.INBOUND : listen;
+            app = app == null ? Defaults.APP : app;
+            appProtocol = appProtocol == null ? Protocol.HTTP : appProtocol;
+        }
+    }
+
+    /**
+     * @param capture   the transparent capture listener (iptables REDIRECT target), off unless enabled
+     * @param upstreams explicit local listeners, one per called service
+     */
+    public record Outbound(Capture capture, List<Upstream> upstreams) {
+        public Outbound {
+            capture = capture == null ? Capture.disabled() : capture;
+            upstreams = upstreams == null ? List.of() : List.copyOf(upstreams);
+        }
+
+        public static Outbound defaults() {
+            return new Outbound(null, null);
+        }
+    }
+
+    /** Transparent capture: the original destination (SO_ORIGINAL_DST) picks the service. */
+    public record Capture(boolean enabled, HostPort listen) {
+        public Capture {
+            listen = listen == null ? Defaults.CAPTURE : listen;
+        }
+
+        public static Capture disabled() {
+            return new Capture(false, null);
+        }
+    }
+
+    /** {@code listen: 127.0.0.1:9001, service: payments.shop}: the app calls the listener, the proxy routes to the service. */
+    public record Upstream(HostPort listen, String service) {
+        public Upstream {
+            Objects.requireNonNull(listen, "listen");
+            Objects.requireNonNull(service, "service");
+        }
+    }
+
+    /**
+     * @param maxRequestLineBytes  longest request line accepted (longer: 414)
+     * @param maxHeaderBytes       largest header block accepted (larger: 431)
+     * @param maxConcurrentStreams HTTP/2 streams per downstream connection
+     * @param idleTimeout          downstream connection idle timeout
+     */
+    public record Limits(int maxRequestLineBytes, int maxHeaderBytes, int maxConcurrentStreams, Duration idleTimeout) {
+        public Limits {
+            maxRequestLineBytes = maxRequestLineBytes <= 0 ? Defaults.MAX_REQUEST_LINE_BYTES : maxRequestLineBytes;
+            maxHeaderBytes = maxHeaderBytes <= 0 ? Defaults.MAX_HEADER_BYTES : maxHeaderBytes;
+            maxConcurrentStreams = maxConcurrentStreams <= 0 ? Defaults.MAX_CONCURRENT_STREAMS : maxConcurrentStreams;
+            idleTimeout = idleTimeout == null ? Defaults.DOWNSTREAM_IDLE_TIMEOUT : idleTimeout;
+        }
+
+        public static Limits defaults() {
+            return new Limits(0, 0, 0, null);
+        }
+    }
+}
