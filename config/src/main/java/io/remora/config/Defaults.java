@@ -44,4 +44,10 @@ public final class Defaults {
     public static final List<Integer> SERVER_FIRST_PORTS = List.of(25, 3306, 5432, 6379, 11211, 27017);
     /** Backend weight when none is given. */
     public static final int WEIGHT = 1;
+    /** Endpoint weight when none is given: every endpoint of a subset takes an equal share. */
+    public static final int ENDPOINT_WEIGHT = 1;
+    /** Access log on: one JSON line per request on stdout is what {@code kubectl logs} shows when a call fails. */
+    public static final boolean ACCESS_LOG = true;
+    /** Most event loops a Sidecar may ask for; more only adds contention in a sidecar's CPU share. */
+    public static final int MAX_THREADS = 64;
 }

@@ -11,6 +11,11 @@ public record Sidecar(Metadata metadata, Spec spec) implements Resource {
         spec = spec == null ? Spec.defaults() : spec;
     }
 
+    /** The bootstrap used when config holds none: named {@code sidecar} in the default namespace, every default. */
+    public static Sidecar defaults() {
+        return new Sidecar(Metadata.of("sidecar", Defaults.NAMESPACE), null);
+    }
+
     @Override
     public String kind() {
         return "Sidecar";
@@ -44,7 +49,7 @@ public record Sidecar(Metadata metadata, Spec spec) implements Resource {
         }
 
         public static Spec defaults() {
-            return new Spec(null, Defaults.THREADS, null, null, null, null, null, null, true, null, null);
+            return new Spec(null, Defaults.THREADS, null, null, null, null, null, null, Defaults.ACCESS_LOG, null, null);
         }
     }
 

@@ -21,6 +21,6 @@ public record Snapshot(String version, Sidecar sidecar, List<Service> services, 
 
     /** The sidecar bootstrap, or one with every default when the config holds none. */
     public Sidecar sidecarOrDefault() {
-        return sidecar != null ? sidecar : new Sidecar(Metadata.of("sidecar", Defaults.NAMESPACE), null);
+        return sidecar != null ? sidecar : Sidecar.defaults();
     }
 }

@@ -1,0 +1,65 @@
+package io.remora.config;
+
+import java.lang.reflect.RecordComponent;
+import java.util.Map;
+
+/**
+ * What the binder needs to know about a record component beyond its Java type: whether it must be given, the
+ * value it takes when absent (primitives only; every other default lives in the compact constructors), and the
+ * integers it accepts. The values come from {@link Defaults}. Ranges are checked on the raw value because some
+ * compact constructors normalise out-of-range numbers.
+ */
+final class FieldRules {
+    /**
+     * @param required   absent (or null) is an error
+     * @param whenAbsent value passed to the constructor when absent; null means null, 0 or false
+     * @param range      accepted integers (also for each element of a list of integers); null means any int
+     */
+    record Rule(boolean required, Object whenAbsent, IntRange range) {
+    }
+
+    private static final Rule OPTIONAL = new Rule(false, null, null);
+    private static final Rule REQUIRED = new Rule(true, null, null);
+
+    private static final Map<Class<?>, Map<String, Rule>> RULES = Map.of(
+            Metadata.class, Map.of("name", REQUIRED),
+            Sidecar.Spec.class, Map.of(
+                    "threads", new Rule(false, Defaults.THREADS, IntRange.THREADS),
+                    "accessLog", new Rule(false, Defaults.ACCESS_LOG, null),
+                    "serverFirstPorts", new Rule(false, null, IntRange.PORT)),
+            Sidecar.Upstream.class, Map.of("listen", REQUIRED, "service", REQUIRED),
+            Sidecar.Limits.class, Map.of(
+                    "maxRequestLineBytes", new Rule(false, null, IntRange.POSITIVE),
+                    "maxHeaderBytes", new Rule(false, null, IntRange.POSITIVE),
+                    "maxConcurrentStreams", new Rule(false, null, IntRange.POSITIVE)),
+            Service.Endpoint.class, Map.of(
+                    "address", REQUIRED,
+                    "weight", new Rule(false, Defaults.ENDPOINT_WEIGHT, IntRange.POSITIVE)),
+            Service.Subset.class, Map.of("name", REQUIRED),
+            Route.Backend.class, Map.of(
+                    "service", REQUIRED,
+                    "weight", new Rule(false, Defaults.WEIGHT, IntRange.NON_NEGATIVE)));
+
+    private FieldRules() {
+    }
+
+    static Rule of(Class<?> owner, String component) {
+        return RULES.getOrDefault(owner, Map.of()).getOrDefault(component, OPTIONAL);
+    }
+
+    /** The constructor argument for a component that was not given. */
+    static Object absentValue(Class<?> owner, RecordComponent component) {
+        Object value = of(owner, component.getName()).whenAbsent();
+        if (value != null) {
+            return value;
+        }
+        Class<?> type = component.getType();
+        if (type == boolean.class) {
+            return false;
+        }
+        if (type.isPrimitive()) {
+            return 0;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,437 @@
+package io.remora.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * The one semantic validator: checks that need more than one field, or more than one resource, once every
+ * document is bound. Each error is located at the offending field. Documents whose spec did not bind still count
+ * as existing (for duplicates and references) but are not checked further, so one mistake is reported once.
+ */
+final class Validator {
+    private static final String SERVICE_REFERENCE = "a Service key (name.namespace) or host";
+
+    private final List<ConfigError> errors = new ArrayList<>();
+    /** Every Service by key, including those whose spec had errors; first declaration wins. */
+    private final Map<String, LoadedDocument> servicesByKey = new LinkedHashMap<>();
+    /** Lower-cased host or virtual address text of each valid Service → its key. */
+    private final Map<String, String> serviceKeyByHost = new HashMap<>();
+    /** False when some Service had errors: its hosts are unknown, so unresolved references are not reported. */
+    private boolean servicesComplete = true;
+
+    private Validator() {
+    }
+
+    static List<ConfigError> validate(List<LoadedDocument> documents) {
+        Validator validator = new Validator();
+        validator.checkIdentities(documents);
+        validator.indexServices(documents);
+        Map<String, LoadedDocument> routeByService = new HashMap<>();
+        for (LoadedDocument document : documents) {
+            Resource resource = document.resource();
+            if (resource instanceof Service service) {
+                validator.checkService(service, document.where());
+            } else if (resource instanceof Route route) {
+                validator.checkRoute(route, document, routeByService);
+            } else if (resource instanceof Sidecar sidecar) {
+                validator.checkSidecar(sidecar, document.where());
+            }
+        }
+        return List.copyOf(validator.errors);
+    }
+
+    private void error(SourceMap where, String path, String message) {
+        errors.add(where.error(path, message));
+    }
+
+    // ---- identities -------------------------------------------------------------------------------------------
+
+    private void checkIdentities(List<LoadedDocument> documents) {
+        Map<String, LoadedDocument> seen = new HashMap<>();
+        LoadedDocument firstSidecar = null;
+        for (LoadedDocument document : documents) {
+            Metadata metadata = document.metadata();
+            SourceMap where = document.where();
+            if (!HostNames.isDnsLabel(metadata.name())) {
+                error(where, "metadata.name", "got " + RecordBinder.quote(metadata.name()) + ", expected "
+                        + HostNames.DNS_LABEL);
+            }
+            if (!HostNames.isDnsLabel(metadata.namespace())) {
+                error(where, "metadata.namespace", "got " + RecordBinder.quote(metadata.namespace()) + ", expected "
+                        + HostNames.DNS_LABEL);
+            }
+            if (document.kind().equals("Sidecar")) {
+                if (firstSidecar == null) {
+                    firstSidecar = document;
+                } else {
+                    error(where, "metadata.name", "a second Sidecar " + metadata.qualifiedName() + " (the first is "
+                            + firstSidecar.metadata().qualifiedName() + " at "
+                            + firstSidecar.where().describe("metadata.name")
+                            + "), expected at most one Sidecar: it is the bootstrap of one proxy");
+                }
+                continue;
+            }
+            String identity = document.kind() + " " + metadata.qualifiedName();
+            LoadedDocument first = seen.putIfAbsent(identity, document);
+            if (first != null) {
+                error(where, "metadata.name", "duplicate " + identity + ", first defined at "
+                        + first.where().describe("metadata.name") + ", expected each kind/name/namespace once");
+            }
+        }
+    }
+
+    private void indexServices(List<LoadedDocument> documents) {
+        Map<String, String> hostPaths = new HashMap<>();
+        Map<String, SourceMap> hostSources = new HashMap<>();
+        for (LoadedDocument document : documents) {
+            if (!document.kind().equals("Service")) {
+                continue;
+            }
+            String key = document.metadata().qualifiedName();
+            servicesByKey.putIfAbsent(key, document);
+            if (!(document.resource() instanceof Service service)) {
+                servicesComplete = false;
+                continue;
+            }
+            List<String> hosts = service.spec().hosts();
+            for (int i = 0; i < hosts.size(); i++) {
+                claimHost(key, hosts.get(i), document.where(), "spec.hosts[" + i + "]", hostPaths, hostSources);
+            }
+            List<HostPort> addresses = service.spec().addresses();
+            for (int i = 0; i < addresses.size(); i++) {
+                claimHost(key, addresses.get(i).toString(), document.where(), "spec.addresses[" + i + "]",
+                        hostPaths, hostSources);
+            }
+        }
+        for (Map.Entry<String, String> e : serviceKeyByHost.entrySet()) {
+            String owner = e.getValue();
+            if (servicesByKey.containsKey(e.getKey()) && !e.getKey().equals(owner)) {
+                error(hostSources.get(e.getKey()), hostPaths.get(e.getKey()), "got " + RecordBinder.quote(e.getKey())
+                        + ", which is the key of another Service; expected a host that names only " + owner);
+            }
+        }
+    }
+
+    private void claimHost(String key, String host, SourceMap where, String path, Map<String, String> hostPaths,
+                           Map<String, SourceMap> hostSources) {
+        String normalised = host.toLowerCase(Locale.ROOT);
+        String owner = serviceKeyByHost.putIfAbsent(normalised, key);
+        if (owner == null) {
+            hostPaths.put(normalised, path);
+            hostSources.put(normalised, where);
+        } else if (!owner.equals(key)) {
+            error(where, path, "got " + RecordBinder.quote(host) + ", which already names Service " + owner + " at "
+                    + hostSources.get(normalised).describe(hostPaths.get(normalised))
+                    + "; expected each host and address to name one Service");
+        }
+    }
+
+    /** The key of the Service {@code reference} names (its key or one of its hosts), or null. */
+    private String resolve(String reference) {
+        if (servicesByKey.containsKey(reference)) {
+            return reference;
+        }
+        return serviceKeyByHost.get(reference.toLowerCase(Locale.ROOT));
+    }
+
+    private String unknownService(String reference, String expected) {
+        StringBuilder sb = new StringBuilder("got ").append(RecordBinder.quote(reference)).append(", expected ")
+                .append(expected);
+        if (servicesByKey.isEmpty()) {
+            return sb.append(", but no Service is defined").toString();
+        }
+        sb.append("; known services: ").append(String.join(", ", servicesByKey.keySet()));
+        List<String> candidates = new ArrayList<>(servicesByKey.keySet());
+        candidates.addAll(serviceKeyByHost.keySet());
+        Spelling.suggest(reference, candidates).ifPresent(s -> sb.append("; did you mean '").append(s).append("'?"));
+        return sb.toString();
+    }
+
+    // ---- Service ----------------------------------------------------------------------------------------------
+
+    private void checkService(Service service, SourceMap where) {
+        Service.Spec spec = service.spec();
+        for (int i = 0; i < spec.hosts().size(); i++) {
+            String host = spec.hosts().get(i);
+            if (!isHostWithOptionalPort(host)) {
+                error(where, "spec.hosts[" + i + "]", "got " + RecordBinder.quote(host)
+                        + ", expected a host name like payments.shop.svc.cluster.local, optionally with :port (1-65535)");
+            }
+        }
+        for (int i = 0; i < spec.addresses().size(); i++) {
+            checkPort(where, "spec.addresses[" + i + "]", spec.addresses().get(i));
+        }
+        for (int i = 0; i < spec.endpoints().size(); i++) {
+            Service.Endpoint endpoint = spec.endpoints().get(i);
+            checkPort(where, "spec.endpoints[" + i + "].address", endpoint.address());
+            String identity = endpoint.identity();
+            if (identity != null && !(identity.startsWith("spiffe://") && identity.length() > "spiffe://".length())) {
+                error(where, "spec.endpoints[" + i + "].identity", "got " + RecordBinder.quote(identity)
+                        + ", expected a SPIFFE ID like spiffe://cluster.local/ns/shop/sa/payments");
+            }
+        }
+        checkSubsets(spec, where);
+        checkPositive(where, "spec.trafficPolicy.connectTimeout", spec.trafficPolicy().connectTimeout());
+        checkPositive(where, "spec.trafficPolicy.upstreamIdleTimeout", spec.trafficPolicy().upstreamIdleTimeout());
+    }
+
+    private void checkSubsets(Service.Spec spec, SourceMap where) {
+        Map<String, Integer> firstIndex = new HashMap<>();
+        for (int i = 0; i < spec.subsets().size(); i++) {
+            Service.Subset subset = spec.subsets().get(i);
+            String path = "spec.subsets[" + i + "]";
+            if (subset.name().isEmpty()) {
+                error(where, path + ".name", "got an empty name, expected a subset name like v1");
+            }
+            Integer first = firstIndex.putIfAbsent(subset.name(), i);
+            if (first != null) {
+                error(where, path + ".name", "duplicate subset " + RecordBinder.quote(subset.name()) + " (first at "
+                        + where.describe("spec.subsets[" + first + "].name") + "), expected unique subset names");
+            }
+            boolean selectsOne = spec.endpoints().stream()
+                    .anyMatch(e -> e.labels().entrySet().containsAll(subset.labels().entrySet()));
+            if (!selectsOne) {
+                error(where, subset.labels().isEmpty() ? path : path + ".labels", "labels " + subset.labels()
+                        + " select no endpoint, expected labels carried by at least one of the service's "
+                        + spec.endpoints().size() + " endpoint(s)");
+            }
+        }
+    }
+
+    private static boolean isHostWithOptionalPort(String text) {
+        if (HostNames.isHost(text)) {
+            return true;
+        }
+        try {
+            HostPort hostPort = HostPort.parse(text);
+            return hostPort.port() > 0 && HostNames.isHost(hostPort.host());
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    // ---- Route ------------------------------------------------------------------------------------------------
+
+    private void checkRoute(Route route, LoadedDocument document, Map<String, LoadedDocument> routeByService) {
+        SourceMap where = document.where();
+        Route.Spec spec = route.spec();
+        if (spec.services().isEmpty()) {
+            error(where, "spec.services", "got no services, expected at least one Service key (name.namespace) or host");
+        }
+        for (int i = 0; i < spec.services().size(); i++) {
+            String reference = spec.services().get(i);
+            String path = "spec.services[" + i + "]";
+            String key = resolve(reference);
+            if (key == null) {
+                if (servicesComplete) {
+                    error(where, path, unknownService(reference, SERVICE_REFERENCE));
+                }
+                continue;
+            }
+            LoadedDocument other = routeByService.putIfAbsent(key, document);
+            if (other != null && other != document) {
+                error(where, path, "Service " + key + " is already routed by Route "
+                        + other.metadata().qualifiedName() + " at " + other.where().describe("metadata.name")
+                        + ", expected at most one Route per Service");
+            }
+        }
+        if (spec.rules().isEmpty()) {
+            error(where, "spec.rules", "got no rules, expected at least one rule");
+        }
+        for (int i = 0; i < spec.rules().size(); i++) {
+            checkRule(spec.rules().get(i), "spec.rules[" + i + "]", where);
+        }
+    }
+
+    private void checkRule(Route.Rule rule, String path, SourceMap where) {
+        for (int i = 0; i < rule.matches().size(); i++) {
+            checkMatch(rule.matches().get(i), path + ".matches[" + i + "]", where);
+        }
+        if (rule.backends().isEmpty()) {
+            error(where, path + ".backends", "got no backends, expected at least one backend");
+            return;
+        }
+        long weights = 0;
+        for (int i = 0; i < rule.backends().size(); i++) {
+            Route.Backend backend = rule.backends().get(i);
+            weights += backend.weight();
+            checkBackend(backend, path + ".backends[" + i + "]", where);
+        }
+        if (weights == 0) {
+            error(where, path + ".backends", "weights sum to 0, expected at least one backend with a weight above 0");
+        }
+    }
+
+    private void checkBackend(Route.Backend backend, String path, SourceMap where) {
+        LoadedDocument target = servicesByKey.get(backend.service());
+        if (target == null) {
+            String key = serviceKeyByHost.get(backend.service().toLowerCase(Locale.ROOT));
+            if (key != null) {
+                error(where, path + ".service", "got " + RecordBinder.quote(backend.service())
+                        + ", a host of Service " + key + "; expected the Service key " + key);
+            } else if (servicesComplete) {
+                error(where, path + ".service", unknownService(backend.service(), "a Service key (name.namespace)"));
+            }
+            return;
+        }
+        if (backend.subset() == null || !(target.resource() instanceof Service service)) {
+            return;
+        }
+        List<String> subsets = service.spec().subsets().stream().map(Service.Subset::name).toList();
+        if (!subsets.contains(backend.subset())) {
+            String known = subsets.isEmpty() ? ", which defines no subsets" : ": " + String.join(", ", subsets);
+            StringBuilder message = new StringBuilder("got ").append(RecordBinder.quote(backend.subset()))
+                    .append(", expected a subset of Service ").append(backend.service()).append(known);
+            Spelling.suggest(backend.subset(), subsets)
+                    .ifPresent(s -> message.append("; did you mean '").append(s).append("'?"));
+            error(where, path + ".subset", message.toString());
+        }
+    }
+
+    private void checkMatch(Route.Match match, String path, SourceMap where) {
+        if (match.path() != null) {
+            checkStringMatch(match.path(), path + ".path", where, true);
+        }
+        if (match.method() != null && !isUpperCaseToken(match.method())) {
+            error(where, path + ".method", "got " + RecordBinder.quote(match.method())
+                    + ", expected an upper-case HTTP method token like GET or POST");
+        }
+        Map<String, String> firstByLowerCase = new HashMap<>();
+        for (String name : new TreeSet<>(match.headers().keySet())) {
+            String headerPath = FieldPaths.key(path + ".headers", name);
+            if (!HostNames.isToken(name)) {
+                error(where, headerPath, "got " + RecordBinder.quote(name)
+                        + ", expected a header name (letters, digits and !#$%&'*+-.^_`|~)");
+            }
+            String first = firstByLowerCase.putIfAbsent(name.toLowerCase(Locale.ROOT), name);
+            if (first != null) {
+                error(where, headerPath, "header " + RecordBinder.quote(name) + " is the same as "
+                        + RecordBinder.quote(first) + " (header names ignore case), expected each header once");
+            }
+            checkStringMatch(match.headers().get(name), headerPath, where, false);
+        }
+    }
+
+    private void checkStringMatch(Route.StringMatch match, String path, SourceMap where, boolean isPath) {
+        List<String> given = new ArrayList<>();
+        if (match.exact() != null) {
+            given.add("exact");
+        }
+        if (match.prefix() != null) {
+            given.add("prefix");
+        }
+        if (match.regex() != null) {
+            given.add("regex");
+        }
+        if (given.size() != 1) {
+            error(where, path, (given.isEmpty() ? "got none" : "got " + String.join(" and ", given))
+                    + ", expected exactly one of exact, prefix, regex");
+            return;
+        }
+        if (match.regex() != null) {
+            try {
+                Pattern.compile(match.regex());
+            } catch (PatternSyntaxException e) {
+                error(where, path + ".regex", "got " + RecordBinder.quote(match.regex())
+                        + ", expected a valid regular expression (" + e.getDescription() + " near index "
+                        + e.getIndex() + ")");
+            }
+        } else if (isPath) {
+            String field = match.exact() != null ? "exact" : "prefix";
+            String value = match.exact() != null ? match.exact() : match.prefix();
+            if (!value.startsWith("/")) {
+                error(where, path + "." + field, "got " + RecordBinder.quote(value) + ", expected a path starting with /");
+            }
+        }
+    }
+
+    private static boolean isUpperCaseToken(String method) {
+        return HostNames.isToken(method) && method.equals(method.toUpperCase(Locale.ROOT));
+    }
+
+    // ---- Sidecar ----------------------------------------------------------------------------------------------
+
+    private void checkSidecar(Sidecar sidecar, SourceMap where) {
+        Sidecar.Spec spec = sidecar.spec();
+        List<Sidecar.Upstream> upstreams = spec.outbound().upstreams();
+        for (int i = 0; i < upstreams.size(); i++) {
+            String reference = upstreams.get(i).service();
+            if (resolve(reference) == null && servicesComplete) {
+                error(where, "spec.outbound.upstreams[" + i + "].service", unknownService(reference, SERVICE_REFERENCE));
+            }
+        }
+        checkListeners(spec, where);
+        if (spec.inbound() != null) {
+            checkPort(where, "spec.inbound.app", spec.inbound().app());
+        }
+        checkPositive(where, "spec.drainTime", spec.drainTime());
+        checkPositive(where, "spec.limits.idleTimeout", spec.limits().idleTimeout());
+    }
+
+    private void checkListeners(Sidecar.Spec spec, SourceMap where) {
+        Map<String, HostPort> listeners = new LinkedHashMap<>();
+        listeners.put("spec.admin", spec.admin());
+        listeners.put("spec.metrics", spec.metrics());
+        listeners.put("spec.health", spec.health());
+        if (spec.inbound() != null) {
+            listeners.put("spec.inbound.listen", spec.inbound().listen());
+        }
+        if (spec.outbound().capture().enabled()) {
+            listeners.put("spec.outbound.capture.listen", spec.outbound().capture().listen());
+        }
+        List<Sidecar.Upstream> upstreams = spec.outbound().upstreams();
+        for (int i = 0; i < upstreams.size(); i++) {
+            listeners.put("spec.outbound.upstreams[" + i + "].listen", upstreams.get(i).listen());
+        }
+        List<Map.Entry<String, HostPort>> bound = new ArrayList<>();
+        for (Map.Entry<String, HostPort> listener : listeners.entrySet()) {
+            HostPort address = listener.getValue();
+            for (Map.Entry<String, HostPort> earlier : bound) {
+                if (address.port() != 0 && overlaps(address, earlier.getValue())) {
+                    String origin = where.isGiven(earlier.getKey())
+                            ? " at " + where.describe(earlier.getKey()) : ", the default";
+                    error(where, listener.getKey(), "got " + RecordBinder.quote(address.toString())
+                            + ", already bound by " + earlier.getKey() + " (" + earlier.getValue() + origin
+                            + "); expected a different port for each listener");
+                    break;
+                }
+            }
+            bound.add(listener);
+        }
+    }
+
+    /** Same port, and the same host or either one the wildcard address (which binds every interface). */
+    private static boolean overlaps(HostPort a, HostPort b) {
+        return a.port() == b.port() && (a.host().equalsIgnoreCase(b.host()) || isWildcard(a) || isWildcard(b));
+    }
+
+    private static boolean isWildcard(HostPort address) {
+        return Set.of("0.0.0.0", "::", "0:0:0:0:0:0:0:0").contains(address.host());
+    }
+
+    // ---- shared -----------------------------------------------------------------------------------------------
+
+    /** Port 0 ("pick a free port") is only for addresses the proxy listens on. */
+    private void checkPort(SourceMap where, String path, HostPort address) {
+        if (address.port() == 0) {
+            error(where, path, "got " + RecordBinder.quote(address.toString())
+                    + ", expected a port 1-65535 (port 0 is only for listen addresses)");
+        }
+    }
+
+    private void checkPositive(SourceMap where, String path, Duration duration) {
+        if (duration.isZero() || duration.isNegative()) {
+            error(where, path, "got " + RecordBinder.quote(Durations.format(duration))
+                    + ", expected a duration above 0 like 250ms, 2s, 1m");
+        }
+    }
+}
