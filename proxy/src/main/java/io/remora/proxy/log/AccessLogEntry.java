@@ -1,0 +1,26 @@
+package io.remora.proxy.log;
+
+/**
+ * What the access log records about one finished request or TCP connection. Null strings are left out of the line.
+ *
+ * @param startEpochMillis when the request started (wall clock)
+ * @param direction        {@code inbound} or {@code outbound}
+ * @param protocol         {@code HTTP/1.1}, {@code HTTP/2} or {@code TCP}
+ * @param status           HTTP status sent downstream; 0 when none was
+ * @param grpcStatus       gRPC status code, null when not gRPC
+ * @param flags            response flags ({@code -}, {@code NR}, {@code UF}, {@code UH}, {@code UO}, {@code DC},
+ *                         {@code UC}, comma-separated when several)
+ * @param durationMicros   from the first request byte to the last response byte
+ * @param upstreamCluster  cluster name, e.g. {@code payments.shop/v2}
+ * @param upstreamHost     endpoint {@code host:port}
+ * @param bytesReceived    body bytes received from downstream
+ * @param bytesSent        body bytes sent to downstream
+ * @param downstreamRemote the downstream peer {@code host:port}
+ * @param route            name of the matching route
+ */
+public record AccessLogEntry(long startEpochMillis, String direction, String protocol, String method,
+                             String authority, String path, int status, String grpcStatus, String flags,
+                             long durationMicros, String upstreamCluster, String upstreamHost, long bytesReceived,
+                             long bytesSent, String requestId, String downstreamRemote, String route,
+                             String userAgent) {
+}

@@ -1,0 +1,194 @@
+package io.remora.proxy.route;
+
+import io.remora.config.HostPort;
+import io.remora.config.Route;
+import io.remora.config.Service;
+import io.remora.config.Snapshot;
+import io.remora.proxy.cluster.Cluster;
+import io.remora.proxy.cluster.Endpoint;
+import io.remora.proxy.cluster.ServiceClusters;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Routing state of one snapshot: services by name, by address and by key, each with its clusters and compiled
+ * rules. Built once when a snapshot is applied, immutable afterwards, and read lock-free by every event loop; a new
+ * snapshot builds a new table that replaces this one as a whole.
+ */
+public final class RouteTable {
+    /** Kubernetes DNS suffixes under which {@code name.namespace} is also reachable. */
+    private static final String[] CLUSTER_DNS_SUFFIXES = {".svc", ".svc.cluster.local"};
+
+    private final Snapshot snapshot;
+    private final Map<String, ServiceRoutes> byKey;
+    private final AuthorityIndex byAuthority;
+    private final Map<InetSocketAddress, ServiceRoutes> byAddress;
+    private final List<Cluster> clusters;
+
+    private RouteTable(Snapshot snapshot, Map<String, ServiceRoutes> byKey, AuthorityIndex byAuthority,
+                       Map<InetSocketAddress, ServiceRoutes> byAddress, List<Cluster> clusters) {
+        this.snapshot = snapshot;
+        this.byKey = byKey;
+        this.byAuthority = byAuthority;
+        this.byAddress = byAddress;
+        this.clusters = clusters;
+    }
+
+    /**
+     * Builds the table of {@code snapshot}.
+     *
+     * @throws IllegalArgumentException when the snapshot is inconsistent: a repeated service key, a name or virtual
+     *                                  address claimed by two services, a Route naming an unknown service, a backend
+     *                                  naming an unknown service or subset, an invalid regex, a rule whose backends
+     *                                  all have weight 0
+     */
+    public static RouteTable build(Snapshot snapshot) {
+        Objects.requireNonNull(snapshot, "snapshot");
+
+        Map<String, Service> services = new LinkedHashMap<>();
+        Map<String, ServiceClusters> clustersByKey = new HashMap<>();
+        List<Cluster> allClusters = new ArrayList<>();
+        for (Service service : snapshot.services()) {
+            if (services.putIfAbsent(service.key(), service) != null) {
+                throw new IllegalArgumentException("service " + service.key() + " is declared more than once");
+            }
+            ServiceClusters built = ServiceClusters.build(service);
+            clustersByKey.put(service.key(), built);
+            allClusters.addAll(built.clusters());
+        }
+
+        Map<String, String> keyByHost = hostNames(services.values());
+        Map<String, Route> routeByService = firstRoutes(snapshot.routes(), keyByHost);
+
+        Map<String, ServiceRoutes> byKey = new HashMap<>();
+        for (Service service : services.values()) {
+            Cluster all = clustersByKey.get(service.key()).all();
+            Route route = routeByService.get(service.key());
+            CompiledRule[] rules = null;
+            if (route != null) {
+                rules = new CompiledRule[route.spec().rules().size()];
+                for (int i = 0; i < rules.length; i++) {
+                    rules[i] = CompiledRule.compile(route, i, all, clustersByKey);
+                }
+            }
+            byKey.put(service.key(), new ServiceRoutes(service, all, rules));
+        }
+
+        Map<String, ServiceRoutes> byHost = new HashMap<>();
+        for (Map.Entry<String, String> e : keyByHost.entrySet()) {
+            byHost.put(e.getKey(), byKey.get(e.getValue()));
+        }
+
+        return new RouteTable(snapshot, Map.copyOf(byKey), new AuthorityIndex(byHost),
+                addresses(services.values(), byKey, clustersByKey), Collections.unmodifiableList(allClusters));
+    }
+
+    /** Every name a service answers to (normalised, lower case) mapped to its key. */
+    private static Map<String, String> hostNames(Collection<Service> services) {
+        Map<String, String> keyByHost = new HashMap<>();
+        for (Service service : services) {
+            String key = service.key();
+            addHost(keyByHost, key, key);
+            for (String suffix : CLUSTER_DNS_SUFFIXES) {
+                addHost(keyByHost, key + suffix, key);
+            }
+            for (String host : service.spec().hosts()) {
+                addHost(keyByHost, host, key);
+            }
+        }
+        return keyByHost;
+    }
+
+    private static void addHost(Map<String, String> keyByHost, String host, String serviceKey) {
+        String normalized = Authorities.normalize(host);
+        if (normalized == null) {
+            throw new IllegalArgumentException("service " + serviceKey + ": invalid host \"" + host + "\"");
+        }
+        String previous = keyByHost.putIfAbsent(normalized, serviceKey);
+        if (previous != null && !previous.equals(serviceKey)) {
+            throw new IllegalArgumentException("host \"" + host + "\" is claimed by services " + previous + " and "
+                    + serviceKey);
+        }
+    }
+
+    /** For each service, the first Route (in snapshot order) that names it by key or by one of its hosts. */
+    private static Map<String, Route> firstRoutes(List<Route> routes, Map<String, String> keyByHost) {
+        Map<String, Route> routeByService = new HashMap<>();
+        for (Route route : routes) {
+            for (String name : route.spec().services()) {
+                String normalized = Authorities.normalize(name);
+                String key = normalized == null ? null : keyByHost.get(normalized);
+                if (key == null) {
+                    throw new IllegalArgumentException("route " + route.metadata().qualifiedName()
+                            + ": spec.services names unknown service \"" + name + "\"");
+                }
+                routeByService.putIfAbsent(key, route);
+            }
+        }
+        return routeByService;
+    }
+
+    /**
+     * Virtual addresses first (two services may not share one), then endpoint addresses; an endpoint address that
+     * is already taken (by a virtual address or an earlier service's endpoint) keeps its first owner.
+     */
+    private static Map<InetSocketAddress, ServiceRoutes> addresses(Collection<Service> services,
+                                                                   Map<String, ServiceRoutes> byKey,
+                                                                   Map<String, ServiceClusters> clustersByKey) {
+        Map<InetSocketAddress, ServiceRoutes> byAddress = new HashMap<>();
+        for (Service service : services) {
+            ServiceRoutes routes = byKey.get(service.key());
+            for (HostPort vip : service.spec().addresses()) {
+                InetSocketAddress address = new InetSocketAddress(vip.host(), vip.port());
+                ServiceRoutes previous = byAddress.putIfAbsent(address, routes);
+                if (previous != null && previous != routes) {
+                    throw new IllegalArgumentException("address " + vip + " is claimed by services "
+                            + previous.serviceKey() + " and " + service.key());
+                }
+            }
+        }
+        for (Service service : services) {
+            ServiceRoutes routes = byKey.get(service.key());
+            for (Endpoint endpoint : clustersByKey.get(service.key()).endpoints()) {
+                byAddress.putIfAbsent(endpoint.address(), routes);
+            }
+        }
+        return Map.copyOf(byAddress);
+    }
+
+    /**
+     * The service a {@code Host} / {@code :authority} value addresses: its key ({@code payments.shop}), the key with
+     * {@code .svc} or {@code .svc.cluster.local}, or one of its hosts; case-insensitive, port ignored
+     * ({@code Payments.Shop:8080}, {@code [fd00::1]:80}). Null when unknown.
+     */
+    public ServiceRoutes byAuthority(CharSequence authority) {
+        return byAuthority.get(authority);
+    }
+
+    /** The service owning {@code destination} as a virtual address or as one of its endpoints; null when unknown. */
+    public ServiceRoutes byAddress(InetSocketAddress destination) {
+        return destination == null ? null : byAddress.get(destination);
+    }
+
+    /** The service with key {@code name.namespace}; null when unknown. */
+    public ServiceRoutes byKey(String serviceKey) {
+        return serviceKey == null ? null : byKey.get(serviceKey);
+    }
+
+    /** Every cluster: per service in snapshot order, the whole-service cluster then its subsets. */
+    public Collection<Cluster> clusters() {
+        return clusters;
+    }
+
+    public Snapshot snapshot() {
+        return snapshot;
+    }
+}

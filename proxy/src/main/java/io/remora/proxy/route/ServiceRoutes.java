@@ -1,0 +1,94 @@
+package io.remora.proxy.route;
+
+import io.netty.handler.codec.http.HttpHeaders;
+import io.remora.config.Protocol;
+import io.remora.config.Service;
+import io.remora.proxy.cluster.Cluster;
+
+/**
+ * Everything needed to route requests addressed to one service: its default cluster and the compiled rules of the
+ * Route that names it. Immutable; {@link #match} is safe to call from any thread.
+ */
+public final class ServiceRoutes {
+    static final String DEFAULT_NAME = "default";
+
+    private final String serviceKey;
+    private final String serviceName;
+    private final String namespace;
+    private final Protocol protocol;
+    private final Cluster defaultCluster;
+    private final RouteMatch defaultMatch;
+    /** Rules in order; null when no Route names the service. */
+    private final CompiledRule[] rules;
+
+    ServiceRoutes(Service service, Cluster defaultCluster, CompiledRule[] rules) {
+        this.serviceKey = service.key();
+        this.serviceName = service.metadata().name();
+        this.namespace = service.metadata().namespace();
+        this.protocol = service.spec().protocol();
+        this.defaultCluster = defaultCluster;
+        this.defaultMatch = new RouteMatch(DEFAULT_NAME, DEFAULT_NAME, defaultCluster);
+        this.rules = rules;
+    }
+
+    /** {@code name.namespace}. */
+    public String serviceKey() {
+        return serviceKey;
+    }
+
+    public String serviceName() {
+        return serviceName;
+    }
+
+    public String namespace() {
+        return namespace;
+    }
+
+    public Protocol protocol() {
+        return protocol;
+    }
+
+    /** All endpoints of the service: used for TCP and when no Route names the service. */
+    public Cluster defaultCluster() {
+        return defaultCluster;
+    }
+
+    /**
+     * Routes one request: the first rule (in order) that matches selects a backend, weight-proportionally when it has
+     * several.
+     *
+     * @param method  request method, compared case-sensitively
+     * @param target  the raw request-target; any query string is ignored
+     * @param headers request headers (names compared case-insensitively)
+     * @return the route, rule and cluster; the default match (route {@code "default"}) when no Route names this
+     *         service; null when a Route names it but none of its rules matches
+     */
+    public RouteMatch match(CharSequence method, CharSequence target, HttpHeaders headers) {
+        if (rules == null) {
+            return defaultMatch;
+        }
+        CharSequence path = target == null ? "" : target;
+        int pathEnd = pathEnd(path);
+        for (CompiledRule rule : rules) {
+            if (rule.matches(method, path, pathEnd, headers)) {
+                return rule.pickTarget();
+            }
+        }
+        return null;
+    }
+
+    private static int pathEnd(CharSequence target) {
+        int length = target.length();
+        for (int i = 0; i < length; i++) {
+            if (target.charAt(i) == '?') {
+                return i;
+            }
+        }
+        return length;
+    }
+
+    @Override
+    public String toString() {
+        return serviceKey;
+    }
+}

@@ -1,0 +1,104 @@
+package io.remora.proxy.log;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class AccessLogTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static AccessLogEntry full() {
+        return new AccessLogEntry(1_764_000_000_123L, "outbound", "HTTP/2", "POST", "payments.shop:8080",
+                "/pay?amount=\"10\"&note=caf\u00e9\\x", 503, "14", "UF,URX", 12_345_678, "payments.shop/v2",
+                "10.0.0.2:8080", 321, 45, "req-1", "127.0.0.1:51234", "payments", "curl/8.5.0 \u0001");
+    }
+
+    @Test
+    void writesOneValidJsonLinePerEntryWithEveryField() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JsonWriter writer = new JsonWriter(out)) {
+            AccessLog log = new AccessLog(writer, true);
+            log.log(full());
+            log.log(full());
+            assertThat(writer.flushAndWait(Duration.ofSeconds(10))).isTrue();
+        }
+        String[] lines = out.toString(StandardCharsets.UTF_8).split("\n");
+        assertThat(lines).hasSize(2);
+        JsonNode n = JSON.readTree(lines[0]);
+        List<String> names = new ArrayList<>();
+        n.fieldNames().forEachRemaining(names::add);
+        assertThat(names).containsExactly("time", "direction", "protocol", "method", "authority", "path", "status",
+                "grpc_status", "flags", "duration_ms", "upstream_cluster", "upstream_host", "bytes_received",
+                "bytes_sent", "request_id", "downstream_remote", "route", "user_agent");
+        assertThat(n.get("time").asText()).isEqualTo("2025-11-24T16:00:00.123Z");
+        assertThat(n.get("direction").asText()).isEqualTo("outbound");
+        assertThat(n.get("protocol").asText()).isEqualTo("HTTP/2");
+        assertThat(n.get("method").asText()).isEqualTo("POST");
+        assertThat(n.get("authority").asText()).isEqualTo("payments.shop:8080");
+        assertThat(n.get("path").asText()).isEqualTo("/pay?amount=\"10\"&note=caf\u00e9\\x");
+        assertThat(n.get("status").isInt()).isTrue();
+        assertThat(n.get("status").asInt()).isEqualTo(503);
+        assertThat(n.get("grpc_status").asText()).isEqualTo("14");
+        assertThat(n.get("flags").asText()).isEqualTo("UF,URX");
+        assertThat(n.get("duration_ms").isNumber()).isTrue();
+        assertThat(n.get("duration_ms").decimalValue()).isEqualByComparingTo("12345.678");
+        assertThat(n.get("upstream_cluster").asText()).isEqualTo("payments.shop/v2");
+        assertThat(n.get("upstream_host").asText()).isEqualTo("10.0.0.2:8080");
+        assertThat(n.get("bytes_received").asLong()).isEqualTo(321);
+        assertThat(n.get("bytes_sent").asLong()).isEqualTo(45);
+        assertThat(n.get("request_id").asText()).isEqualTo("req-1");
+        assertThat(n.get("downstream_remote").asText()).isEqualTo("127.0.0.1:51234");
+        assertThat(n.get("route").asText()).isEqualTo("payments");
+        assertThat(n.get("user_agent").asText()).isEqualTo("curl/8.5.0 \u0001");
+    }
+
+    @Test
+    void nullFieldsAreLeftOut() throws Exception {
+        AccessLogEntry tcp = new AccessLogEntry(0, "inbound", "TCP", null, null, null, 0, null, "-", 999, "db.data",
+                null, 10, 20, null, "10.1.1.1:4000", null, null);
+        JsonNode n = JSON.readTree(AccessLog.format(tcp));
+        List<String> names = new ArrayList<>();
+        n.fieldNames().forEachRemaining(names::add);
+        assertThat(names).containsExactly("time", "direction", "protocol", "status", "flags", "duration_ms",
+                "upstream_cluster", "bytes_received", "bytes_sent", "downstream_remote");
+        assertThat(n.get("time").asText()).isEqualTo("1970-01-01T00:00:00.000Z");
+        assertThat(n.get("duration_ms").decimalValue()).isEqualByComparingTo("0.999");
+    }
+
+    @Test
+    void disabledLogWritesNothing() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JsonWriter writer = new JsonWriter(out)) {
+            AccessLog log = new AccessLog(writer, false);
+            assertThat(log.enabled()).isFalse();
+            log.log(full());
+            assertThat(writer.flushAndWait(Duration.ofSeconds(10))).isTrue();
+            assertThat(out.size()).isZero();
+            assertThat(writer.written()).isZero();
+        }
+    }
+
+    @Test
+    void linesTheWriterRefusesAreCounted() throws Exception {
+        BlockingOutputStream out = new BlockingOutputStream();
+        try (JsonWriter writer = new JsonWriter(out, 1)) {
+            AccessLog log = new AccessLog(writer, true);
+            log.log(full());
+            assertThat(out.writeStarted.await(10, TimeUnit.SECONDS)).isTrue();
+            log.log(full()); // fills the queue of one
+            log.log(full());
+            log.log(full());
+            assertThat(log.dropped()).isEqualTo(2);
+            out.release.countDown();
+        }
+    }
+}
