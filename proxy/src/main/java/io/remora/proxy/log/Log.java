@@ -27,6 +27,11 @@ public final class Log {
         writer = w;
     }
 
+    /** Waits (up to 2 s) until every line queued so far is written; for shutdown. */
+    public static void flush() {
+        writer().flushAndWait(java.time.Duration.ofSeconds(2));
+    }
+
     public static boolean isDebugEnabled() {
         return debugEnabled;
     }

@@ -1,0 +1,50 @@
+package io.remora.launcher;
+
+import io.remora.config.ConfigError;
+import io.remora.config.ConfigException;
+import io.remora.config.ConfigLoader;
+import io.remora.config.Snapshot;
+import io.remora.proxy.ProxyServer;
+import io.remora.proxy.log.Log;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code remora proxy --config sidecar.yaml}: runs the sidecar until SIGTERM (drain) or /quitquitquit. */
+@Command(name = "proxy", description = "Run the sidecar proxy from YAML config (files may hold several documents).")
+final class ProxyCommand implements Callable<Integer> {
+    @Option(names = {"-c", "--config"}, required = true, arity = "1..*", paramLabel = "FILE",
+            description = "Config files: one Sidecar plus Services and Routes. REMORA_* environment variables override Sidecar fields.")
+    List<Path> config;
+
+    @Override
+    public Integer call() throws Exception {
+        Log.bridgeJul();
+        Snapshot snapshot;
+        try {
+            snapshot = ConfigLoader.load(config, System.getenv());
+        } catch (ConfigException e) {
+            for (ConfigError error : e.errors()) {
+                System.err.println(error.format());
+            }
+            return 1;
+        }
+        return run(snapshot);
+    }
+
+    /** Starts the proxy, drains on SIGTERM/SIGINT, returns when it has stopped. */
+    static int run(Snapshot snapshot) throws InterruptedException {
+        ProxyServer server = ProxyServer.start(snapshot);
+        Thread hook = new Thread(() -> {
+            server.drain().join();
+            Log.flush();
+        }, "remora-sigterm");
+        Runtime.getRuntime().addShutdownHook(hook);
+        server.awaitTermination();
+        Log.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,102 @@
+package io.remora.proxy;
+
+import io.netty.channel.group.ChannelGroup;
+import io.remora.config.Sidecar;
+import io.remora.proxy.http.UpstreamPools;
+import io.remora.proxy.log.AccessLog;
+import io.remora.proxy.metrics.ProxyMetrics;
+import io.remora.proxy.route.RouteTable;
+
+import java.net.InetSocketAddress;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * What every connection handler of one proxy shares: the current routing table (swapped atomically on a
+ * config change), metrics, access log, upstream pools and the drain flag. Per-request state never lives
+ * here.
+ */
+public final class ProxyContext {
+    private final Sidecar sidecar;
+    private final Transport transport;
+    private final ProxyMetrics metrics;
+    private final AccessLog accessLog;
+    private final UpstreamPools pools;
+    private final ChannelGroup downstreamConnections;
+    private final AtomicReference<RouteTable> routes;
+    private volatile Set<InetSocketAddress> ownListeners = Set.of();
+    private volatile boolean draining;
+
+    public ProxyContext(Sidecar sidecar, Transport transport, ProxyMetrics metrics, AccessLog accessLog,
+                        RouteTable routes, ChannelGroup downstreamConnections) {
+        this.sidecar = sidecar;
+        this.transport = transport;
+        this.metrics = metrics;
+        this.accessLog = accessLog;
+        this.routes = new AtomicReference<>(routes);
+        this.downstreamConnections = downstreamConnections;
+        this.pools = new UpstreamPools(transport);
+    }
+
+    public Sidecar sidecar() {
+        return sidecar;
+    }
+
+    public Sidecar.Spec spec() {
+        return sidecar.spec();
+    }
+
+    public String workload() {
+        String w = sidecar.spec().workload();
+        return w != null ? w : sidecar.metadata().name();
+    }
+
+    public String namespace() {
+        return sidecar.metadata().namespace();
+    }
+
+    public Transport transport() {
+        return transport;
+    }
+
+    public ProxyMetrics metrics() {
+        return metrics;
+    }
+
+    public AccessLog accessLog() {
+        return accessLog;
+    }
+
+    public UpstreamPools pools() {
+        return pools;
+    }
+
+    public ChannelGroup downstreamConnections() {
+        return downstreamConnections;
+    }
+
+    public RouteTable routes() {
+        return routes.get();
+    }
+
+    public void swapRoutes(RouteTable next) {
+        routes.set(next);
+    }
+
+    public boolean draining() {
+        return draining;
+    }
+
+    void startDraining() {
+        draining = true;
+    }
+
+    /** Addresses the proxy listens on; a captured connection whose original destination is one of them loops. */
+    public Set<InetSocketAddress> ownListeners() {
+        return ownListeners;
+    }
+
+    void ownListeners(Set<InetSocketAddress> addresses) {
+        ownListeners = Set.copyOf(addresses);
+    }
+}

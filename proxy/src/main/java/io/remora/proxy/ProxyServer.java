@@ -1,0 +1,321 @@
+package io.remora.proxy;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.remora.config.HostPort;
+import io.remora.config.Sidecar;
+import io.remora.config.Snapshot;
+import io.remora.proxy.admin.AdminServers;
+import io.remora.proxy.admin.AdminView;
+import io.remora.proxy.cluster.Cluster;
+import io.remora.proxy.cluster.Endpoint;
+import io.remora.proxy.http.DownstreamHttpHandler;
+import io.remora.proxy.http.UpstreamPools;
+import io.remora.proxy.listener.DownstreamInitializer;
+import io.remora.proxy.listener.ListenerSpec;
+import io.remora.proxy.log.AccessLog;
+import io.remora.proxy.log.JsonWriter;
+import io.remora.proxy.log.Log;
+import io.remora.proxy.metrics.ProxyMetrics;
+import io.remora.proxy.route.RouteTable;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One running sidecar: its listeners, event loops, admin endpoints and shared state. Started from a
+ * validated snapshot; stopped by {@link #drain()} (graceful) or {@link #close()} (immediate).
+ */
+public final class ProxyServer implements AutoCloseable {
+    private final Snapshot snapshot;
+    private final Transport transport;
+    private final EventLoopGroup group;
+    private final ProxyContext pc;
+    private final Map<String, Channel> listeners = new LinkedHashMap<>();
+    private final Map<String, ListenerSpec> specs = new LinkedHashMap<>();
+    private final CountDownLatch terminated = new CountDownLatch(1);
+    private AdminServers admin;
+    private volatile boolean ready;
+    private volatile boolean stopped;
+    private volatile CompletableFuture<Void> draining;
+
+    private ProxyServer(Snapshot snapshot, Transport transport, JsonWriter writer) {
+        this.snapshot = snapshot;
+        this.transport = transport;
+        Sidecar sidecar = snapshot.sidecarOrDefault();
+        this.group = transport.newGroup(sidecar.spec().threads(), "remora-io");
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        String workload = sidecar.spec().workload() != null ? sidecar.spec().workload() : sidecar.metadata().name();
+        ProxyMetrics metrics = new ProxyMetrics(registry, workload, sidecar.metadata().namespace());
+        AccessLog accessLog = new AccessLog(writer, sidecar.spec().accessLog());
+        this.pc = new ProxyContext(sidecar, transport, metrics, accessLog, RouteTable.build(snapshot),
+                new DefaultChannelGroup("downstream", GlobalEventExecutor.INSTANCE));
+    }
+
+    /** Binds every listener of the snapshot's Sidecar and the admin endpoints; ready when it returns. */
+    public static ProxyServer start(Snapshot snapshot) throws InterruptedException {
+        return start(snapshot, JsonWriter.stdout());
+    }
+
+    public static ProxyServer start(Snapshot snapshot, JsonWriter writer) throws InterruptedException {
+        ProxyServer server = new ProxyServer(snapshot, Transport.best(), writer);
+        try {
+            server.bindAll();
+        } catch (RuntimeException | InterruptedException e) {
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
+    private void bindAll() throws InterruptedException {
+        Sidecar.Spec spec = pc.spec();
+        List<ListenerSpec> wanted = new ArrayList<>();
+        if (spec.inbound() != null) {
+            wanted.add(ListenerSpec.inbound(spec.inbound().listen(), spec.inbound().app(), spec.inbound().appProtocol()));
+        }
+        if (spec.outbound().capture().enabled()) {
+            wanted.add(ListenerSpec.capture(spec.outbound().capture().listen()));
+        }
+        for (Sidecar.Upstream u : spec.outbound().upstreams()) {
+            wanted.add(ListenerSpec.explicit(u.listen(), u.service()));
+        }
+        Set<InetSocketAddress> own = new HashSet<>();
+        for (ListenerSpec l : wanted) {
+            Channel ch = bind(l);
+            listeners.put(l.name(), ch);
+            specs.put(l.name(), l);
+            own.add((InetSocketAddress) ch.localAddress());
+            Log.info("listener_bound", "name", l.name(), "address", String.valueOf(ch.localAddress()));
+        }
+        pc.ownListeners(own);
+        admin = AdminServers.start(group, transport, spec.admin(), spec.metrics(), spec.health(), new View());
+        ready = true;
+        Log.info("proxy_ready", "version", snapshot.version(), "transport", transport.name(),
+                "threads", String.valueOf(spec.threads()), "admin", String.valueOf(admin.adminAddress()),
+                "metrics", String.valueOf(admin.metricsAddress()), "health", String.valueOf(admin.healthAddress()));
+    }
+
+    private Channel bind(ListenerSpec l) throws InterruptedException {
+        HostPort at = l.bind();
+        return new ServerBootstrap()
+                .group(group)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, UpstreamPools.WATER_MARK)
+                .childHandler(new DownstreamInitializer(pc, l))
+                .bind(at.host(), at.port())
+                .sync()
+                .channel();
+    }
+
+    /** Local address of a listener by name ({@code inbound}, {@code capture}, or an explicit upstream). */
+    public InetSocketAddress listenerAddress(String name) {
+        Channel ch = listeners.get(name);
+        return ch == null ? null : (InetSocketAddress) ch.localAddress();
+    }
+
+    /** Local address of the explicit listener for a service key. */
+    public InetSocketAddress upstreamAddress(String serviceKey) {
+        for (Map.Entry<String, ListenerSpec> e : specs.entrySet()) {
+            if (e.getValue().kind() == ListenerSpec.Kind.OUTBOUND_EXPLICIT && e.getValue().serviceKey().equals(serviceKey)) {
+                return listenerAddress(e.getKey());
+            }
+        }
+        return null;
+    }
+
+    public InetSocketAddress inboundAddress() {
+        return listenerAddress("inbound");
+    }
+
+    public InetSocketAddress adminAddress() {
+        return admin.adminAddress();
+    }
+
+    public InetSocketAddress metricsAddress() {
+        return admin.metricsAddress();
+    }
+
+    public InetSocketAddress healthAddress() {
+        return admin.healthAddress();
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return pc.metrics().registry();
+    }
+
+    public ProxyContext context() {
+        return pc;
+    }
+
+    public boolean ready() {
+        return ready && !pc.draining() && !stopped;
+    }
+
+    /**
+     * Graceful stop: readiness turns false, listeners stop accepting, HTTP/1.1 connections close after
+     * their current response ({@code Connection: close}), HTTP/2 connections get GOAWAY and finish their
+     * streams. Completes when every downstream connection is gone or the drain time is over; then the
+     * proxy stops.
+     */
+    public synchronized CompletableFuture<Void> drain() {
+        if (draining != null) {
+            return draining;
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        draining = done;
+        pc.startDraining();
+        Duration drainTime = pc.spec().drainTime();
+        Log.info("drain_started", "connections", String.valueOf(pc.downstreamConnections().size()),
+                "drain_time", drainTime.toString());
+        for (Channel l : listeners.values()) {
+            l.close();
+        }
+        for (Channel ch : pc.downstreamConnections()) {
+            ch.eventLoop().execute(() -> ch.pipeline().fireUserEventTriggered(DownstreamHttpHandler.DRAIN));
+        }
+        long deadline = System.nanoTime() + drainTime.toNanos();
+        Thread waiter = new Thread(() -> {
+            while (!pc.downstreamConnections().isEmpty() && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            int left = pc.downstreamConnections().size();
+            Log.info("drain_finished", "connections_cut", String.valueOf(left));
+            close();
+            done.complete(null);
+        }, "remora-drain");
+        waiter.setDaemon(true);
+        waiter.start();
+        return done;
+    }
+
+    /** Blocks until the proxy has stopped (drained, quit, or closed). */
+    public void awaitTermination() throws InterruptedException {
+        terminated.await();
+    }
+
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        return terminated.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        ready = false;
+        for (Channel l : listeners.values()) {
+            l.close();
+        }
+        pc.downstreamConnections().close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        pc.pools().closeAll();
+        if (admin != null) {
+            admin.close();
+        }
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+        Log.info("proxy_stopped");
+        terminated.countDown();
+    }
+
+    private List<Map<String, Object>> listenerDump() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Map.Entry<String, ListenerSpec> e : specs.entrySet()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            ListenerSpec l = e.getValue();
+            m.put("name", l.name());
+            m.put("kind", l.kind().name().toLowerCase());
+            m.put("address", String.valueOf(listenerAddress(e.getKey())));
+            if (l.serviceKey() != null) {
+                m.put("service", l.serviceKey());
+            }
+            if (l.app() != null) {
+                m.put("app", l.app().toString());
+                m.put("appProtocol", l.appProtocol().name().toLowerCase());
+            }
+            out.add(m);
+        }
+        return out;
+    }
+
+    /** What the admin endpoints show and do. */
+    private final class View implements AdminView {
+        @Override
+        public String configDumpJson() {
+            return ConfigDump.json(pc.routes().snapshot(), listenerDump());
+        }
+
+        @Override
+        public String clustersText() {
+            StringBuilder sb = new StringBuilder();
+            Map<String, Integer> idle = pc.pools().idleConnections();
+            for (Cluster c : pc.routes().clusters()) {
+                for (Endpoint e : c.endpoints()) {
+                    String prefix = c.name() + "::" + e + "::";
+                    sb.append(prefix).append("weight::").append(e.weight()).append('\n');
+                    sb.append(prefix).append("rq_active::").append(e.activeRequests()).append('\n');
+                    sb.append(prefix).append("idle_connections::")
+                            .append(idle.getOrDefault(e.address().toString(), 0)).append('\n');
+                    sb.append(prefix).append("protocol::").append(c.protocol().name().toLowerCase()).append('\n');
+                }
+            }
+            return sb.toString();
+        }
+
+        @Override
+        public String configVersion() {
+            return pc.routes().snapshot().version();
+        }
+
+        @Override
+        public boolean ready() {
+            return ProxyServer.this.ready();
+        }
+
+        @Override
+        public boolean live() {
+            return !stopped;
+        }
+
+        @Override
+        public void drain() {
+            ProxyServer.this.drain();
+        }
+
+        @Override
+        public void quit() {
+            Thread t = new Thread(ProxyServer.this::close, "remora-quit");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        @Override
+        public PrometheusMeterRegistry registry() {
+            return pc.metrics().registry();
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package io.remora.proxy.http;
+
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.remora.proxy.ProxyContext;
+import io.remora.proxy.listener.ListenerSpec;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+
+/**
+ * Last handler of a downstream stream that speaks {@code HttpObject}s: an HTTP/1.1 connection (after
+ * {@code HttpServerCodec}) or one HTTP/2 stream (after {@code Http2StreamFrameToHttpObjectCodec}). One
+ * request model for both, so routing and policies are written once. Runs one exchange at a time; on
+ * HTTP/1.1 a pipelined next request waits, unread, until the current response is out.
+ */
+public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter {
+    /** Fired on a downstream pipeline when the proxy drains: finish the current exchange, then close. */
+    public static final Object DRAIN = new Object() {
+        @Override
+        public String toString() {
+            return "DRAIN";
+        }
+    };
+
+    private final ProxyContext pc;
+    private final ListenerSpec listener;
+    private final InetSocketAddress originalDst;
+    private final boolean h2;
+    private final String remoteIp;
+    private ChannelHandlerContext ctx;
+    private HttpExchange exchange;
+    private ArrayDeque<Object> pipelined;
+    private boolean closeAfterResponse;
+
+    public DownstreamHttpHandler(ProxyContext pc, ListenerSpec listener, InetSocketAddress originalDst, boolean h2,
+                                 String remoteIp) {
+        this.pc = pc;
+        this.listener = listener;
+        this.originalDst = originalDst;
+        this.h2 = h2;
+        this.remoteIp = remoteIp;
+    }
+
+    boolean h2() {
+        return h2;
+    }
+
+    ListenerSpec listener() {
+        return listener;
+    }
+
+    InetSocketAddress originalDestination() {
+        return originalDst;
+    }
+
+    String remoteIp() {
+        return remoteIp;
+    }
+
+    void closeAfterResponse() {
+        closeAfterResponse = true;
+    }
+
+    boolean closesAfterResponse() {
+        return closeAfterResponse;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        HttpExchange ex = exchange;
+        if (ex != null) {
+            if (!ex.requestDone() && msg instanceof HttpContent content) {
+                ex.onRequestContent(content);
+            } else if (!h2) {
+                // The next pipelined request, decoded from bytes already read: it waits its turn.
+                if (pipelined == null) {
+                    pipelined = new ArrayDeque<>(2);
+                }
+                pipelined.add(msg);
+            } else {
+                ReferenceCountUtil.release(msg);
+            }
+            return;
+        }
+        if (msg instanceof HttpRequest req) {
+            exchange = new HttpExchange(this, ctx, pc);
+            exchange.begin(req);
+        } else {
+            // Body of a request already answered and finished (e.g. rejected), or a stray part.
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    /** The request's last part arrived: on HTTP/1.1, stop reading until the response is out. */
+    void requestComplete() {
+        if (!h2) {
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        HttpExchange ex = exchange;
+        if (ex != null) {
+            ex.onDownstreamReadComplete();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        HttpExchange ex = exchange;
+        if (ex != null) {
+            ex.onDownstreamWritabilityChanged(ctx.channel().isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        HttpExchange ex = exchange;
+        exchange = null;
+        if (ex != null) {
+            ex.onDownstreamClosed();
+        }
+        releasePipelined();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == DRAIN) {
+            closeAfterResponse = true;
+            if (exchange == null) {
+                ctx.close();
+            }
+            return;
+        }
+        if (evt instanceof IdleStateEvent) {
+            if (exchange == null) {
+                ctx.close();
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+
+    /** The current exchange ended; on HTTP/1.1 either close or go on with the next request. */
+    void exchangeFinished(HttpExchange ex) {
+        if (exchange == ex) {
+            exchange = null;
+        }
+        if (h2) {
+            return;
+        }
+        if (closeAfterResponse || pc.draining()) {
+            releasePipelined();
+            ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        ctx.channel().config().setAutoRead(true);
+        if (pipelined != null) {
+            Object next;
+            while ((exchange == null || !exchange.requestDone()) && (next = pipelined.poll()) != null) {
+                channelRead(ctx, next);
+            }
+        }
+    }
+
+    /** Cuts the downstream after a partial response: HTTP/1.1 closes, HTTP/2 resets the stream. */
+    void abortDownstream() {
+        ctx.close();
+    }
+
+    private void releasePipelined() {
+        if (pipelined != null) {
+            Object m;
+            while ((m = pipelined.poll()) != null) {
+                ReferenceCountUtil.release(m);
+            }
+        }
+    }
+}

@@ -1,0 +1,175 @@
+package io.remora.proxy.http;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * HTTP/2 (prior knowledge) to one endpoint, owned by one event loop: every request is a new stream on a
+ * shared connection. A connection that received GOAWAY takes no new streams; the next request opens a
+ * fresh one while the old one finishes its streams.
+ */
+final class H2Pool {
+    private final UpstreamPools.LoopPools loop;
+    private final InetSocketAddress address;
+    private Channel connection;
+    private boolean connecting;
+    private final ArrayDeque<UpstreamRequester> waiting = new ArrayDeque<>();
+
+    H2Pool(UpstreamPools.LoopPools loop, InetSocketAddress address) {
+        this.loop = loop;
+        this.address = address;
+    }
+
+    void acquire(UpstreamRequester requester, Duration connectTimeout, Duration idleTimeout) {
+        Channel c = connection;
+        if (c != null && c.isActive() && !goingAway(c)) {
+            openStream(c, requester);
+            return;
+        }
+        waiting.add(requester);
+        if (connecting) {
+            return;
+        }
+        connecting = true;
+        connection = null;
+        long idleMillis = idleTimeout.toMillis();
+        ChannelFuture f = loop.bootstrap.clone()
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
+                .handler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        if (idleMillis > 0) {
+                            ch.pipeline().addLast(new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
+                        }
+                        ch.pipeline().addLast(Http2FrameCodecBuilder.forClient()
+                                .initialSettings(Http2Settings.defaultSettings().pushEnabled(false)
+                                        .initialWindowSize(1024 * 1024))
+                                .validateHeaders(true)
+                                .build());
+                        ch.pipeline().addLast(new Http2MultiplexHandler(new RefusePush()));
+                        ch.pipeline().addLast(new ConnectionWatcher());
+                    }
+                })
+                .connect(address);
+        f.addListener((ChannelFuture done) -> {
+            connecting = false;
+            if (!done.isSuccess()) {
+                failAll(done.cause());
+                return;
+            }
+            connection = done.channel();
+            done.channel().closeFuture().addListener(x -> {
+                if (connection == done.channel()) {
+                    connection = null;
+                }
+            });
+            UpstreamRequester r;
+            while ((r = waiting.poll()) != null) {
+                openStream(done.channel(), r);
+            }
+        });
+    }
+
+    private void failAll(Throwable cause) {
+        UpstreamRequester r;
+        while ((r = waiting.poll()) != null) {
+            r.upstreamFailed(cause);
+        }
+    }
+
+    private static boolean goingAway(Channel c) {
+        Http2FrameCodec codec = c.pipeline().get(Http2FrameCodec.class);
+        return codec == null || codec.connection().goAwayReceived() || codec.connection().goAwaySent();
+    }
+
+    private void openStream(Channel c, UpstreamRequester requester) {
+        if (!requester.stillWaiting()) {
+            return;
+        }
+        new Http2StreamChannelBootstrap(c)
+                .handler(new ChannelInitializer<Http2StreamChannel>() {
+                    @Override
+                    protected void initChannel(Http2StreamChannel ch) {
+                        ch.pipeline().addLast("codec", new Http2StreamFrameToHttpObjectCodec(false, true));
+                        ch.pipeline().addLast("upstream", new UpstreamHandler(null));
+                    }
+                })
+                .open()
+                .addListener(opened -> {
+                    if (!opened.isSuccess()) {
+                        requester.upstreamFailed(opened.cause());
+                        return;
+                    }
+                    Http2StreamChannel stream = (Http2StreamChannel) opened.getNow();
+                    if (!requester.stillWaiting()) {
+                        stream.close();
+                    } else {
+                        requester.upstreamReady(stream, true);
+                    }
+                });
+    }
+
+    void close() {
+        if (connection != null) {
+            connection.close();
+        }
+    }
+
+    /** The upstream may not push; streams it opens are closed (reset) at once. */
+    private static final class RefusePush extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            ctx.close();
+        }
+
+        @Override
+        public boolean isSharable() {
+            return true;
+        }
+    }
+
+    /** Connection-level frames and idleness: an idle connection with no streams is closed. */
+    private static final class ConnectionWatcher extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            // GOAWAY, SETTINGS and PING are handled by the codec; a GOAWAY stops new streams here (goingAway).
+            ReferenceCountUtil.release(msg);
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof IdleStateEvent) {
+                Http2FrameCodec codec = ctx.pipeline().get(Http2FrameCodec.class);
+                if (codec != null && codec.connection().numActiveStreams() == 0) {
+                    ctx.close();
+                }
+                return;
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package io.remora.proxy.http;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.remora.config.Defaults;
+import io.remora.config.HostPort;
+import io.remora.config.Service;
+import io.remora.proxy.ProxyContext;
+import io.remora.proxy.cluster.Cluster;
+import io.remora.proxy.cluster.Endpoint;
+import io.remora.proxy.listener.ListenerSpec;
+import io.remora.proxy.route.RouteMatch;
+import io.remora.proxy.route.RouteTable;
+import io.remora.proxy.route.ServiceRoutes;
+
+import java.net.InetSocketAddress;
+
+/**
+ * Decides where one HTTP request goes: service (by listener, Host/:authority or original destination),
+ * then rule, then backend cluster, then endpoint. Writes the decision into the exchange, or answers
+ * the request itself (404 NR, 503 UH) and returns false.
+ */
+final class Router {
+    private Router() {
+    }
+
+    /** Cluster name Envoy and Istio use for traffic to destinations the mesh does not know. */
+    static final String PASSTHROUGH = "PassthroughCluster";
+
+    static boolean route(HttpExchange ex, ProxyContext pc, ListenerSpec listener, InetSocketAddress originalDst,
+                         HttpRequest req) {
+        switch (listener.kind()) {
+            case INBOUND -> {
+                HostPort app = listener.app();
+                ex.destinationService = pc.workload() + "." + pc.namespace();
+                ex.clusterName = "inbound|" + app.port();
+                ex.routeName = "inbound";
+                ex.address = InboundTargets.address(app);
+                ex.upstreamH2 = listener.appProtocol().isHttp2Upstream();
+                ex.connectTimeout = Defaults.CONNECT_TIMEOUT;
+                ex.idleTimeout = Defaults.UPSTREAM_IDLE_TIMEOUT;
+                return true;
+            }
+            case OUTBOUND_EXPLICIT -> {
+                ServiceRoutes service = pc.routes().byKey(listener.serviceKey());
+                if (service == null) {
+                    ex.reply(HttpResponseStatus.NOT_FOUND, ResponseFlags.NO_ROUTE,
+                            "no service " + listener.serviceKey() + " in the current config");
+                    return false;
+                }
+                return toService(ex, service, req);
+            }
+            case OUTBOUND_CAPTURE -> {
+                RouteTable routes = pc.routes();
+                String host = req.headers().get(HttpHeaderNames.HOST);
+                ServiceRoutes service = host == null ? null : routes.byAuthority(host);
+                if (service == null && originalDst != null) {
+                    service = routes.byAddress(originalDst);
+                }
+                if (service != null) {
+                    return toService(ex, service, req);
+                }
+                if (originalDst == null) {
+                    ex.reply(HttpResponseStatus.NOT_FOUND, ResponseFlags.NO_ROUTE,
+                            "no service for host '" + host + "' and no original destination");
+                    return false;
+                }
+                // Unknown destination: pass through to where the app meant to go (Istio's ALLOW_ANY).
+                ex.destinationService = PASSTHROUGH;
+                ex.clusterName = PASSTHROUGH;
+                ex.routeName = "passthrough";
+                ex.address = originalDst;
+                ex.upstreamH2 = false;
+                ex.connectTimeout = Defaults.CONNECT_TIMEOUT;
+                ex.idleTimeout = Defaults.UPSTREAM_IDLE_TIMEOUT;
+                return true;
+            }
+            default -> throw new IllegalStateException("unknown listener kind " + listener.kind());
+        }
+    }
+
+    private static boolean toService(HttpExchange ex, ServiceRoutes service, HttpRequest req) {
+        ex.destinationService = service.serviceKey();
+        RouteMatch match = service.match(req.method().name(), req.uri(), req.headers());
+        if (match == null) {
+            ex.reply(HttpResponseStatus.NOT_FOUND, ResponseFlags.NO_ROUTE,
+                    "no route rule of " + service.serviceKey() + " matches " + req.method() + " " + req.uri());
+            return false;
+        }
+        Cluster cluster = match.cluster();
+        ex.routeName = match.ruleName() == null ? match.routeName() : match.routeName() + "/" + match.ruleName();
+        ex.clusterName = cluster.name();
+        Endpoint endpoint = cluster.pick();
+        if (endpoint == null) {
+            ex.reply(HttpResponseStatus.SERVICE_UNAVAILABLE, ResponseFlags.NO_HEALTHY_UPSTREAM,
+                    "no healthy upstream for " + cluster.name());
+            return false;
+        }
+        Service.TrafficPolicy policy = cluster.policy();
+        ex.endpoint = endpoint;
+        ex.address = endpoint.address();
+        ex.upstreamH2 = cluster.protocol().isHttp2Upstream();
+        ex.connectTimeout = policy.connectTimeout();
+        ex.idleTimeout = policy.upstreamIdleTimeout();
+        return true;
+    }
+}

@@ -1,0 +1,91 @@
+package io.remora.proxy.http;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * Last handler of an upstream stream (a pooled HTTP/1.1 connection or one HTTP/2 stream): hands what the
+ * upstream sends to the exchange that currently leases the stream.
+ */
+final class UpstreamHandler extends ChannelInboundHandlerAdapter {
+    private final H1Pool pool;
+    private HttpExchange exchange;
+
+    /** @param pool the pool a HTTP/1.1 connection returns to; null for an HTTP/2 stream */
+    UpstreamHandler(H1Pool pool) {
+        this.pool = pool;
+    }
+
+    void attach(HttpExchange e) {
+        this.exchange = e;
+    }
+
+    void detach() {
+        this.exchange = null;
+    }
+
+    H1Pool pool() {
+        return pool;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        HttpExchange e = exchange;
+        if (e == null) {
+            // A response nobody asked for (or bytes after a finished exchange): the connection is unusable.
+            ReferenceCountUtil.release(msg);
+            ctx.close();
+            return;
+        }
+        e.onUpstreamRead(msg);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        HttpExchange e = exchange;
+        if (e != null) {
+            e.onUpstreamReadComplete();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        HttpExchange e = exchange;
+        if (e != null) {
+            e.onUpstreamWritabilityChanged(ctx.channel().isWritable());
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (pool != null) {
+            pool.forget(ctx.channel());
+        }
+        HttpExchange e = exchange;
+        exchange = null;
+        if (e != null) {
+            e.onUpstreamClosed(null);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        HttpExchange e = exchange;
+        exchange = null;
+        if (e != null) {
+            e.onUpstreamClosed(cause);
+        }
+        ctx.close();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent && exchange == null) {
+            ctx.close();
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+}

@@ -1,0 +1,15 @@
+package io.remora.proxy.http;
+
+import io.netty.channel.Channel;
+
+/** Who waits for an upstream stream: an HTTP/1.1 connection of its own or an HTTP/2 stream. */
+interface UpstreamRequester {
+    /** Called on the event loop once the stream can be written to; the caller now owns it. */
+    void upstreamReady(Channel stream, boolean reused);
+
+    /** Called on the event loop when no stream could be had (connect refused, timed out, GOAWAY...). */
+    void upstreamFailed(Throwable cause);
+
+    /** Whether the requester still wants a stream (the downstream may have gone meanwhile). */
+    boolean stillWaiting();
+}

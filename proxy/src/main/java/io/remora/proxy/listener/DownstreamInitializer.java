@@ -1,0 +1,166 @@
+package io.remora.proxy.listener;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.remora.config.Protocol;
+import io.remora.config.Sidecar;
+import io.remora.proxy.ProxyContext;
+import io.remora.proxy.http.DownstreamHttpHandler;
+import io.remora.proxy.log.Log;
+import io.remora.proxy.net.OriginalDst;
+import io.remora.proxy.route.ServiceRoutes;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Sets up every accepted downstream connection of one listener. The order, and why:
+ * <ol>
+ *   <li>original destination (capture listener): read first, it decides everything else; a connection
+ *       to one of our own listeners is a loop and is closed;</li>
+ *   <li>opaque shortcut: services declared TCP and server-first ports go straight to the TCP relay,
+ *       since waiting for client bytes would hang protocols where the server speaks first;</li>
+ *   <li>protocol detection on the first bytes;</li>
+ *   <li>the codec for what was detected (HTTP/1.1, HTTP/2 with one child channel per stream), then the
+ *       one HTTP handler shared by both, or the TCP relay.</li>
+ * </ol>
+ */
+public final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
+    /** A client silent this long is taken as speaking a server-first protocol. */
+    static final long DETECTION_TIMEOUT_MILLIS = 5_000;
+
+    private final ProxyContext pc;
+    private final ListenerSpec listener;
+    private final TcpForwarder tcp;
+
+    public DownstreamInitializer(ProxyContext pc, ListenerSpec listener) {
+        this.pc = pc;
+        this.listener = listener;
+        this.tcp = new TcpForwarder(pc, listener);
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        pc.downstreamConnections().add(ch);
+        InetSocketAddress originalDst = null;
+        if (listener.kind() == ListenerSpec.Kind.OUTBOUND_CAPTURE) {
+            originalDst = OriginalDst.of(ch);
+            if (originalDst == null || pc.ownListeners().contains(originalDst)
+                    || originalDst.equals(ch.localAddress())) {
+                Log.warn("capture_loop_refused", "listener", listener.name(), "remote", String.valueOf(ch.remoteAddress()),
+                        "original_dst", String.valueOf(originalDst));
+                ch.close();
+                return;
+            }
+        }
+        if (opaqueWithoutWaiting(originalDst)) {
+            tcp.forward(ch, originalDst);
+            return;
+        }
+        InetSocketAddress dst = originalDst;
+        ch.pipeline().addLast("detect", new ProtocolDetector(DETECTION_TIMEOUT_MILLIS,
+                (ctx, detected) -> install(ctx, detected, dst)));
+    }
+
+    private boolean opaqueWithoutWaiting(InetSocketAddress originalDst) {
+        Sidecar.Spec spec = pc.spec();
+        switch (listener.kind()) {
+            case INBOUND -> {
+                return listener.appProtocol() == Protocol.TCP
+                        || spec.serverFirstPorts().contains(listener.app().port());
+            }
+            case OUTBOUND_EXPLICIT -> {
+                ServiceRoutes s = pc.routes().byKey(listener.serviceKey());
+                return s != null && s.protocol() == Protocol.TCP;
+            }
+            default -> {
+                if (originalDst == null) {
+                    return false;
+                }
+                ServiceRoutes s = pc.routes().byAddress(originalDst);
+                return (s != null && s.protocol() == Protocol.TCP)
+                        || spec.serverFirstPorts().contains(originalDst.getPort());
+            }
+        }
+    }
+
+    /**
+     * Whether the destination is declared to speak HTTP (inbound app, explicit service, or a captured
+     * destination the mesh knows). Declared protocol wins over sniffing, as Istio's explicit protocol
+     * selection does: bytes that are not HTTP get a 400 instead of being relayed blind.
+     */
+    private boolean declaredHttp(InetSocketAddress originalDst) {
+        switch (listener.kind()) {
+            case INBOUND -> {
+                return listener.appProtocol() != Protocol.TCP;
+            }
+            case OUTBOUND_EXPLICIT -> {
+                ServiceRoutes s = pc.routes().byKey(listener.serviceKey());
+                return s != null && s.protocol() != Protocol.TCP;
+            }
+            default -> {
+                ServiceRoutes s = originalDst == null ? null : pc.routes().byAddress(originalDst);
+                return s != null && s.protocol() != Protocol.TCP;
+            }
+        }
+    }
+
+    private void install(ChannelHandlerContext ctx, Detected sniffed, InetSocketAddress originalDst) {
+        Detected detected = sniffed == Detected.OPAQUE && declaredHttp(originalDst) ? Detected.HTTP1 : sniffed;
+        Channel ch = ctx.channel();
+        ChannelPipeline p = ch.pipeline();
+        String remoteIp = ch.remoteAddress() instanceof InetSocketAddress r ? r.getAddress().getHostAddress() : null;
+        Sidecar.Limits limits = pc.spec().limits();
+        long idleMillis = limits.idleTimeout().toMillis();
+        switch (detected) {
+            case HTTP1 -> {
+                if (idleMillis > 0) {
+                    p.addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
+                }
+                p.addLast("codec", new HttpServerCodec(new HttpDecoderConfig()
+                        .setMaxInitialLineLength(limits.maxRequestLineBytes())
+                        .setMaxHeaderSize(limits.maxHeaderBytes())
+                        .setMaxChunkSize(64 * 1024)
+                        .setValidateHeaders(true)
+                        .setStrictLineParsing(true)
+                        .setUseRfc9112TransferEncoding(true)));
+                p.addLast("http", new DownstreamHttpHandler(pc, listener, originalDst, false, remoteIp));
+            }
+            case H2C -> {
+                if (idleMillis > 0) {
+                    p.addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
+                }
+                p.addLast("h2", Http2FrameCodecBuilder.forServer()
+                        .initialSettings(Http2Settings.defaultSettings()
+                                .maxConcurrentStreams(limits.maxConcurrentStreams())
+                                .maxHeaderListSize(limits.maxHeaderBytes())
+                                .initialWindowSize(1024 * 1024))
+                        .gracefulShutdownTimeoutMillis(pc.spec().drainTime().toMillis())
+                        .validateHeaders(true)
+                        .build());
+                InetSocketAddress dst = originalDst;
+                p.addLast("mux", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+                    @Override
+                    protected void initChannel(Http2StreamChannel stream) {
+                        stream.pipeline().addLast("codec", new Http2StreamFrameToHttpObjectCodec(true, true));
+                        stream.pipeline().addLast("http", new DownstreamHttpHandler(pc, listener, dst, true, remoteIp));
+                    }
+                }));
+                p.addLast("h2conn", new H2ConnectionHandler());
+            }
+            case TLS, OPAQUE -> tcp.forward(ch, originalDst);
+            default -> throw new IllegalStateException(detected.name());
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package io.remora.proxy.listener;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.remora.proxy.http.DownstreamHttpHandler;
+
+/**
+ * Connection-level events of a downstream HTTP/2 connection. Drain closes it gracefully: the frame codec
+ * sends GOAWAY and waits for the open streams (up to the drain time) before closing. An idle connection
+ * without streams is closed.
+ */
+final class H2ConnectionHandler extends ChannelInboundHandlerAdapter {
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        // SETTINGS, PING, GOAWAY: the codec has acted on them already.
+        ReferenceCountUtil.release(msg);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == DownstreamHttpHandler.DRAIN) {
+            ctx.close();
+            return;
+        }
+        if (evt instanceof IdleStateEvent) {
+            Http2FrameCodec codec = ctx.pipeline().get(Http2FrameCodec.class);
+            if (codec != null && codec.connection().numActiveStreams() == 0) {
+                ctx.close();
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+}

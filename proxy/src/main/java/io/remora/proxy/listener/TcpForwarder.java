@@ -1,0 +1,135 @@
+package io.remora.proxy.listener;
+
+import io.netty.channel.Channel;
+import io.remora.config.Defaults;
+import io.remora.config.HostPort;
+import io.remora.proxy.ProxyContext;
+import io.remora.proxy.cluster.Cluster;
+import io.remora.proxy.cluster.Endpoint;
+import io.remora.proxy.log.AccessLogEntry;
+import io.remora.proxy.log.Log;
+import io.remora.proxy.metrics.Reporter;
+import io.remora.proxy.metrics.TcpMeters;
+import io.remora.proxy.route.ServiceRoutes;
+import io.remora.proxy.tcp.TcpRelay;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+
+/**
+ * Opaque TCP: picks the destination (the local app, a service endpoint, or the original destination for
+ * unknown services), relays bytes, and reports Istio's TCP metrics and one access-log line per connection.
+ */
+final class TcpForwarder {
+    private final ProxyContext pc;
+    private final ListenerSpec listener;
+
+    TcpForwarder(ProxyContext pc, ListenerSpec listener) {
+        this.pc = pc;
+        this.listener = listener;
+    }
+
+    void forward(Channel downstream, InetSocketAddress originalDst) {
+        InetSocketAddress target;
+        String service;
+        String cluster;
+        Endpoint endpoint = null;
+        Duration connectTimeout = Defaults.CONNECT_TIMEOUT;
+        switch (listener.kind()) {
+            case INBOUND -> {
+                HostPort app = listener.app();
+                target = new InetSocketAddress(app.host(), app.port());
+                service = pc.workload() + "." + pc.namespace();
+                cluster = "inbound|" + app.port();
+            }
+            case OUTBOUND_EXPLICIT -> {
+                ServiceRoutes s = pc.routes().byKey(listener.serviceKey());
+                Cluster c = s == null ? null : s.defaultCluster();
+                endpoint = c == null ? null : c.pick();
+                service = listener.serviceKey();
+                cluster = c == null ? service : c.name();
+                if (endpoint == null) {
+                    refuse(downstream, service, cluster, "UH");
+                    return;
+                }
+                target = endpoint.address();
+                connectTimeout = c.policy().connectTimeout();
+            }
+            default -> {
+                ServiceRoutes s = originalDst == null ? null : pc.routes().byAddress(originalDst);
+                if (s == null) {
+                    target = originalDst;
+                    service = "PassthroughCluster";
+                    cluster = service;
+                } else {
+                    Cluster c = s.defaultCluster();
+                    endpoint = c.pick();
+                    service = s.serviceKey();
+                    cluster = c.name();
+                    if (endpoint == null) {
+                        refuse(downstream, service, cluster, "UH");
+                        return;
+                    }
+                    target = endpoint.address();
+                    connectTimeout = c.policy().connectTimeout();
+                }
+            }
+        }
+        Reporter reporter = listener.outbound() ? Reporter.SOURCE : Reporter.DESTINATION;
+        TcpMeters meters = pc.metrics().tcp(reporter, service);
+        long start = System.currentTimeMillis();
+        long startNanos = System.nanoTime();
+        Endpoint ep = endpoint;
+        if (ep != null) {
+            ep.requestStarted();
+        }
+        InetSocketAddress dst = target;
+        TcpRelay.start(downstream, target, connectTimeout, pc.transport().socketChannel(), new TcpRelay.Listener() {
+            private String flags = "-";
+
+            @Override
+            public void connected(InetSocketAddress upstream) {
+                meters.opened();
+            }
+
+            @Override
+            public void connectFailed(Throwable cause) {
+                flags = "UF";
+                Log.warn("tcp_connect_failed", "listener", listener.name(), "upstream", String.valueOf(dst),
+                        "cause", String.valueOf(cause.getMessage()));
+            }
+
+            @Override
+            public void closed(long fromDownstream, long fromUpstream) {
+                if (ep != null) {
+                    ep.requestFinished();
+                }
+                if (!"UF".equals(flags)) {
+                    meters.received(fromDownstream);
+                    meters.sent(fromUpstream);
+                    meters.closed();
+                }
+                log(downstream, start, startNanos, cluster, dst, flags, fromDownstream, fromUpstream);
+            }
+        });
+    }
+
+    private void refuse(Channel downstream, String service, String cluster, String flags) {
+        Log.warn("tcp_no_healthy_upstream", "listener", listener.name(), "service", service);
+        log(downstream, System.currentTimeMillis(), System.nanoTime(), cluster, null, flags, 0, 0);
+        downstream.close();
+    }
+
+    private void log(Channel downstream, long start, long startNanos, String cluster, InetSocketAddress upstream,
+                     String flags, long in, long out) {
+        if (!pc.accessLog().enabled()) {
+            return;
+        }
+        String remote = downstream.remoteAddress() instanceof InetSocketAddress r
+                ? r.getAddress().getHostAddress() : null;
+        pc.accessLog().log(new AccessLogEntry(start, listener.outbound() ? "outbound" : "inbound", "TCP", null, null,
+                null, 0, null, flags, (System.nanoTime() - startNanos) / 1000, cluster,
+                upstream == null ? null : upstream.getHostString() + ":" + upstream.getPort(), in, out, null, remote,
+                null, null));
+    }
+}
