@@ -19,8 +19,8 @@ CONF_DIR=$BENCH_DIR/conf
 DURATION=${DURATION:-10}                 # seconds per measured run
 WARMUP=${WARMUP:-5}                      # seconds of discarded load before Remora is measured
 REPEAT=${REPEAT:-1}                      # runs per scenario; the median-rps run is reported
-THREAD_LIST=${THREADS:-1,2}
-ONLY=${ONLY:-direct,haproxy,nginx,remora}
+THREAD_LIST=1,2
+ONLY=direct,haproxy,nginx,remora
 SKIP_H2=0
 INSTALL=1
 BUILD=1
@@ -322,7 +322,7 @@ measure_once() {
 # measure PROTO SCENARIO THREADS URL EXTRA_NOTE PIDS...: REPEAT runs, median-rps run recorded.
 measure() {
   local proto=$1 scen=$2 thr=$3 url=$4 extra=$5; shift 5
-  local k tag line runs=() sorted n med note lo hi
+  local k tag line runs=() sorted n med note lo hi noisy
   tag="$scen-$proto-t$thr"
   for ((k = 1; k <= REPEAT; k++)); do
     log "measuring $scen $proto threads=$thr ($k/$REPEAT, ${DURATION}s) -> $url"
@@ -341,7 +341,8 @@ measure() {
   note=$(cut -f11 <<<"$med")
   if ((n > 1)); then
     lo=$(head -n1 <<<"$sorted" | cut -f1); hi=$(tail -n1 <<<"$sorted" | cut -f1)
-    note="median of $n runs (rps ${lo%.*}-${hi%.*})${note:+; $note}"
+    noisy=$(cut -f11 <<<"$sorted" | grep -c -e 'NOT QUIET' -e 'other load' || true)
+    note="median of $n runs (rps ${lo%.*}-${hi%.*}, $noisy flagged)${note:+; $note}"
   fi
   [[ -n $extra ]] && note="$extra${note:+; $note}"
   add_row "$(order_key "$proto" "$scen" "$thr")" "$proto" "$scen" "$thr" "$(cut -f1-10 <<<"$med")" "$note"
@@ -659,6 +660,9 @@ main() {
     echo "- command: \`bench/run.sh --duration $DURATION --repeat $REPEAT --threads ${THREAD_LIST} --only $ONLY$( ((SKIP_H2)) && echo ' --skip-h2')\`"
     echo "- load: h1 \`wrk -t$WRK_THREADS -c$WRK_CONNS -d${DURATION}s --latency\`; h2c \`h2load -t$H2_THREADS -c$H2_CLIENTS -m$H2_STREAMS -D $DURATION\` (mean/sd/max only)"
     echo "- backend: nginx, $BACKEND_WORKERS worker(s), 3-byte body; direct rows show the backend's own CPU and memory"
+    if wants remora; then
+      echo "- remora: commit $(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$REPO_DIR" diff --quiet HEAD -- . ':!bench' 2>/dev/null || echo ' (uncommitted changes)'), jar $( [[ -f $REPO_DIR/$REMORA_JAR_REL ]] && date -r "$REPO_DIR/$REMORA_JAR_REL" '+built %Y-%m-%d %H:%M' || echo missing)"
+    fi
     echo "- remora JVM: \`$REMORA_JAVA_OPTS\`; measured after ${WARMUP}s of discarded load per protocol (JIT warm-up)"
     echo "- quiet check before each run: machine busy < ${QUIET_PCT}% over ${QUIET_WINDOW}s, waiting at most ${QUIET_MAX}s;" \
       "rows are flagged when it never got quiet or when other processes used >= ${OTHER_WARN_PCT}% of a core during the run"
