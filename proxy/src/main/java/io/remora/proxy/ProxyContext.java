@@ -7,8 +7,6 @@ import io.remora.proxy.log.AccessLog;
 import io.remora.proxy.metrics.ProxyMetrics;
 import io.remora.proxy.route.RouteTable;
 
-import java.net.InetSocketAddress;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -24,7 +22,6 @@ public final class ProxyContext {
     private final UpstreamPools pools;
     private final ChannelGroup downstreamConnections;
     private final AtomicReference<RouteTable> routes;
-    private volatile Set<InetSocketAddress> ownListeners = Set.of();
     private volatile boolean draining;
 
     public ProxyContext(Sidecar sidecar, Transport transport, ProxyMetrics metrics, AccessLog accessLog,
@@ -91,12 +88,4 @@ public final class ProxyContext {
         draining = true;
     }
 
-    /** Addresses the proxy listens on; a captured connection whose original destination is one of them loops. */
-    public Set<InetSocketAddress> ownListeners() {
-        return ownListeners;
-    }
-
-    void ownListeners(Set<InetSocketAddress> addresses) {
-        ownListeners = Set.copyOf(addresses);
-    }
 }

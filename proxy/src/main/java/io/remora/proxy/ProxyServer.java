@@ -23,16 +23,15 @@ import io.remora.proxy.log.AccessLog;
 import io.remora.proxy.log.JsonWriter;
 import io.remora.proxy.log.Log;
 import io.remora.proxy.metrics.ProxyMetrics;
+import io.remora.proxy.net.OriginalDst;
 import io.remora.proxy.route.RouteTable;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -95,15 +94,14 @@ public final class ProxyServer implements AutoCloseable {
         for (Sidecar.Upstream u : spec.outbound().upstreams()) {
             wanted.add(ListenerSpec.explicit(u.listen(), u.service()));
         }
-        Set<InetSocketAddress> own = new HashSet<>();
         for (ListenerSpec l : wanted) {
             Channel ch = bind(l);
             listeners.put(l.name(), ch);
             specs.put(l.name(), l);
-            own.add((InetSocketAddress) ch.localAddress());
+            // A captured connection aimed at any of our own ports would loop back into the proxy.
+            OriginalDst.addOwnPort(((InetSocketAddress) ch.localAddress()).getPort());
             Log.info("listener_bound", "name", l.name(), "address", String.valueOf(ch.localAddress()));
         }
-        pc.ownListeners(own);
         admin = AdminServers.start(group, transport, spec.admin(), spec.metrics(), spec.health(), new View());
         ready = true;
         Log.info("proxy_ready", "version", snapshot.version(), "transport", transport.name(),
@@ -230,6 +228,9 @@ public final class ProxyServer implements AutoCloseable {
         stopped = true;
         ready = false;
         for (Channel l : listeners.values()) {
+            if (l.localAddress() instanceof InetSocketAddress a) {
+                OriginalDst.removeOwnPort(a.getPort());
+            }
             l.close();
         }
         pc.downstreamConnections().close().awaitUninterruptibly(1, TimeUnit.SECONDS);

@@ -61,6 +61,8 @@ final class HttpExchange implements UpstreamRequester {
     private boolean http10;
     private boolean websocket;
     private boolean requestHasBody;
+    /** True while the pool is asked for a stream from within a downstream read. */
+    private boolean acquiring;
 
     // Where it goes (set by Router).
     String destinationService = "unknown";
@@ -141,11 +143,13 @@ final class HttpExchange implements UpstreamRequester {
             endpoint.requestStarted();
         }
         UpstreamPools.LoopPools loop = pc.pools().current(ctx.channel().eventLoop());
+        acquiring = true;
         if (upstreamH2) {
             loop.h2(address).acquire(this, connectTimeout, idleTimeout);
         } else {
             loop.h1(address).acquire(this, connectTimeout, idleTimeout);
         }
+        acquiring = false;
     }
 
     private void addForwardingHeaders(HttpHeaders h) {
@@ -331,8 +335,12 @@ final class HttpExchange implements UpstreamRequester {
             }
         }
         pendingBytes = 0;
-        stream.flush();
-        if (!requestDone && stream.isWritable()) {
+        if (!acquiring) {
+            // Granted later (a new connection): nothing else will flush. Granted at once (a pooled
+            // connection): the read-complete that ends this read flushes, once for head and body.
+            stream.flush();
+        }
+        if (!requestDone && stream.isWritable() && !ctx.channel().config().isAutoRead()) {
             ctx.channel().config().setAutoRead(true);
         }
     }

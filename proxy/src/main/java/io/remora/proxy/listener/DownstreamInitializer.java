@@ -56,8 +56,7 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
         InetSocketAddress originalDst = null;
         if (listener.kind() == ListenerSpec.Kind.OUTBOUND_CAPTURE) {
             originalDst = OriginalDst.of(ch);
-            if (originalDst == null || pc.ownListeners().contains(originalDst)
-                    || originalDst.equals(ch.localAddress())) {
+            if (originalDst == null || OriginalDst.isLoop(originalDst, ch)) {
                 Log.warn("capture_loop_refused", "listener", listener.name(), "remote", String.valueOf(ch.remoteAddress()),
                         "original_dst", String.valueOf(originalDst));
                 ch.close();

@@ -9,14 +9,12 @@ import io.netty.channel.EventLoopGroup;
 import io.remora.config.HostPort;
 import io.remora.proxy.Transport;
 import io.remora.proxy.net.OriginalDst;
-import io.remora.proxy.testing.LeakFailingExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -37,7 +35,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-@ExtendWith(LeakFailingExtension.class)
 @Timeout(60)
 class AdminServersTest {
     private static final Transport TRANSPORT = Transport.best();

