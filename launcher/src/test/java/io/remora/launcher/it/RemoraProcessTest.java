@@ -1,0 +1,280 @@
+package io.remora.launcher.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The real {@code remora} command in a child JVM: {@code remora proxy --config FILE} becomes ready, proxies a
+ * request, drains on SIGTERM and exits 0 with its JSON log lines on stdout; {@code remora validate} on a broken
+ * file exits 1 and names the error's {@code file:line:col}.
+ */
+@Timeout(120)
+class RemoraProcessTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration DRAIN_TIME = Duration.ofSeconds(2);
+    /** JVM start and shutdown on a busy machine, beyond the drain time. */
+    private static final Duration EXIT_MARGIN = Duration.ofSeconds(8);
+    /** The footprint flags {@code bin/remora} runs the proxy with, plus C1 only for a quicker start. */
+    private static final List<String> JVM_FLAGS = List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx64m", "-Xss256k",
+            "-XX:MaxDirectMemorySize=64m", "-XX:TieredStopAtLevel=1", "-Dio.netty.leakDetection.level=disabled");
+
+    @TempDir
+    Path dir;
+
+    private Process process;
+    private OutputCollector stdout;
+    private OutputCollector stderr;
+    private HttpServer app;
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        if (app != null) {
+            app.stop(0);
+        }
+    }
+
+    @Test
+    void proxyServesDrainsOnSigtermAndExitsZero() throws Exception {
+        app = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 16);
+        app.createContext("/", exchange -> {
+            byte[] body = "hello from app\n".getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/plain");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        app.start();
+        int healthPort = freePort();
+        int upstreamPort = freePort();
+        Path config = Files.writeString(dir.resolve("sidecar.yaml"), """
+                apiVersion: remora.io/v1
+                kind: Sidecar
+                metadata: {name: web, namespace: shop}
+                spec:
+                  threads: 1
+                  admin: 127.0.0.1:0
+                  metrics: 127.0.0.1:0
+                  health: 127.0.0.1:%d
+                  drainTime: %ds
+                  accessLog: true
+                  outbound:
+                    upstreams:
+                      - {listen: 127.0.0.1:%d, service: hello.shop}
+                ---
+                apiVersion: remora.io/v1
+                kind: Service
+                metadata: {name: hello, namespace: shop}
+                spec:
+                  protocol: http
+                  endpoints: [{address: 127.0.0.1:%d}]
+                """.formatted(healthPort, DRAIN_TIME.toSeconds(), upstreamPort, app.getAddress().getPort()));
+
+        process = start("proxy", "--config", config.toString());
+        InetSocketAddress health = new InetSocketAddress("127.0.0.1", healthPort);
+        awaitReady(health, Duration.ofSeconds(60));
+
+        String reply = get(new InetSocketAddress("127.0.0.1", upstreamPort), "/through-the-sidecar");
+        assertThat(reply).startsWith("HTTP/1.1 200").endsWith("hello from app\n");
+        awaitLine(line -> "/through-the-sidecar".equals(line.path("path").asText()), Duration.ofSeconds(10));
+
+        long sigterm = System.nanoTime();
+        process.destroy(); // SIGTERM
+        boolean exited = process.waitFor(DRAIN_TIME.plus(EXIT_MARGIN).toMillis(), TimeUnit.MILLISECONDS);
+        Duration took = Duration.ofNanos(System.nanoTime() - sigterm);
+
+        assertThat(exited).as("exited within the drain time + margin; stdout:%n%s", stdout.text()).isTrue();
+        assertThat(process.exitValue()).as("exit status after SIGTERM (took %s); stdout:%n%s%nstderr:%n%s", took,
+                stdout.text(), stderr.text()).isZero();
+        List<JsonNode> lines = stdout.jsonLines();
+        assertThat(events(lines)).containsSubsequence("proxy_ready", "drain_started", "proxy_stopped");
+        assertThat(lines).anySatisfy(l -> {
+            assertThat(l.path("path").asText()).isEqualTo("/through-the-sidecar");
+            assertThat(l.path("status").asInt()).isEqualTo(200);
+            assertThat(l.path("direction").asText()).isEqualTo("outbound");
+            assertThat(l.path("upstream_cluster").asText()).isEqualTo("hello.shop");
+        });
+    }
+
+    @Test
+    void validateReportsFileLineAndColumnAndExitsOne() throws Exception {
+        Path bad = Files.writeString(dir.resolve("bad.yaml"), """
+                apiVersion: remora.io/v1
+                kind: Sidecar
+                metadata: {name: web, namespace: shop}
+                spec:
+                  treads: 2
+                  drainTime: 5
+                """);
+
+        process = start("validate", bad.toString());
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+        String out = stdout.text() + stderr.text();
+        assertThat(process.exitValue()).as(out).isEqualTo(1);
+        assertThat(out).containsPattern(Pattern.quote(bad.toString()) + ":5:3: spec\\.treads: ");
+        assertThat(out).containsPattern(Pattern.quote(bad.toString()) + ":6:14: spec\\.drainTime: ");
+    }
+
+    @Test
+    void validateAcceptsAGoodFileAndExitsZero() throws Exception {
+        Path good = Files.writeString(dir.resolve("good.yaml"), """
+                apiVersion: remora.io/v1
+                kind: Service
+                metadata: {name: hello, namespace: shop}
+                spec:
+                  endpoints: [{address: 127.0.0.1:8080}]
+                """);
+
+        process = start("validate", good.toString());
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(process.exitValue()).as(stderr.text()).isZero();
+        assertThat(stdout.text()).startsWith("ok: 1 resources in 1 file(s), version ");
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------------------
+
+    private Process start(String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(JVM_FLAGS);
+        command.add("-cp");
+        command.add(testClassPath());
+        command.add("io.remora.launcher.Remora");
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        // Config overrides from the environment would change what is tested.
+        pb.environment().keySet().removeIf(k -> k.startsWith("REMORA_"));
+        stdout = new OutputCollector(dir.resolve("stdout-" + args[0] + ".txt"));
+        stderr = new OutputCollector(dir.resolve("stderr-" + args[0] + ".txt"));
+        pb.redirectOutput(stdout.file.toFile());
+        pb.redirectError(stderr.file.toFile());
+        Process p = pb.start();
+        p.getOutputStream().close();
+        return p;
+    }
+
+    /** Surefire runs tests from a manifest-only jar; the real class path is in its own property. */
+    private static String testClassPath() {
+        String cp = System.getProperty("surefire.test.class.path");
+        return cp != null && !cp.isBlank() ? cp : System.getProperty("java.class.path");
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return s.getLocalPort();
+        }
+    }
+
+    private void awaitReady(InetSocketAddress health, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "(no answer)";
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new AssertionError("remora exited with " + process.exitValue() + " before it was ready:\n"
+                        + stdout.text() + stderr.text());
+            }
+            try {
+                last = get(health, "/healthz/ready");
+                if (last.startsWith("HTTP/1.1 200")) {
+                    return;
+                }
+            } catch (IOException e) {
+                last = e.toString();
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("not ready within " + timeout + ": " + last + "\n" + stdout.text());
+    }
+
+    private void awaitLine(java.util.function.Predicate<JsonNode> wanted, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (stdout.jsonLines().stream().anyMatch(wanted)) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("line not written within " + timeout + ":\n" + stdout.text());
+    }
+
+    private static List<String> events(List<JsonNode> lines) {
+        return lines.stream().filter(l -> l.has("event")).map(l -> l.path("event").asText()).toList();
+    }
+
+    /** One GET with {@code Connection: close}; the whole response as text. */
+    private static String get(InetSocketAddress to, String path) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(to, 1000);
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + to.getPort()
+                    + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try {
+                s.getInputStream().transferTo(out);
+            } catch (SocketTimeoutException e) {
+                throw new IOException("no complete answer from " + to + ": " + out, e);
+            }
+            return out.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    /** A child's output, redirected to a file (no pipe to drain, nothing lost when the child exits). */
+    private static final class OutputCollector {
+        private final Path file;
+
+        OutputCollector(Path file) {
+            this.file = file;
+        }
+
+        String text() {
+            try {
+                return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
+            } catch (IOException e) {
+                return "(" + file + " unreadable: " + e + ")";
+            }
+        }
+
+        /** Lines that parse as JSON objects. */
+        List<JsonNode> jsonLines() {
+            List<JsonNode> out = new ArrayList<>();
+            for (String line : text().split("\n")) {
+                if (line.startsWith("{") && line.endsWith("}")) {
+                    try {
+                        out.add(JSON.readTree(line));
+                    } catch (IOException e) {
+                        throw new AssertionError("stdout line is not JSON: " + line, e);
+                    }
+                }
+            }
+            return out;
+        }
+    }
+}
