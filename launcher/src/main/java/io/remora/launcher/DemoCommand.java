@@ -115,7 +115,7 @@ final class DemoCommand implements Callable<Integer> {
              DemoBackend v2 = DemoBackend.start(apps, transport, "127.0.0.1", v2Port, "hello", "v2")) {
             ProxyServer server = ProxyServer.start(snapshot);
             System.err.println(banner(file, server));
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> server.drain().join(), "remora-sigterm"));
+            Signals.drainOnTermination(server);
             server.awaitTermination();
         } finally {
             apps.shutdownGracefully().awaitUninterruptibly();

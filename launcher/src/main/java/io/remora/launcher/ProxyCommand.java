@@ -35,14 +35,10 @@ final class ProxyCommand implements Callable<Integer> {
         return run(snapshot);
     }
 
-    /** Starts the proxy, drains on SIGTERM/SIGINT, returns when it has stopped. */
+    /** Starts the proxy, drains on SIGTERM/SIGINT, returns when it has stopped (exit status 0). */
     static int run(Snapshot snapshot) throws InterruptedException {
         ProxyServer server = ProxyServer.start(snapshot);
-        Thread hook = new Thread(() -> {
-            server.drain().join();
-            Log.flush();
-        }, "remora-sigterm");
-        Runtime.getRuntime().addShutdownHook(hook);
+        Signals.drainOnTermination(server);
         server.awaitTermination();
         Log.flush();
         return 0;

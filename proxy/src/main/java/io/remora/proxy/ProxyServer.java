@@ -184,7 +184,7 @@ public final class ProxyServer implements AutoCloseable {
         pc.startDraining();
         Duration drainTime = pc.spec().drainTime();
         Log.info("drain_started", "connections", String.valueOf(pc.downstreamConnections().size()),
-                "drain_time", drainTime.toString());
+                "drain_time", io.remora.config.Durations.format(drainTime));
         for (Channel l : listeners.values()) {
             l.close();
         }

@@ -114,14 +114,20 @@ final class HttpExchange implements UpstreamRequester {
         head = req.method() == HttpMethod.HEAD;
         http10 = req.protocolVersion() == HttpVersion.HTTP_1_0;
         keepAlive = owner.h2() || HttpUtil.isKeepAlive(req);
-        requestHasBody = HttpUtil.isTransferEncodingChunked(req) || HttpUtil.getContentLength(req, 0L) > 0;
-
         if (req.decoderResult().isFailure()) {
+            // The head could not be framed: even its Content-Length may not be a number.
             rejectMalformed(req, req.decoderResult().cause());
             return;
         }
+        requestHasBody = HttpUtil.isTransferEncodingChunked(req) || HttpUtil.getContentLength(req, 0L) > 0;
         if (!owner.h2() && !http10 && authority == null) {
             badRequest(req, HttpResponseStatus.BAD_REQUEST, "missing Host header (required by HTTP/1.1)");
+            return;
+        }
+        // RFC 9112 section 3.2: more than one Host field line, or a Host that is not uri-host[:port], is a 400.
+        if (!owner.h2() && (h.getAll(HttpHeaderNames.HOST).size() > 1
+                || (authority != null && !validAuthority(authority)))) {
+            badRequest(req, HttpResponseStatus.BAD_REQUEST, "invalid or repeated Host header");
             return;
         }
         websocket = !owner.h2() && HopByHop.isWebSocketUpgrade(h);
@@ -150,6 +156,46 @@ final class HttpExchange implements UpstreamRequester {
             loop.h1(address).acquire(this, connectTimeout, idleTimeout);
         }
         acquiring = false;
+    }
+
+    /** uri-host [ ":" port ] of RFC 3986: reg-name or IPv4 characters, or a bracketed IP literal. */
+    static boolean validAuthority(String a) {
+        int i = 0;
+        int n = a.length();
+        if (n > 0 && a.charAt(0) == '[') {
+            int close = a.indexOf(']');
+            if (close < 0) {
+                return false;
+            }
+            for (int k = 1; k < close; k++) {
+                char c = a.charAt(k);
+                if (!(Character.isLetterOrDigit(c) && c < 128) && c != ':' && c != '.') {
+                    return false;
+                }
+            }
+            i = close + 1;
+        } else {
+            for (; i < n && a.charAt(i) != ':'; i++) {
+                char c = a.charAt(i);
+                boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                        || "-._~!$&'()*+,;=%".indexOf(c) >= 0;
+                if (!ok) {
+                    return false;
+                }
+            }
+        }
+        if (i == n) {
+            return true;
+        }
+        if (a.charAt(i) != ':') {
+            return false;
+        }
+        for (int k = i + 1; k < n; k++) {
+            if (a.charAt(k) < '0' || a.charAt(k) > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void addForwardingHeaders(HttpHeaders h) {

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.remora.proxy.http.DownstreamHttpHandler;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -67,6 +68,17 @@ public final class ProtocolDetector extends ByteToMessageDecoder {
         if (ctx.pipeline().context(this) != null) {
             ctx.pipeline().remove(this);
         }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt == DownstreamHttpHandler.DRAIN && !done && actualReadableBytes() == 0) {
+            // Nothing received yet: the connection is idle, so a drain closes it now rather than waiting.
+            done = true;
+            ctx.close();
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
     }
 
     @Override

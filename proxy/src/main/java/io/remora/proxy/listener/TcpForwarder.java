@@ -94,9 +94,14 @@ final class TcpForwarder {
 
             @Override
             public void connectFailed(Throwable cause) {
+                // The relay reports nothing after a failed connect (closed() is not called): finish here.
                 flags = "UF";
+                if (ep != null) {
+                    ep.requestFinished();
+                }
                 Log.warn("tcp_connect_failed", "listener", listener.name(), "upstream", String.valueOf(dst),
                         "cause", String.valueOf(cause.getMessage()));
+                log(downstream, start, startNanos, cluster, dst, flags, 0, 0);
             }
 
             @Override
@@ -104,11 +109,9 @@ final class TcpForwarder {
                 if (ep != null) {
                     ep.requestFinished();
                 }
-                if (!"UF".equals(flags)) {
-                    meters.received(fromDownstream);
-                    meters.sent(fromUpstream);
-                    meters.closed();
-                }
+                meters.received(fromDownstream);
+                meters.sent(fromUpstream);
+                meters.closed();
                 log(downstream, start, startNanos, cluster, dst, flags, fromDownstream, fromUpstream);
             }
         });
