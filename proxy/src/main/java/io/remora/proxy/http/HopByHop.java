@@ -20,7 +20,7 @@ final class HopByHop {
     private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
     private static final AsciiString[] ALWAYS = {
         HttpHeaderNames.KEEP_ALIVE, HttpHeaderNames.PROXY_AUTHENTICATE, HttpHeaderNames.PROXY_AUTHORIZATION,
-        PROXY_CONNECTION, HttpHeaderNames.TRAILER,
+        PROXY_CONNECTION,
         HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text(),
         HttpConversionUtil.ExtensionHeaderNames.STREAM_DEPENDENCY_ID.text(),
         HttpConversionUtil.ExtensionHeaderNames.STREAM_WEIGHT.text(),

@@ -26,6 +26,7 @@ import io.remora.proxy.metrics.Reporter;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.List;
 
 /**
  * One request/response exchange between a downstream stream (an HTTP/1.1 connection or one HTTP/2
@@ -201,8 +202,21 @@ final class HttpExchange implements UpstreamRequester {
     private void addForwardingHeaders(HttpHeaders h) {
         String remote = owner.remoteIp();
         if (remote != null) {
-            String xff = h.get(X_FORWARDED_FOR);
-            h.set(X_FORWARDED_FOR, xff == null || xff.isEmpty() ? remote : xff + ", " + remote);
+            String first = h.get(X_FORWARDED_FOR);
+            if (first == null || first.isEmpty()) {
+                h.set(X_FORWARDED_FOR, remote);
+            } else {
+                // Several x-forwarded-for lines are one comma-separated list (RFC 9110 §5.3): keep every hop.
+                List<String> prior = h.getAll(X_FORWARDED_FOR);
+                StringBuilder xff = new StringBuilder(first.length() + remote.length() + 16);
+                for (int i = 0; i < prior.size(); i++) {
+                    String v = prior.get(i).trim();
+                    if (!v.isEmpty()) {
+                        xff.append(v).append(", ");
+                    }
+                }
+                h.set(X_FORWARDED_FOR, xff.append(remote).toString());
+            }
         }
         if (!h.contains(X_FORWARDED_PROTO)) {
             h.set(X_FORWARDED_PROTO, "http");
@@ -465,8 +479,16 @@ final class HttpExchange implements UpstreamRequester {
         }
         if (!owner.h2()) {
             boolean bodyAllowed = !head && status != 204 && status != 304;
-            if (bodyAllowed && !(res instanceof FullHttpResponse) && !HttpUtil.isContentLengthSet(res)
-                    && !HttpUtil.isTransferEncodingChunked(res)) {
+            boolean delimited = res instanceof FullHttpResponse || HttpUtil.isContentLengthSet(res);
+            if (http10) {
+                // HTTP/1.0 has no chunked coding (RFC 9112 §7.1): a body without a length ends with the connection.
+                if (HttpUtil.isTransferEncodingChunked(res)) {
+                    HttpUtil.setTransferEncodingChunked(res, false);
+                }
+                if (bodyAllowed && !delimited) {
+                    owner.closeAfterResponse();
+                }
+            } else if (bodyAllowed && !delimited && !HttpUtil.isTransferEncodingChunked(res)) {
                 // The upstream delimits the body by closing; downstream keeps its connection, so chunk it.
                 HttpUtil.setTransferEncodingChunked(res, true);
             }

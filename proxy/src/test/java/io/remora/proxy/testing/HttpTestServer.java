@@ -337,7 +337,8 @@ public final class HttpTestServer implements AutoCloseable {
 
         /** Writes /bytes chunks while the channel is writable; resumed by writability changes. */
         private void produce(ChannelHandlerContext ctx) {
-            while (bytesLeft > 0 && ctx.channel().isWritable()) {
+            // A reset HTTP/2 stream still reports writable: stop producing once the channel is gone.
+            while (bytesLeft > 0 && ctx.channel().isActive() && ctx.channel().isWritable()) {
                 int len = (int) Math.min(CHUNK, bytesLeft);
                 ByteBuf b = ctx.alloc().buffer(len);
                 random.nextBytes(b, len);
@@ -399,6 +400,13 @@ public final class HttpTestServer implements AutoCloseable {
             if (!ctx.channel().isWritable()) {
                 ctx.channel().config().setAutoRead(false);
             }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            random = null;
+            bytesLeft = 0;
+            ctx.fireChannelInactive();
         }
 
         @Override
