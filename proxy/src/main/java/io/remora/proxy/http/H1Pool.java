@@ -45,7 +45,7 @@ final class H1Pool {
                     @Override
                     protected void initChannel(Channel c) {
                         if (idleMillis > 0) {
-                            c.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
+                            c.pipeline().addLast("idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
                         }
                         c.pipeline().addLast("codec", new HttpClientCodec(4096, 64 * 1024, 64 * 1024, true));
                         c.pipeline().addLast("upstream", new UpstreamHandler(H1Pool.this));

@@ -301,7 +301,7 @@ final class HttpExchange implements UpstreamRequester {
         }
         boolean last = content instanceof LastHttpContent;
         if (upstream != null) {
-            upstream.write(content);
+            upstream.write(content, upstream.voidPromise());
         } else {
             queue(content);
             if (pendingBytes > MAX_PENDING_BYTES) {
@@ -391,7 +391,7 @@ final class HttpExchange implements UpstreamRequester {
         HttpObject msg;
         if (pending != null) {
             while ((msg = pending.poll()) != null) {
-                stream.write(msg);
+                stream.write(msg, stream.voidPromise());
             }
         }
         pendingBytes = 0;
@@ -453,13 +453,15 @@ final class HttpExchange implements UpstreamRequester {
                     }
                 }
                 responseDone = true;
-                ctx.writeAndFlush(msg);
+                ctx.writeAndFlush(msg, ctx.voidPromise());
                 maybeFinish();
                 return;
             }
         }
         if (msg instanceof HttpObject) {
-            ctx.write(msg);
+            // Nothing waits on these writes: a void promise saves a promise per body part; a failed
+            // write surfaces as exceptionCaught and closes the connection.
+            ctx.write(msg, ctx.voidPromise());
         } else {
             ReferenceCountUtil.release(msg);
         }

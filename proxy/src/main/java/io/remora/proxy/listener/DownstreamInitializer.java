@@ -125,7 +125,7 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
         switch (detected) {
             case HTTP1 -> {
                 if (idleMillis > 0) {
-                    p.addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
+                    p.addLast("idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
                 }
                 p.addLast("codec", new HttpServerCodec(new HttpDecoderConfig()
                         .setMaxInitialLineLength(limits.maxRequestLineBytes())
@@ -138,7 +138,7 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
             }
             case H2C -> {
                 if (idleMillis > 0) {
-                    p.addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
+                    p.addLast("idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
                 }
                 p.addLast("h2", Http2FrameCodecBuilder.forServer()
                         .initialSettings(Http2Settings.defaultSettings()
