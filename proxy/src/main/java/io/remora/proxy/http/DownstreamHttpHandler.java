@@ -66,6 +66,13 @@ public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter {
         return remoteIp;
     }
 
+    /** The downstream peer's address (for an HTTP/2 stream, its connection's). */
+    java.net.SocketAddress downstreamRemote() {
+        io.netty.channel.Channel ch = ctx.channel();
+        return ch.parent() != null && !(ch instanceof io.netty.channel.socket.SocketChannel)
+                ? ch.parent().remoteAddress() : ch.remoteAddress();
+    }
+
     void closeAfterResponse() {
         closeAfterResponse = true;
     }

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.remora.proxy.net.OwnConnections;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -56,8 +57,10 @@ final class H1Pool {
             if (!done.isSuccess()) {
                 requester.upstreamFailed(done.cause());
             } else if (!requester.stillWaiting()) {
+                OwnConnections.track(done.channel());
                 release(done.channel());
             } else {
+                OwnConnections.track(done.channel());
                 requester.upstreamReady(done.channel(), false);
             }
         });

@@ -16,6 +16,7 @@ import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
+import io.remora.proxy.net.OwnConnections;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -77,6 +78,7 @@ final class H2Pool {
                 return;
             }
             connection = done.channel();
+            OwnConnections.track(done.channel());
             done.channel().closeFuture().addListener(x -> {
                 if (connection == done.channel()) {
                     connection = null;

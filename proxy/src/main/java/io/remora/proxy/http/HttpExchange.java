@@ -135,7 +135,7 @@ final class HttpExchange implements UpstreamRequester {
         HopByHop.strip(h, websocket);
         addForwardingHeaders(h);
 
-        if (!Router.route(this, pc, owner.listener(), owner.originalDestination(), req)) {
+        if (!Router.route(this, pc, owner.listener(), owner.originalDestination(), owner.downstreamRemote(), req)) {
             finishRequestSide(req);
             return;
         }

@@ -10,11 +10,14 @@ import io.remora.proxy.ProxyContext;
 import io.remora.proxy.cluster.Cluster;
 import io.remora.proxy.cluster.Endpoint;
 import io.remora.proxy.listener.ListenerSpec;
+import io.remora.proxy.log.Log;
+import io.remora.proxy.net.OwnConnections;
 import io.remora.proxy.route.RouteMatch;
 import io.remora.proxy.route.RouteTable;
 import io.remora.proxy.route.ServiceRoutes;
 
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 
 /**
  * Decides where one HTTP request goes: service (by listener, Host/:authority or original destination),
@@ -29,7 +32,7 @@ final class Router {
     static final String PASSTHROUGH = "PassthroughCluster";
 
     static boolean route(HttpExchange ex, ProxyContext pc, ListenerSpec listener, InetSocketAddress originalDst,
-                         HttpRequest req) {
+                         SocketAddress downstreamRemote, HttpRequest req) {
         switch (listener.kind()) {
             case INBOUND -> {
                 HostPort app = listener.app();
@@ -64,6 +67,15 @@ final class Router {
                 if (originalDst == null) {
                     ex.reply(HttpResponseStatus.NOT_FOUND, ResponseFlags.NO_ROUTE,
                             "no service for host '" + host + "' and no original destination");
+                    return false;
+                }
+                if (OwnConnections.isOwn(downstreamRemote)) {
+                    // Our own passthrough connection, captured again: relaying it would loop forever.
+                    Log.warn("capture_loop_refused", "original_dst", String.valueOf(originalDst),
+                            "remote", String.valueOf(downstreamRemote),
+                            "hint", "exclude the proxy's own traffic from capture (iptables -m owner --uid-owner)");
+                    ex.reply(HttpResponseStatus.SERVICE_UNAVAILABLE, ResponseFlags.LOOP,
+                            "passthrough to " + originalDst + " was captured back into the proxy");
                     return false;
                 }
                 // Unknown destination: pass through to where the app meant to go (Istio's ALLOW_ANY).

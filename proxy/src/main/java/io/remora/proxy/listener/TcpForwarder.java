@@ -8,6 +8,7 @@ import io.remora.proxy.cluster.Cluster;
 import io.remora.proxy.cluster.Endpoint;
 import io.remora.proxy.log.AccessLogEntry;
 import io.remora.proxy.log.Log;
+import io.remora.proxy.net.OwnConnections;
 import io.remora.proxy.metrics.Reporter;
 import io.remora.proxy.metrics.TcpMeters;
 import io.remora.proxy.route.ServiceRoutes;
@@ -58,6 +59,14 @@ final class TcpForwarder {
             default -> {
                 ServiceRoutes s = originalDst == null ? null : pc.routes().byAddress(originalDst);
                 if (s == null) {
+                    if (OwnConnections.isOwn(downstream.remoteAddress())) {
+                        // Our own passthrough connection, captured again: relaying it would loop forever.
+                        Log.warn("capture_loop_refused", "original_dst", String.valueOf(originalDst),
+                                "remote", String.valueOf(downstream.remoteAddress()),
+                                "hint", "exclude the proxy's own traffic from capture (iptables -m owner --uid-owner)");
+                        refuse(downstream, "PassthroughCluster", "PassthroughCluster", "LOOP");
+                        return;
+                    }
                     target = originalDst;
                     service = "PassthroughCluster";
                     cluster = service;
@@ -118,7 +127,9 @@ final class TcpForwarder {
     }
 
     private void refuse(Channel downstream, String service, String cluster, String flags) {
-        Log.warn("tcp_no_healthy_upstream", "listener", listener.name(), "service", service);
+        if ("UH".equals(flags)) {
+            Log.warn("tcp_no_healthy_upstream", "listener", listener.name(), "service", service);
+        }
         log(downstream, System.currentTimeMillis(), System.nanoTime(), cluster, null, flags, 0, 0);
         downstream.close();
     }

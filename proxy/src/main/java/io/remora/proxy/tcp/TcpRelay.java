@@ -15,6 +15,7 @@ import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.remora.proxy.net.EpollHalfClosure;
+import io.remora.proxy.net.OwnConnections;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -164,6 +165,7 @@ public final class TcpRelay {
             }
             state = State.CONNECTED;
             EpollHalfClosure.apply(up);
+            OwnConnections.track(up);
             listener.connected(target);
             if (!down.isActive()) {
                 releaseQueued();

@@ -191,7 +191,10 @@ class CaptureNetnsTest {
         long proxied = sidecarOutput.stream().filter(l -> l.contains("\"path\":\"/self-capture\"")).count();
         assertThat(r.status()).as(r.raw()).isEqualTo(503);
         assertThat(sidecarOutput).noneMatch(l -> l.startsWith("app-request") && l.contains("/self-capture"));
-        assertThat(proxied).as("times the proxy relayed /self-capture (to itself after the first)").isEqualTo(1);
+        // Two lines: the app's request relayed once, and the captured copy of it refused with flag LOOP.
+        assertThat(proxied).as("access-log lines of /self-capture (the relay, then the refused loop)").isEqualTo(2);
+        assertThat(sidecarOutput).anyMatch(l -> l.contains("\"path\":\"/self-capture\"")
+                && l.contains("\"flags\":\"LOOP\""));
     }
 
     // ---- helpers ---------------------------------------------------------------------------------------------

@@ -1,0 +1,36 @@
+package io.remora.proxy.net;
+
+import io.netty.channel.Channel;
+
+import java.net.SocketAddress;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Local addresses of the upstream connections this proxy has open. When iptables captures the proxy's
+ * own outgoing connection (a missing owner/uid exclusion rule), it arrives back on the capture listener
+ * with the app's original destination, indistinguishable by address from app traffic; its source
+ * address, though, is one of these. Passthrough refuses such a connection instead of relaying to
+ * itself again and again.
+ */
+public final class OwnConnections {
+    private static final Set<SocketAddress> LOCAL = ConcurrentHashMap.newKeySet();
+
+    private OwnConnections() {
+    }
+
+    /** Remembers a connected upstream channel's local address until the channel closes. */
+    public static void track(Channel upstream) {
+        SocketAddress local = upstream.localAddress();
+        if (local == null) {
+            return;
+        }
+        LOCAL.add(local);
+        upstream.closeFuture().addListener(f -> LOCAL.remove(local));
+    }
+
+    /** True when {@code downstreamRemote} is the source address of one of our own upstream connections. */
+    public static boolean isOwn(SocketAddress downstreamRemote) {
+        return downstreamRemote != null && !LOCAL.isEmpty() && LOCAL.contains(downstreamRemote);
+    }
+}
