@@ -22,6 +22,7 @@ public final class ProxyContext {
     private final UpstreamPools pools;
     private final ChannelGroup downstreamConnections;
     private final AtomicReference<RouteTable> routes;
+    private final String inboundService;
     private volatile boolean draining;
 
     public ProxyContext(Sidecar sidecar, Transport transport, ProxyMetrics metrics, AccessLog accessLog,
@@ -33,6 +34,7 @@ public final class ProxyContext {
         this.routes = new AtomicReference<>(routes);
         this.downstreamConnections = downstreamConnections;
         this.pools = new UpstreamPools(transport);
+        this.inboundService = workload() + "." + namespace();
     }
 
     public Sidecar sidecar() {
@@ -50,6 +52,11 @@ public final class ProxyContext {
 
     public String namespace() {
         return sidecar.metadata().namespace();
+    }
+
+    /** {@code workload.namespace}: the destination_service of inbound traffic, named once. */
+    public String inboundService() {
+        return inboundService;
     }
 
     public Transport transport() {

@@ -86,6 +86,8 @@ public final class ProxyServer implements AutoCloseable {
         Sidecar.Spec spec = pc.spec();
         List<ListenerSpec> wanted = new ArrayList<>();
         if (spec.inbound() != null) {
+            // Resolved here, once, so no event loop ever waits on a name lookup for the local app.
+            io.remora.proxy.http.InboundTargets.address(spec.inbound().app());
             wanted.add(ListenerSpec.inbound(spec.inbound().listen(), spec.inbound().app(), spec.inbound().appProtocol()));
         }
         if (spec.outbound().capture().enabled()) {

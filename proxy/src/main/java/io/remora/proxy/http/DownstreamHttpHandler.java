@@ -17,7 +17,9 @@ import java.util.ArrayDeque;
  * Last handler of a downstream stream that speaks {@code HttpObject}s: an HTTP/1.1 connection (after
  * {@code HttpServerCodec}) or one HTTP/2 stream (after {@code Http2StreamFrameToHttpObjectCodec}). One
  * request model for both, so routing and policies are written once. Runs one exchange at a time; on
- * HTTP/1.1 a pipelined next request waits, unread, until the current response is out.
+ * HTTP/1.1 reading goes on between requests (toggling autoRead would cost two epoll_ctl calls per
+ * request), a pipelined next request is queued until the current response is out, and only a long
+ * queue stops reading.
  */
 public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter {
     /** Fired on a downstream pipeline when the proxy drains: finish the current exchange, then close. */
@@ -113,13 +115,6 @@ public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter {
             // Body of a request already answered and finished (e.g. rejected), or a stray part.
             ReferenceCountUtil.release(msg);
         }
-    }
-
-    /**
-     * The request's last part arrived. Reading goes on (toggling autoRead costs two epoll_ctl calls per
-     * request); a pipelined next request is queued instead, and only a long queue stops reading.
-     */
-    void requestComplete() {
     }
 
     @Override

@@ -144,7 +144,6 @@ final class HttpExchange implements UpstreamRequester {
         queue(req);
         if (req instanceof LastHttpContent) {
             requestDone = true;
-            owner.requestComplete();
         }
         if (endpoint != null) {
             endpoint.requestStarted();
@@ -253,7 +252,6 @@ final class HttpExchange implements UpstreamRequester {
     private void finishRequestSide(HttpObject msg) {
         if (msg instanceof LastHttpContent) {
             requestDone = true;
-            owner.requestComplete();
         }
         ReferenceCountUtil.release(msg);
         maybeFinish();
@@ -310,7 +308,6 @@ final class HttpExchange implements UpstreamRequester {
         }
         if (last) {
             requestDone = true;
-            owner.requestComplete();
             if (upstream != null) {
                 upstream.flush();
             }
@@ -323,7 +320,6 @@ final class HttpExchange implements UpstreamRequester {
         Throwable cause = content.decoderResult().cause();
         ReferenceCountUtil.release(content);
         requestDone = true;
-        owner.requestComplete();
         owner.closeAfterResponse();
         abortUpstream();
         if (!responseStarted) {

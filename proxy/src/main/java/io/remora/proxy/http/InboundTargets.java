@@ -6,13 +6,13 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** Resolved addresses of local apps, resolved once instead of per request. */
-final class InboundTargets {
+public final class InboundTargets {
     private InboundTargets() {
     }
 
     private static final ConcurrentHashMap<HostPort, InetSocketAddress> RESOLVED = new ConcurrentHashMap<>();
 
-    static InetSocketAddress address(HostPort app) {
+    public static InetSocketAddress address(HostPort app) {
         return RESOLVED.computeIfAbsent(app, a -> new InetSocketAddress(a.host(), a.port()));
     }
 }

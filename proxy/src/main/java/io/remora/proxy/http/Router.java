@@ -36,8 +36,8 @@ final class Router {
         switch (listener.kind()) {
             case INBOUND -> {
                 HostPort app = listener.app();
-                ex.destinationService = pc.workload() + "." + pc.namespace();
-                ex.clusterName = "inbound|" + app.port();
+                ex.destinationService = pc.inboundService();
+                ex.clusterName = listener.inboundCluster();
                 ex.routeName = "inbound";
                 ex.address = InboundTargets.address(app);
                 ex.upstreamH2 = listener.appProtocol().isHttp2Upstream();

@@ -12,9 +12,10 @@ import io.remora.config.Protocol;
  * @param serviceKey  for {@link Kind#OUTBOUND_EXPLICIT}: the service every connection goes to
  * @param app         for {@link Kind#INBOUND}: the local application's address
  * @param appProtocol for {@link Kind#INBOUND}: the protocol the local application speaks
+ * @param inboundCluster for {@link Kind#INBOUND}: {@code inbound|<app port>}, named once per listener
  */
 public record ListenerSpec(String name, Kind kind, HostPort bind, String serviceKey, HostPort app,
-                           Protocol appProtocol) {
+                           Protocol appProtocol, String inboundCluster) {
 
     public enum Kind {
         /** {@code 127.0.0.1:9001 -> payments.shop}: an app that is not behind iptables calls the listener. */
@@ -31,14 +32,14 @@ public record ListenerSpec(String name, Kind kind, HostPort bind, String service
 
     public static ListenerSpec explicit(HostPort bind, String serviceKey) {
         return new ListenerSpec("upstream:" + serviceKey + "@" + bind, Kind.OUTBOUND_EXPLICIT, bind, serviceKey, null,
-                null);
+                null, null);
     }
 
     public static ListenerSpec capture(HostPort bind) {
-        return new ListenerSpec("capture", Kind.OUTBOUND_CAPTURE, bind, null, null, null);
+        return new ListenerSpec("capture", Kind.OUTBOUND_CAPTURE, bind, null, null, null, null);
     }
 
     public static ListenerSpec inbound(HostPort bind, HostPort app, Protocol appProtocol) {
-        return new ListenerSpec("inbound", Kind.INBOUND, bind, null, app, appProtocol);
+        return new ListenerSpec("inbound", Kind.INBOUND, bind, null, app, appProtocol, "inbound|" + app.port());
     }
 }

@@ -6,6 +6,7 @@ import io.remora.config.HostPort;
 import io.remora.proxy.ProxyContext;
 import io.remora.proxy.cluster.Cluster;
 import io.remora.proxy.cluster.Endpoint;
+import io.remora.proxy.http.InboundTargets;
 import io.remora.proxy.log.AccessLogEntry;
 import io.remora.proxy.log.Log;
 import io.remora.proxy.net.OwnConnections;
@@ -39,9 +40,9 @@ final class TcpForwarder {
         switch (listener.kind()) {
             case INBOUND -> {
                 HostPort app = listener.app();
-                target = new InetSocketAddress(app.host(), app.port());
-                service = pc.workload() + "." + pc.namespace();
-                cluster = "inbound|" + app.port();
+                target = InboundTargets.address(app);
+                service = pc.inboundService();
+                cluster = listener.inboundCluster();
             }
             case OUTBOUND_EXPLICIT -> {
                 ServiceRoutes s = pc.routes().byKey(listener.serviceKey());
