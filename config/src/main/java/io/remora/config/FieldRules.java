@@ -28,6 +28,7 @@ final class FieldRules {
                     "accessLog", new Rule(false, Defaults.ACCESS_LOG, null),
                     "serverFirstPorts", new Rule(false, null, IntRange.PORT)),
             Sidecar.Upstream.class, Map.of("listen", REQUIRED, "service", REQUIRED),
+            Sidecar.Tls.class, Map.of("certificate", REQUIRED, "privateKey", REQUIRED),
             Sidecar.Limits.class, Map.of(
                     "maxRequestLineBytes", new Rule(false, null, IntRange.POSITIVE),
                     "maxHeaderBytes", new Rule(false, null, IntRange.POSITIVE),

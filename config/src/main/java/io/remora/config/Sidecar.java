@@ -57,12 +57,31 @@ public record Sidecar(Metadata metadata, Spec spec) implements Resource {
      * @param listen      address the inbound listener binds (default 0.0.0.0:15006)
      * @param app         the local application's address (default 127.0.0.1:8080)
      * @param appProtocol protocol the local app speaks
+     * @param tls         when set, the inbound listener terminates TLS and negotiates HTTP/2 or HTTP/1.1
+     *                    by ALPN; when absent, TLS arriving there is relayed as opaque bytes
      */
-    public record Inbound(HostPort listen, HostPort app, Protocol appProtocol) {
+    public record Inbound(HostPort listen, HostPort app, Protocol appProtocol, Tls tls) {
         public Inbound {
             listen = listen == null ? Defaults.INBOUND : listen;
             app = app == null ? Defaults.APP : app;
             appProtocol = appProtocol == null ? Protocol.HTTP : appProtocol;
+        }
+
+        public Inbound(HostPort listen, HostPort app, Protocol appProtocol) {
+            this(listen, app, appProtocol, null);
+        }
+    }
+
+    /**
+     * A server certificate for a listener.
+     *
+     * @param certificate PEM file with the certificate chain, leaf first
+     * @param privateKey  PEM file with the leaf's private key (PKCS#8)
+     */
+    public record Tls(String certificate, String privateKey) {
+        public Tls {
+            Objects.requireNonNull(certificate, "certificate");
+            Objects.requireNonNull(privateKey, "privateKey");
         }
     }
 

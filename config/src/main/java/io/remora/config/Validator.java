@@ -372,9 +372,34 @@ final class Validator {
         checkListeners(spec, where);
         if (spec.inbound() != null) {
             checkPort(where, "spec.inbound.app", spec.inbound().app());
+            Sidecar.Tls tls = spec.inbound().tls();
+            if (tls != null) {
+                checkReadableFile(where, "spec.inbound.tls.certificate", tls.certificate(), "CERTIFICATE");
+                checkReadableFile(where, "spec.inbound.tls.privateKey", tls.privateKey(), "PRIVATE KEY");
+            }
         }
         checkPositive(where, "spec.drainTime", spec.drainTime());
         checkPositive(where, "spec.limits.idleTimeout", spec.limits().idleTimeout());
+    }
+
+    /** A PEM file that exists, is readable and holds a {@code -----BEGIN <kind>} block. */
+    private void checkReadableFile(SourceMap where, String path, String file, String kind) {
+        java.nio.file.Path p = java.nio.file.Path.of(file);
+        if (!java.nio.file.Files.isReadable(p)) {
+            error(where, path, "got " + RecordBinder.quote(file) + ", a file that does not exist or cannot be read;"
+                    + " expected a readable PEM file");
+            return;
+        }
+        try {
+            String text = java.nio.file.Files.readString(p, java.nio.charset.StandardCharsets.US_ASCII);
+            if (!text.contains("-----BEGIN " + kind) && !(kind.equals("PRIVATE KEY") && text.contains("PRIVATE KEY-----"))) {
+                error(where, path, "got " + RecordBinder.quote(file) + ", which holds no PEM " + kind
+                        + " block; expected a PEM file (-----BEGIN " + kind + "-----)");
+            }
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            error(where, path, "got " + RecordBinder.quote(file) + ", which cannot be read (" + e.getMessage()
+                    + "); expected a readable PEM file");
+        }
     }
 
     private void checkListeners(Sidecar.Spec spec, SourceMap where) {

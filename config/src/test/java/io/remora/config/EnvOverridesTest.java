@@ -113,6 +113,8 @@ class EnvOverridesTest {
                 "REMORA_INBOUND_LISTEN",
                 "REMORA_INBOUND_APP",
                 "REMORA_INBOUND_APP_PROTOCOL",
+                "REMORA_INBOUND_TLS_CERTIFICATE",
+                "REMORA_INBOUND_TLS_PRIVATE_KEY",
                 "REMORA_OUTBOUND_CAPTURE_ENABLED",
                 "REMORA_OUTBOUND_CAPTURE_LISTEN",
                 "REMORA_ADMIN",

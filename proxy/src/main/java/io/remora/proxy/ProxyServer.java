@@ -88,7 +88,8 @@ public final class ProxyServer implements AutoCloseable {
         if (spec.inbound() != null) {
             // Resolved here, once, so no event loop ever waits on a name lookup for the local app.
             io.remora.proxy.http.InboundTargets.address(spec.inbound().app());
-            wanted.add(ListenerSpec.inbound(spec.inbound().listen(), spec.inbound().app(), spec.inbound().appProtocol()));
+            wanted.add(ListenerSpec.inbound(spec.inbound().listen(), spec.inbound().app(), spec.inbound().appProtocol(),
+                    spec.inbound().tls()));
         }
         if (spec.outbound().capture().enabled()) {
             wanted.add(ListenerSpec.capture(spec.outbound().capture().listen()));

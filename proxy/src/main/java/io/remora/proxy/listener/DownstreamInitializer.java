@@ -12,6 +12,9 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.remora.config.Protocol;
 import io.remora.config.Sidecar;
@@ -32,6 +35,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>opaque shortcut: services declared TCP and server-first ports go straight to the TCP relay,
  *       since waiting for client bytes would hang protocols where the server speaks first;</li>
  *   <li>protocol detection on the first bytes;</li>
+ *   <li>TLS on a listener with a certificate: terminated, and ALPN chooses HTTP/2 or HTTP/1.1 (without
+ *       a certificate, TLS is the app's own and is relayed untouched);</li>
  *   <li>the codec for what was detected (HTTP/1.1, HTTP/2 with one child channel per stream), then the
  *       one HTTP handler shared by both, or the TCP relay.</li>
  * </ol>
@@ -43,11 +48,13 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
     private final ProxyContext pc;
     private final ListenerSpec listener;
     private final TcpForwarder tcp;
+    private final SslContext tls;
 
     public DownstreamInitializer(ProxyContext pc, ListenerSpec listener) {
         this.pc = pc;
         this.listener = listener;
         this.tcp = new TcpForwarder(pc, listener);
+        this.tls = listener.tls() == null ? null : ServerTls.context(listener.tls());
     }
 
     @Override
@@ -120,46 +127,70 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
         Channel ch = ctx.channel();
         ChannelPipeline p = ch.pipeline();
         String remoteIp = ch.remoteAddress() instanceof InetSocketAddress r ? r.getAddress().getHostAddress() : null;
-        Sidecar.Limits limits = pc.spec().limits();
-        long idleMillis = limits.idleTimeout().toMillis();
         switch (detected) {
-            case HTTP1 -> {
-                if (idleMillis > 0) {
-                    p.addLast("idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
+            case HTTP1 -> installHttp1(p, originalDst, remoteIp);
+            case H2C -> installH2(p, originalDst, remoteIp);
+            case TLS -> {
+                if (tls == null) {
+                    // No certificate here: the app's own TLS, relayed untouched.
+                    tcp.forward(ch, originalDst);
+                    return;
                 }
-                p.addLast("codec", new HttpServerCodec(new HttpDecoderConfig()
-                        .setMaxInitialLineLength(limits.maxRequestLineBytes())
-                        .setMaxHeaderSize(limits.maxHeaderBytes())
-                        .setMaxChunkSize(64 * 1024)
-                        .setValidateHeaders(true)
-                        .setStrictLineParsing(true)
-                        .setUseRfc9112TransferEncoding(true)));
-                p.addLast("http", new DownstreamHttpHandler(pc, listener, originalDst, false, remoteIp));
-            }
-            case H2C -> {
-                if (idleMillis > 0) {
-                    p.addLast("idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
-                }
-                p.addLast("h2", Http2FrameCodecBuilder.forServer()
-                        .initialSettings(Http2Settings.defaultSettings()
-                                .maxConcurrentStreams(limits.maxConcurrentStreams())
-                                .maxHeaderListSize(limits.maxHeaderBytes())
-                                .initialWindowSize(1024 * 1024))
-                        .gracefulShutdownTimeoutMillis(pc.spec().drainTime().toMillis())
-                        .validateHeaders(true)
-                        .build());
-                InetSocketAddress dst = originalDst;
-                p.addLast("mux", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+                // Terminate TLS, then ALPN picks the codec; the handler leaves once it has chosen.
+                p.addLast("tls", tls.newHandler(ch.alloc()));
+                p.addLast("alpn", new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
                     @Override
-                    protected void initChannel(Http2StreamChannel stream) {
-                        stream.pipeline().addLast("codec", new Http2StreamFrameToHttpObjectCodec(true, true));
-                        stream.pipeline().addLast("http", new DownstreamHttpHandler(pc, listener, dst, true, remoteIp));
+                    protected void configurePipeline(ChannelHandlerContext c, String protocol) {
+                        if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+                            installH2(c.pipeline(), originalDst, remoteIp);
+                        } else {
+                            installHttp1(c.pipeline(), originalDst, remoteIp);
+                        }
                     }
-                }));
-                p.addLast("h2conn", new H2ConnectionHandler());
+                });
             }
-            case TLS, OPAQUE -> tcp.forward(ch, originalDst);
+            case OPAQUE -> tcp.forward(ch, originalDst);
             default -> throw new IllegalStateException(detected.name());
         }
+    }
+
+    private void installHttp1(ChannelPipeline p, InetSocketAddress originalDst, String remoteIp) {
+        Sidecar.Limits limits = pc.spec().limits();
+        long idleMillis = limits.idleTimeout().toMillis();
+        if (idleMillis > 0) {
+            p.addLast("idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
+        }
+        p.addLast("codec", new HttpServerCodec(new HttpDecoderConfig()
+                .setMaxInitialLineLength(limits.maxRequestLineBytes())
+                .setMaxHeaderSize(limits.maxHeaderBytes())
+                .setMaxChunkSize(64 * 1024)
+                .setValidateHeaders(true)
+                .setStrictLineParsing(true)
+                .setUseRfc9112TransferEncoding(true)));
+        p.addLast("http", new DownstreamHttpHandler(pc, listener, originalDst, false, remoteIp));
+    }
+
+    private void installH2(ChannelPipeline p, InetSocketAddress originalDst, String remoteIp) {
+        Sidecar.Limits limits = pc.spec().limits();
+        long idleMillis = limits.idleTimeout().toMillis();
+        if (idleMillis > 0) {
+            p.addLast("idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
+        }
+        p.addLast("h2", Http2FrameCodecBuilder.forServer()
+                .initialSettings(Http2Settings.defaultSettings()
+                        .maxConcurrentStreams(limits.maxConcurrentStreams())
+                        .maxHeaderListSize(limits.maxHeaderBytes())
+                        .initialWindowSize(1024 * 1024))
+                .gracefulShutdownTimeoutMillis(pc.spec().drainTime().toMillis())
+                .validateHeaders(true)
+                .build());
+        p.addLast("mux", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+            @Override
+            protected void initChannel(Http2StreamChannel stream) {
+                stream.pipeline().addLast("codec", new Http2StreamFrameToHttpObjectCodec(true, true));
+                stream.pipeline().addLast("http", new DownstreamHttpHandler(pc, listener, originalDst, true, remoteIp));
+            }
+        }));
+        p.addLast("h2conn", new H2ConnectionHandler());
     }
 }
