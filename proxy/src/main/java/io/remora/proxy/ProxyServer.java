@@ -16,13 +16,13 @@ import io.remora.proxy.admin.AdminView;
 import io.remora.proxy.cluster.Cluster;
 import io.remora.proxy.cluster.Endpoint;
 import io.remora.proxy.http.DownstreamHttpHandler;
-import io.remora.proxy.http.UpstreamPools;
 import io.remora.proxy.listener.DownstreamInitializer;
 import io.remora.proxy.listener.ListenerSpec;
 import io.remora.proxy.log.AccessLog;
 import io.remora.proxy.log.JsonWriter;
 import io.remora.proxy.log.Log;
 import io.remora.proxy.metrics.ProxyMetrics;
+import io.remora.proxy.net.Backpressure;
 import io.remora.proxy.net.OriginalDst;
 import io.remora.proxy.route.RouteTable;
 
@@ -121,7 +121,7 @@ public final class ProxyServer implements AutoCloseable {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, UpstreamPools.WATER_MARK)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, Backpressure.WATER_MARK)
                 .childHandler(new DownstreamInitializer(pc, l))
                 .bind(at.host(), at.port())
                 .sync()

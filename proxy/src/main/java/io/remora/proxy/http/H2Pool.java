@@ -13,9 +13,7 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.netty.util.ReferenceCountUtil;
 import io.remora.proxy.net.OwnConnections;
 
 import java.net.InetSocketAddress;
@@ -67,7 +65,7 @@ final class H2Pool {
                                 .validateHeaders(true)
                                 .build());
                         ch.pipeline().addLast(new Http2MultiplexHandler(new RefusePush()));
-                        ch.pipeline().addLast(new ConnectionWatcher());
+                        ch.pipeline().addLast(new H2ConnectionHandler());
                     }
                 })
                 .connect(address);
@@ -146,32 +144,6 @@ final class H2Pool {
         @Override
         public boolean isSharable() {
             return true;
-        }
-    }
-
-    /** Connection-level frames and idleness: an idle connection with no streams is closed. */
-    private static final class ConnectionWatcher extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            // GOAWAY, SETTINGS and PING are handled by the codec; a GOAWAY stops new streams here (goingAway).
-            ReferenceCountUtil.release(msg);
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof IdleStateEvent) {
-                Http2FrameCodec codec = ctx.pipeline().get(Http2FrameCodec.class);
-                if (codec != null && codec.connection().numActiveStreams() == 0) {
-                    ctx.close();
-                }
-                return;
-            }
-            ctx.fireUserEventTriggered(evt);
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            ctx.close();
         }
     }
 }

@@ -10,7 +10,6 @@ import io.remora.proxy.ProxyContext;
 import io.remora.proxy.cluster.Cluster;
 import io.remora.proxy.cluster.Endpoint;
 import io.remora.proxy.listener.ListenerSpec;
-import io.remora.proxy.log.Log;
 import io.remora.proxy.net.OwnConnections;
 import io.remora.proxy.route.RouteMatch;
 import io.remora.proxy.route.RouteTable;
@@ -71,9 +70,7 @@ final class Router {
                 }
                 if (OwnConnections.isOwn(downstreamRemote)) {
                     // Our own passthrough connection, captured again: relaying it would loop forever.
-                    Log.warn("capture_loop_refused", "original_dst", String.valueOf(originalDst),
-                            "remote", String.valueOf(downstreamRemote),
-                            "hint", "exclude the proxy's own traffic from capture (iptables -m owner --uid-owner)");
+                    OwnConnections.logRefused(originalDst, downstreamRemote);
                     ex.reply(HttpResponseStatus.SERVICE_UNAVAILABLE, ResponseFlags.LOOP,
                             "passthrough to " + originalDst + " was captured back into the proxy");
                     return false;

@@ -3,9 +3,9 @@ package io.remora.proxy.http;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.remora.proxy.Transport;
+import io.remora.proxy.net.Backpressure;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -19,8 +19,6 @@ import java.util.Map;
  * and toggling autoRead between the two is race-free.
  */
 public final class UpstreamPools {
-    /** Writes queue up to 64 KiB before a channel reports unwritable and the peer stops reading. */
-    public static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
 
     private final Transport transport;
     private final List<LoopPools> all = new ArrayList<>();
@@ -80,7 +78,7 @@ public final class UpstreamPools {
             this.bootstrap = new Bootstrap().group(loop).channel(transport.socketChannel())
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.SO_KEEPALIVE, true)
-                    .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
+                    .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Backpressure.WATER_MARK);
         }
 
         H1Pool h1(InetSocketAddress address) {

@@ -20,6 +20,7 @@ import io.remora.config.Protocol;
 import io.remora.config.Sidecar;
 import io.remora.proxy.ProxyContext;
 import io.remora.proxy.http.DownstreamHttpHandler;
+import io.remora.proxy.http.H2ConnectionHandler;
 import io.remora.proxy.log.Log;
 import io.remora.proxy.net.OriginalDst;
 import io.remora.proxy.route.ServiceRoutes;
@@ -154,12 +155,17 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
         }
     }
 
-    private void installHttp1(ChannelPipeline p, InetSocketAddress originalDst, String remoteIp) {
-        Sidecar.Limits limits = pc.spec().limits();
+    /** Reader-idle: the all-idle mode would put a listener and a promise on every write. */
+    private static void addIdleTimeout(ChannelPipeline p, Sidecar.Limits limits) {
         long idleMillis = limits.idleTimeout().toMillis();
         if (idleMillis > 0) {
             p.addLast("idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
         }
+    }
+
+    private void installHttp1(ChannelPipeline p, InetSocketAddress originalDst, String remoteIp) {
+        Sidecar.Limits limits = pc.spec().limits();
+        addIdleTimeout(p, limits);
         p.addLast("codec", new HttpServerCodec(new HttpDecoderConfig()
                 .setMaxInitialLineLength(limits.maxRequestLineBytes())
                 .setMaxHeaderSize(limits.maxHeaderBytes())
@@ -172,10 +178,7 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
 
     private void installH2(ChannelPipeline p, InetSocketAddress originalDst, String remoteIp) {
         Sidecar.Limits limits = pc.spec().limits();
-        long idleMillis = limits.idleTimeout().toMillis();
-        if (idleMillis > 0) {
-            p.addLast("idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
-        }
+        addIdleTimeout(p, limits);
         p.addLast("h2", Http2FrameCodecBuilder.forServer()
                 .initialSettings(Http2Settings.defaultSettings()
                         .maxConcurrentStreams(limits.maxConcurrentStreams())

@@ -62,9 +62,7 @@ final class TcpForwarder {
                 if (s == null) {
                     if (OwnConnections.isOwn(downstream.remoteAddress())) {
                         // Our own passthrough connection, captured again: relaying it would loop forever.
-                        Log.warn("capture_loop_refused", "original_dst", String.valueOf(originalDst),
-                                "remote", String.valueOf(downstream.remoteAddress()),
-                                "hint", "exclude the proxy's own traffic from capture (iptables -m owner --uid-owner)");
+                        OwnConnections.logRefused(originalDst, downstream.remoteAddress());
                         refuse(downstream, "PassthroughCluster", "PassthroughCluster", "LOOP");
                         return;
                     }

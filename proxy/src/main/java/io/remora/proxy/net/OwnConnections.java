@@ -29,6 +29,13 @@ public final class OwnConnections {
         upstream.closeFuture().addListener(f -> LOCAL.remove(local));
     }
 
+    /** The one log event for a refused self-capture, with the rule that prevents it. */
+    public static void logRefused(SocketAddress originalDst, SocketAddress downstreamRemote) {
+        io.remora.proxy.log.Log.warn("capture_loop_refused", "original_dst", String.valueOf(originalDst),
+                "remote", String.valueOf(downstreamRemote),
+                "hint", "exclude the proxy's own traffic from capture (iptables -m owner --uid-owner)");
+    }
+
     /** True when {@code downstreamRemote} is the source address of one of our own upstream connections. */
     public static boolean isOwn(SocketAddress downstreamRemote) {
         return downstreamRemote != null && !LOCAL.isEmpty() && LOCAL.contains(downstreamRemote);

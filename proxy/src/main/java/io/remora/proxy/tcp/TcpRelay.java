@@ -14,6 +14,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.ReferenceCountUtil;
+import io.remora.proxy.net.Backpressure;
 import io.remora.proxy.net.EpollHalfClosure;
 import io.remora.proxy.net.OwnConnections;
 
@@ -47,7 +48,7 @@ public final class TcpRelay {
     public static final String HANDLER_NAME = "tcp-relay";
 
     /** Write buffer water marks used on both channels. */
-    public static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
+    public static final WriteBufferWaterMark WATER_MARK = Backpressure.WATER_MARK;
 
     /** Outcome of one relayed connection, for metrics and logs. Called on the downstream's event loop. */
     public interface Listener {

@@ -1,18 +1,17 @@
-package io.remora.proxy.listener;
+package io.remora.proxy.http;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
-import io.remora.proxy.http.DownstreamHttpHandler;
 
 /**
- * Connection-level events of a downstream HTTP/2 connection. Drain closes it gracefully: the frame codec
- * sends GOAWAY and waits for the open streams (up to the drain time) before closing. An idle connection
- * without streams is closed.
+ * Connection-level events of an HTTP/2 connection, downstream or pooled upstream. Drain (fired on
+ * downstream connections only) closes it gracefully: the frame codec sends GOAWAY and waits for the
+ * open streams (up to the drain time) before closing. An idle connection without streams is closed.
  */
-final class H2ConnectionHandler extends ChannelInboundHandlerAdapter {
+public final class H2ConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         // SETTINGS, PING, GOAWAY: the codec has acted on them already.
