@@ -50,4 +50,48 @@ public final class Defaults {
     public static final boolean ACCESS_LOG = true;
     /** Most event loops a Sidecar may ask for; more only adds contention in a sidecar's CPU share. */
     public static final int MAX_THREADS = 64;
+    /**
+     * Route deadline for the whole exchange, retries included: a hung upstream is answered 504 within seconds, not
+     * held until the caller gives up. Long streams (gRPC server streaming, downloads) set their own or 0.
+     */
+    public static final Duration ROUTE_TIMEOUT = Duration.ofSeconds(15);
+    /** Tries per request, the first included: one retry absorbs a single bad endpoint or connection race. */
+    public static final int RETRY_ATTEMPTS = 2;
+    /** Conditions retried by default: every failure of the network or of a gateway, none of the application's. */
+    public static final List<RetryOn> RETRY_ON = List.of(RetryOn.CONNECT_FAILURE, RetryOn.REFUSED_STREAM,
+            RetryOn.RESET_BEFORE_RESPONSE, RetryOn.GATEWAY_ERROR);
+    /** First retry waits up to 25 ms (full jitter): long enough to get past a blip, short next to a deadline. */
+    public static final Duration RETRY_BACKOFF_BASE = Duration.ofMillis(25);
+    /** Longest wait between tries: 250 ms, so backoff never eats the deadline. */
+    public static final Duration RETRY_BACKOFF_MAX = Duration.ofMillis(250);
+    /** Request bodies up to 64 KiB are kept for a retry; a larger body is streamed once and not retried. */
+    public static final int RETRY_BUFFER_BYTES = 64 * 1024;
+    /** Retries may be 20 % of requests (Linkerd's budget): an outage gets at most 1.2× the load, not 2×. */
+    public static final int RETRY_BUDGET_PERCENT = 20;
+    /** ... plus 10 retries per second, so a quiet service can still retry. */
+    public static final int RETRY_BUDGET_MIN_RETRIES_PER_SECOND = 10;
+    /** Window over which requests and retries are counted for the budget. */
+    public static final Duration RETRY_BUDGET_WINDOW = Duration.ofSeconds(10);
+    /** Circuit breaker: connections to one service (Envoy's 1024). */
+    public static final int MAX_CONNECTIONS = 1024;
+    /** Circuit breaker: requests waiting for a connection to one service (Envoy's 1024). */
+    public static final int MAX_PENDING_REQUESTS = 1024;
+    /** Circuit breaker: requests in flight to one service (Envoy's 1024). */
+    public static final int MAX_REQUESTS = 1024;
+    /** Circuit breaker: retries in flight to one service (Envoy's 3): retries cannot pile up during an outage. */
+    public static final int MAX_RETRIES = 3;
+    /** Outlier detection: 5 gateway errors in a row eject an endpoint (Envoy's and Istio's threshold). */
+    public static final int OUTLIER_CONSECUTIVE_GATEWAY_ERRORS = 5;
+    /** Outlier detection on any 5xx is off: an application's 500 says nothing about the endpoint's health. */
+    public static final int OUTLIER_CONSECUTIVE_5XX_ERRORS = 0;
+    /** Ejected endpoints are checked for return every 10 s (Envoy's interval). */
+    public static final Duration OUTLIER_INTERVAL = Duration.ofSeconds(10);
+    /** First ejection lasts 30 s; each further one lasts 30 s longer. */
+    public static final Duration OUTLIER_BASE_EJECTION_TIME = Duration.ofSeconds(30);
+    /** No ejection lasts longer than 5 minutes. */
+    public static final Duration OUTLIER_MAX_EJECTION_TIME = Duration.ofMinutes(5);
+    /** At most 10 % of endpoints ejected (at least one): detection must never empty a service (envoy#2671). */
+    public static final int OUTLIER_MAX_EJECTION_PERCENT = 10;
+    /** Below 50 % healthy, requests go to every endpoint (panic mode): overload beats no service at all. */
+    public static final int OUTLIER_MIN_HEALTH_PERCENT = 50;
 }

@@ -28,15 +28,94 @@ public record Route(Metadata metadata, Spec spec) implements Resource {
     }
 
     /**
-     * @param name     for logs and metrics
-     * @param matches  any one matching selects the rule; empty matches everything
-     * @param backends weighted targets; the request goes to one of them
+     * @param name      for logs and metrics
+     * @param matches   any one matching selects the rule; empty matches everything
+     * @param backends  weighted targets; the request goes to one of them
+     * @param timeout   deadline of the whole exchange, retries and backoff included, from the moment the request
+     *                  head arrives; 0 means none. A gRPC request's own {@code grpc-timeout} takes its place.
+     * @param retries   when and how often a failed attempt is tried again
+     * @param fault     faults injected on purpose, to test how callers cope
+     * @param rateLimit local token bucket for the requests this rule matches
      */
-    public record Rule(String name, List<Match> matches, List<Backend> backends) {
+    public record Rule(String name, List<Match> matches, List<Backend> backends, java.time.Duration timeout,
+                       Retries retries, Fault fault, RateLimit rateLimit) {
         public Rule {
             matches = matches == null ? List.of() : List.copyOf(matches);
             backends = backends == null ? List.of() : List.copyOf(backends);
+            timeout = timeout == null ? Defaults.ROUTE_TIMEOUT : timeout;
+            retries = retries == null ? Retries.defaults() : retries;
         }
+
+        public Rule(String name, List<Match> matches, List<Backend> backends) {
+            this(name, matches, backends, null, null, null, null);
+        }
+    }
+
+    /**
+     * Retries of one rule. Failures before the request reached the upstream (connect failure, refused stream, a
+     * pooled connection closed before it took the request) are retried whatever the method; the other conditions
+     * only for idempotent methods unless {@code nonIdempotent} is set. Nothing is retried once response bytes went
+     * downstream, and request bodies above 64 KiB are not retried.
+     *
+     * @param attempts        tries in total, the first one included; 1 turns retries off
+     * @param perTryTimeout   limit of one try, never more than the time left before the deadline; 0 means none
+     * @param retryOn         conditions that make a try fail and be retried
+     * @param statusCodes     further HTTP statuses that are retried (with {@code retriable-status-codes} implied)
+     * @param grpcStatusCodes further gRPC statuses that are retried
+     * @param nonIdempotent   also retry methods that are not idempotent (POST, PATCH) on response-class conditions
+     * @param backoff         full-jitter exponential wait between tries
+     */
+    public record Retries(int attempts, java.time.Duration perTryTimeout, List<RetryOn> retryOn,
+                          List<Integer> statusCodes, List<GrpcStatus> grpcStatusCodes, boolean nonIdempotent,
+                          Backoff backoff) {
+        public Retries {
+            perTryTimeout = perTryTimeout == null ? java.time.Duration.ZERO : perTryTimeout;
+            retryOn = retryOn == null ? Defaults.RETRY_ON : List.copyOf(retryOn);
+            statusCodes = statusCodes == null ? List.of() : List.copyOf(statusCodes);
+            grpcStatusCodes = grpcStatusCodes == null ? List.of() : List.copyOf(grpcStatusCodes);
+            backoff = backoff == null ? Backoff.defaults() : backoff;
+        }
+
+        public static Retries defaults() {
+            return new Retries(Defaults.RETRY_ATTEMPTS, null, null, null, null, false, null);
+        }
+    }
+
+    /** Wait before retry n: uniform in [0, min(maxInterval, baseInterval × 2^(n-1))]. */
+    public record Backoff(java.time.Duration baseInterval, java.time.Duration maxInterval) {
+        public Backoff {
+            baseInterval = baseInterval == null ? Defaults.RETRY_BACKOFF_BASE : baseInterval;
+            maxInterval = maxInterval == null ? Defaults.RETRY_BACKOFF_MAX : maxInterval;
+        }
+
+        public static Backoff defaults() {
+            return new Backoff(null, null);
+        }
+    }
+
+    /** Faults injected into the requests a rule matches; each applies to its own share of requests. */
+    public record Fault(Abort abort, Delay delay) {
+    }
+
+    /**
+     * Answer {@code percent} of requests locally, without calling the upstream (flag {@code FI}).
+     *
+     * @param httpStatus status of the answer (gRPC requests get the matching gRPC status)
+     * @param grpcStatus gRPC status for gRPC requests, instead of the one matching {@code httpStatus}
+     */
+    public record Abort(double percent, int httpStatus, GrpcStatus grpcStatus) {
+    }
+
+    /** Hold {@code percent} of requests for {@code fixedDelay} before they go on (flag {@code DI}). */
+    public record Delay(double percent, java.time.Duration fixedDelay) {
+    }
+
+    /**
+     * A token bucket shared by every connection of the sidecar (Envoy's local rate limit): it starts full, gains
+     * {@code tokensPerFill} every {@code fillInterval} up to {@code maxTokens}, and a request without a token is
+     * answered 429 with flag {@code RL}.
+     */
+    public record RateLimit(int maxTokens, int tokensPerFill, java.time.Duration fillInterval) {
     }
 
     /** All given conditions must hold. */
