@@ -94,4 +94,10 @@ public final class Defaults {
     public static final int OUTLIER_MAX_EJECTION_PERCENT = 10;
     /** Below 50 % healthy, requests go to every endpoint (panic mode): overload beats no service at all. */
     public static final int OUTLIER_MIN_HEALTH_PERCENT = 50;
+    /** A rate limit's bucket refills once a second unless it says otherwise. */
+    public static final Duration RATE_LIMIT_FILL_INTERVAL = Duration.ofSeconds(1);
+    /** Shortest refill interval: finer buckets cost a refill per request and gain nothing. */
+    public static final Duration RATE_LIMIT_MIN_FILL_INTERVAL = Duration.ofMillis(50);
+    /** Status of an injected abort that names none. */
+    public static final int FAULT_ABORT_STATUS = 503;
 }

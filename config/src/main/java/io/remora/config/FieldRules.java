@@ -21,25 +21,50 @@ final class FieldRules {
     private static final Rule OPTIONAL = new Rule(false, null, null);
     private static final Rule REQUIRED = new Rule(true, null, null);
 
-    private static final Map<Class<?>, Map<String, Rule>> RULES = Map.of(
-            Metadata.class, Map.of("name", REQUIRED),
-            Sidecar.Spec.class, Map.of(
+    private static final Map<Class<?>, Map<String, Rule>> RULES = Map.ofEntries(
+            Map.entry(Metadata.class, Map.of("name", REQUIRED)),
+            Map.entry(Sidecar.Spec.class, Map.of(
                     "threads", new Rule(false, Defaults.THREADS, IntRange.THREADS),
                     "accessLog", new Rule(false, Defaults.ACCESS_LOG, null),
-                    "serverFirstPorts", new Rule(false, null, IntRange.PORT)),
-            Sidecar.Upstream.class, Map.of("listen", REQUIRED, "service", REQUIRED),
-            Sidecar.Tls.class, Map.of("certificate", REQUIRED, "privateKey", REQUIRED),
-            Sidecar.Limits.class, Map.of(
+                    "serverFirstPorts", new Rule(false, null, IntRange.PORT))),
+            Map.entry(Sidecar.Upstream.class, Map.of("listen", REQUIRED, "service", REQUIRED)),
+            Map.entry(Sidecar.Tls.class, Map.of("certificate", REQUIRED, "privateKey", REQUIRED)),
+            Map.entry(Sidecar.Limits.class, Map.of(
                     "maxRequestLineBytes", new Rule(false, null, IntRange.POSITIVE),
                     "maxHeaderBytes", new Rule(false, null, IntRange.POSITIVE),
-                    "maxConcurrentStreams", new Rule(false, null, IntRange.POSITIVE)),
-            Service.Endpoint.class, Map.of(
+                    "maxConcurrentStreams", new Rule(false, null, IntRange.POSITIVE))),
+            Map.entry(Service.Endpoint.class, Map.of(
                     "address", REQUIRED,
-                    "weight", new Rule(false, Defaults.ENDPOINT_WEIGHT, IntRange.POSITIVE)),
-            Service.Subset.class, Map.of("name", REQUIRED),
-            Route.Backend.class, Map.of(
+                    "weight", new Rule(false, Defaults.ENDPOINT_WEIGHT, IntRange.POSITIVE))),
+            Map.entry(Service.Subset.class, Map.of("name", REQUIRED)),
+            Map.entry(Service.CircuitBreaker.class, Map.of(
+                    "enabled", new Rule(false, true, null),
+                    "maxConnections", new Rule(false, Defaults.MAX_CONNECTIONS, IntRange.POSITIVE),
+                    "maxPendingRequests", new Rule(false, Defaults.MAX_PENDING_REQUESTS, IntRange.NON_NEGATIVE),
+                    "maxRequests", new Rule(false, Defaults.MAX_REQUESTS, IntRange.POSITIVE),
+                    "maxRetries", new Rule(false, Defaults.MAX_RETRIES, IntRange.NON_NEGATIVE))),
+            Map.entry(Service.OutlierDetection.class, Map.of(
+                    "consecutiveGatewayErrors",
+                    new Rule(false, Defaults.OUTLIER_CONSECUTIVE_GATEWAY_ERRORS, IntRange.NON_NEGATIVE),
+                    "consecutive5xxErrors",
+                    new Rule(false, Defaults.OUTLIER_CONSECUTIVE_5XX_ERRORS, IntRange.NON_NEGATIVE),
+                    "maxEjectionPercent", new Rule(false, Defaults.OUTLIER_MAX_EJECTION_PERCENT, IntRange.PERCENT),
+                    "minHealthPercent", new Rule(false, Defaults.OUTLIER_MIN_HEALTH_PERCENT, IntRange.PERCENT))),
+            Map.entry(Service.RetryBudget.class, Map.of(
+                    "enabled", new Rule(false, true, null),
+                    "percent", new Rule(false, Defaults.RETRY_BUDGET_PERCENT, IntRange.PERCENT),
+                    "minRetriesPerSecond",
+                    new Rule(false, Defaults.RETRY_BUDGET_MIN_RETRIES_PER_SECOND, IntRange.NON_NEGATIVE))),
+            Map.entry(Route.Retries.class, Map.of(
+                    "attempts", new Rule(false, Defaults.RETRY_ATTEMPTS, IntRange.ATTEMPTS),
+                    "statusCodes", new Rule(false, null, IntRange.HTTP_STATUS))),
+            Map.entry(Route.Abort.class, Map.of("httpStatus", new Rule(false, null, IntRange.ABORT_STATUS))),
+            Map.entry(Route.RateLimit.class, Map.of(
+                    "maxTokens", new Rule(true, null, IntRange.POSITIVE),
+                    "tokensPerFill", new Rule(false, null, IntRange.POSITIVE))),
+            Map.entry(Route.Backend.class, Map.of(
                     "service", REQUIRED,
-                    "weight", new Rule(false, Defaults.WEIGHT, IntRange.NON_NEGATIVE)));
+                    "weight", new Rule(false, Defaults.WEIGHT, IntRange.NON_NEGATIVE))));
 
     private FieldRules() {
     }

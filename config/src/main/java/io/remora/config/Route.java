@@ -52,8 +52,8 @@ public record Route(Metadata metadata, Spec spec) implements Resource {
     }
 
     /**
-     * Retries of one rule. Failures before the request reached the upstream (connect failure, refused stream, a
-     * pooled connection closed before it took the request) are retried whatever the method; the other conditions
+     * Retries of one rule. Failures before the request reached the upstream (connect failure, refused stream) are
+     * retried whatever the method; the other conditions (a reused connection closing before any response included)
      * only for idempotent methods unless {@code nonIdempotent} is set. Nothing is retried once response bytes went
      * downstream, and request bodies above 64 KiB are not retried.
      *
@@ -116,6 +116,10 @@ public record Route(Metadata metadata, Spec spec) implements Resource {
      * answered 429 with flag {@code RL}.
      */
     public record RateLimit(int maxTokens, int tokensPerFill, java.time.Duration fillInterval) {
+        public RateLimit {
+            tokensPerFill = tokensPerFill == 0 ? maxTokens : tokensPerFill;
+            fillInterval = fillInterval == null ? Defaults.RATE_LIMIT_FILL_INTERVAL : fillInterval;
+        }
     }
 
     /** All given conditions must hold. */

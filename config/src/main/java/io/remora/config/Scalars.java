@@ -12,6 +12,8 @@ import java.util.stream.Collectors;
  */
 final class Scalars {
     private static final Pattern DECIMAL = Pattern.compile("[-+]?\\d{1,18}");
+    private static final Pattern NUMBER_TEXT = Pattern.compile("[-+]?\\d{1,9}(\\.\\d{1,9})?");
+    private static final String NUMBER = "a number like 12 or 0.5";
 
     private Scalars() {
     }
@@ -19,7 +21,7 @@ final class Scalars {
     /** Whether values of this type are written as one scalar. */
     static boolean isScalar(Class<?> type) {
         return type == String.class || type == int.class || type == Integer.class || type == boolean.class
-                || type == Boolean.class || type == Duration.class || type == HostPort.class || type.isEnum();
+                || type == Boolean.class || type == double.class || type == Double.class || type == Duration.class || type == HostPort.class || type.isEnum();
     }
 
     /**
@@ -37,6 +39,9 @@ final class Scalars {
         }
         if (type == boolean.class || type == Boolean.class) {
             return toBoolean(text);
+        }
+        if (type == double.class || type == Double.class) {
+            return toDouble(text);
         }
         if (type == Duration.class) {
             return Durations.parse(text);
@@ -60,6 +65,9 @@ final class Scalars {
         }
         if (type == boolean.class || type == Boolean.class) {
             return "true or false";
+        }
+        if (type == double.class || type == Double.class) {
+            return NUMBER;
         }
         if (type == Duration.class) {
             return Durations.EXPECTED;
@@ -88,6 +96,13 @@ final class Scalars {
             throw new IllegalArgumentException("expected " + range.description());
         }
         return (int) value;
+    }
+
+    private static double toDouble(String text) {
+        if (!NUMBER_TEXT.matcher(text).matches()) {
+            throw new IllegalArgumentException("expected " + NUMBER);
+        }
+        return Double.parseDouble(text);
     }
 
     private static boolean toBoolean(String text) {

@@ -182,6 +182,19 @@ final class Validator {
         checkSubsets(spec, where);
         checkPositive(where, "spec.trafficPolicy.connectTimeout", spec.trafficPolicy().connectTimeout());
         checkPositive(where, "spec.trafficPolicy.upstreamIdleTimeout", spec.trafficPolicy().upstreamIdleTimeout());
+        checkOutlierDetection(spec.trafficPolicy().outlierDetection(), where);
+        checkPositive(where, "spec.trafficPolicy.retryBudget.window", spec.trafficPolicy().retryBudget().window());
+    }
+
+    private void checkOutlierDetection(Service.OutlierDetection od, SourceMap where) {
+        String path = "spec.trafficPolicy.outlierDetection";
+        checkPositive(where, path + ".interval", od.interval());
+        checkPositive(where, path + ".baseEjectionTime", od.baseEjectionTime());
+        if (od.maxEjectionTime().compareTo(od.baseEjectionTime()) < 0) {
+            error(where, path + ".maxEjectionTime", "got " + RecordBinder.quote(Durations.format(od.maxEjectionTime()))
+                    + ", expected at least baseEjectionTime ("
+                    + Durations.format(od.baseEjectionTime()) + ")");
+        }
     }
 
     private void checkSubsets(Service.Spec spec, SourceMap where) {
@@ -268,6 +281,70 @@ final class Validator {
         }
         if (weights == 0) {
             error(where, path + ".backends", "weights sum to 0, expected at least one backend with a weight above 0");
+        }
+        checkRetries(rule, path, where);
+        if (rule.fault() != null) {
+            checkFault(rule.fault(), path + ".fault", where);
+        }
+        if (rule.rateLimit() != null) {
+            checkRateLimit(rule.rateLimit(), path + ".rateLimit", where);
+        }
+    }
+
+    /**
+     * A per-try timeout above a set deadline could never act, which is a mistake worth an error (Istio ignored
+     * per-try timeouts silently in that case). Without a deadline ({@code timeout: 0s}) it is what bounds each try.
+     */
+    private void checkRetries(Route.Rule rule, String path, SourceMap where) {
+        Route.Retries retries = rule.retries();
+        Duration perTry = retries.perTryTimeout();
+        if (!rule.timeout().isZero() && perTry.compareTo(rule.timeout()) > 0) {
+            error(where, path + ".retries.perTryTimeout", "got " + RecordBinder.quote(Durations.format(perTry))
+                    + ", expected at most the rule's timeout (" + Durations.format(rule.timeout())
+                    + ", the deadline of the whole request, retries included); a try never outlives the deadline,"
+                    + " so set timeout: 0s for no deadline and only a per-try limit");
+        }
+        Route.Backoff backoff = retries.backoff();
+        checkPositive(where, path + ".retries.backoff.baseInterval", backoff.baseInterval());
+        if (backoff.maxInterval().compareTo(backoff.baseInterval()) < 0) {
+            error(where, path + ".retries.backoff.maxInterval", "got "
+                    + RecordBinder.quote(Durations.format(backoff.maxInterval()))
+                    + ", expected at least baseInterval (" + Durations.format(backoff.baseInterval()) + ")");
+        }
+    }
+
+    private void checkFault(Route.Fault fault, String path, SourceMap where) {
+        if (fault.abort() == null && fault.delay() == null) {
+            error(where, path, "got no fault, expected abort, delay or both");
+        }
+        if (fault.abort() != null) {
+            checkPercent(where, path + ".abort.percent", fault.abort().percent());
+        }
+        if (fault.delay() != null) {
+            checkPercent(where, path + ".delay.percent", fault.delay().percent());
+            if (fault.delay().fixedDelay() == null) {
+                error(where, path + ".delay", "missing required field 'fixedDelay', expected " + Durations.EXPECTED);
+            } else {
+                checkPositive(where, path + ".delay.fixedDelay", fault.delay().fixedDelay());
+            }
+        }
+    }
+
+    private void checkRateLimit(Route.RateLimit limit, String path, SourceMap where) {
+        if (limit.fillInterval().compareTo(Defaults.RATE_LIMIT_MIN_FILL_INTERVAL) < 0) {
+            error(where, path + ".fillInterval", "got " + RecordBinder.quote(Durations.format(limit.fillInterval()))
+                    + ", expected at least " + Durations.format(Defaults.RATE_LIMIT_MIN_FILL_INTERVAL));
+        }
+        if (limit.tokensPerFill() > limit.maxTokens()) {
+            error(where, path + ".tokensPerFill", "got " + limit.tokensPerFill()
+                    + ", expected at most maxTokens (" + limit.maxTokens() + "): the bucket cannot hold more");
+        }
+    }
+
+    private void checkPercent(SourceMap where, String path, double percent) {
+        if (!(percent >= 0 && percent <= 100)) {
+            String text = percent == Math.rint(percent) ? Long.toString((long) percent) : Double.toString(percent);
+            error(where, path, "got " + RecordBinder.quote(text) + ", expected a percentage 0-100");
         }
     }
 

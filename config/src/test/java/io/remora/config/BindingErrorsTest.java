@@ -75,7 +75,7 @@ class BindingErrorsTest {
                 "s.yaml:5:10: spec.hosts: got \"payments.example.com\", expected a list of strings",
                 "s.yaml:6:14: spec.endpoints: got a mapping, expected a list of mappings",
                 "s.yaml:7:18: spec.trafficPolicy: got a list, expected a mapping with fields: loadBalancer,"
-                        + " connectTimeout, upstreamIdleTimeout",
+                        + " connectTimeout, upstreamIdleTimeout, circuitBreaker, outlierDetection, retryBudget",
                 "s.yaml:8:20: spec.subsets[0].name: got a list, expected a string");
     }
 

@@ -18,7 +18,10 @@ class ConfigDocTest {
             Sidecar.Spec.class, Sidecar.Inbound.class, Sidecar.Outbound.class, Sidecar.Capture.class,
             Sidecar.Upstream.class, Sidecar.Limits.class, Sidecar.Tls.class,
             Service.Spec.class, Service.Endpoint.class, Service.Subset.class, Service.TrafficPolicy.class,
-            Route.Spec.class, Route.Rule.class, Route.Match.class, Route.StringMatch.class, Route.Backend.class);
+            Service.CircuitBreaker.class, Service.OutlierDetection.class, Service.RetryBudget.class,
+            Route.Spec.class, Route.Rule.class, Route.Match.class, Route.StringMatch.class, Route.Backend.class,
+            Route.Retries.class, Route.Backoff.class, Route.Fault.class, Route.Abort.class, Route.Delay.class,
+            Route.RateLimit.class);
 
     private static String doc() throws IOException {
         return Files.readString(DOC);
@@ -50,6 +53,14 @@ class ConfigDocTest {
                 LoadBalancer.LEAST_REQUEST, LoadBalancer.ROUND_ROBIN)) {
             assertThat(doc).contains("`" + Scalars.name(value) + "`");
         }
+        for (Enum<?> value : RetryOn.values()) {
+            assertThat(doc).contains("`" + Scalars.name(value) + "`");
+        }
+        for (Enum<?> value : GrpcStatus.values()) {
+            if (value != GrpcStatus.OK) {
+                assertThat(doc).contains("`" + Scalars.name(value) + "`");
+            }
+        }
     }
 
     @Test
@@ -70,6 +81,18 @@ class ConfigDocTest {
         assertThat(doc).contains("| `" + Durations.format(Defaults.CONNECT_TIMEOUT) + "` |");
         assertThat(doc).contains("| `" + Defaults.UPSTREAM_IDLE_TIMEOUT.toSeconds() + "s` |");
         assertThat(doc).contains("| `" + Defaults.ACCESS_LOG + "` |");
+        for (java.time.Duration d : List.of(Defaults.ROUTE_TIMEOUT, Defaults.RETRY_BACKOFF_BASE,
+                Defaults.RETRY_BACKOFF_MAX, Defaults.RETRY_BUDGET_WINDOW, Defaults.OUTLIER_INTERVAL,
+                Defaults.OUTLIER_BASE_EJECTION_TIME, Defaults.OUTLIER_MAX_EJECTION_TIME,
+                Defaults.RATE_LIMIT_FILL_INTERVAL)) {
+            assertThat(doc).contains("| `" + Durations.format(d) + "` |");
+        }
+        for (int value : new int[] {Defaults.RETRY_ATTEMPTS, Defaults.MAX_CONNECTIONS, Defaults.MAX_RETRIES,
+                Defaults.OUTLIER_CONSECUTIVE_GATEWAY_ERRORS, Defaults.OUTLIER_MAX_EJECTION_PERCENT,
+                Defaults.OUTLIER_MIN_HEALTH_PERCENT, Defaults.RETRY_BUDGET_PERCENT,
+                Defaults.RETRY_BUDGET_MIN_RETRIES_PER_SECOND, Defaults.FAULT_ABORT_STATUS}) {
+            assertThat(doc).contains("| `" + value + "` |");
+        }
         assertThat(doc).contains("| DNS-1123 label | `" + Defaults.NAMESPACE + "` |");
     }
 
