@@ -24,6 +24,7 @@ import io.remora.proxy.log.Log;
 import io.remora.proxy.metrics.ProxyMetrics;
 import io.remora.proxy.net.Backpressure;
 import io.remora.proxy.net.OriginalDst;
+import io.remora.proxy.policy.Ticker;
 import io.remora.proxy.route.RouteTable;
 
 import java.net.InetSocketAddress;
@@ -41,6 +42,9 @@ import java.util.concurrent.TimeUnit;
  * validated snapshot; stopped by {@link #drain()} (graceful) or {@link #close()} (immediate).
  */
 public final class ProxyServer implements AutoCloseable {
+    /** How often outlier detection is given the chance to return ejected endpoints. */
+    private static final long SWEEP_MILLIS = 100;
+
     private final Snapshot snapshot;
     private final Transport transport;
     private final EventLoopGroup group;
@@ -62,7 +66,8 @@ public final class ProxyServer implements AutoCloseable {
         String workload = sidecar.spec().workload() != null ? sidecar.spec().workload() : sidecar.metadata().name();
         ProxyMetrics metrics = new ProxyMetrics(registry, workload, sidecar.metadata().namespace());
         AccessLog accessLog = new AccessLog(writer, sidecar.spec().accessLog());
-        this.pc = new ProxyContext(sidecar, transport, metrics, accessLog, RouteTable.build(snapshot),
+        this.pc = new ProxyContext(sidecar, transport, metrics, accessLog,
+                RouteTable.build(snapshot, Ticker.SYSTEM, metrics::policy),
                 new DefaultChannelGroup("downstream", GlobalEventExecutor.INSTANCE));
     }
 
@@ -106,6 +111,8 @@ public final class ProxyServer implements AutoCloseable {
             Log.info("listener_bound", "name", l.name(), "address", String.valueOf(ch.localAddress()));
         }
         admin = AdminServers.start(group, transport, spec.admin(), spec.metrics(), spec.health(), new View());
+        // Outlier detection returns ejected endpoints on this tick; each service acts once per its own interval.
+        group.next().scheduleAtFixedRate(() -> pc.routes().sweep(), SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
         ready = true;
         Log.info("proxy_ready", "version", snapshot.version(), "transport", transport.name(),
                 "threads", String.valueOf(spec.threads()), "admin", String.valueOf(admin.adminAddress()),

@@ -17,17 +17,44 @@ public final class Cluster {
     private final Protocol protocol;
     private final Service.TrafficPolicy policy;
     private final List<Endpoint> endpoints;
-    private final Balancer balancer;
+    private final ServiceGuard guard;
+    /** Over the endpoints in service: all of them unless outlier detection ejected some (and no panic). */
+    private volatile Balancer balancer;
 
     Cluster(String serviceKey, String subset, Protocol protocol, Service.TrafficPolicy policy,
-            List<Endpoint> endpoints) {
+            List<Endpoint> endpoints, ServiceGuard guard) {
         this.serviceKey = Objects.requireNonNull(serviceKey, "serviceKey");
         this.subset = subset;
         this.name = subset == null ? serviceKey : serviceKey + "/" + subset;
         this.protocol = Objects.requireNonNull(protocol, "protocol");
         this.policy = Objects.requireNonNull(policy, "policy");
         this.endpoints = List.copyOf(endpoints);
+        this.guard = Objects.requireNonNull(guard, "guard");
         this.balancer = endpoints.isEmpty() ? null : Balancer.create(policy.loadBalancer(), this.endpoints);
+    }
+
+    /**
+     * Rebuilds the balancer after an ejection or a return: it balances over the endpoints not ejected, or over all
+     * of them when fewer than the service's minimum healthy share are left (panic mode: overload beats no service).
+     */
+    void rebalance(io.remora.proxy.policy.OutlierDetector outliers) {
+        if (endpoints.isEmpty()) {
+            return;
+        }
+        List<Endpoint> healthy = new java.util.ArrayList<>(endpoints.size());
+        for (Endpoint e : endpoints) {
+            if (outliers == null || !outliers.isEjected(e.index())) {
+                healthy.add(e);
+            }
+        }
+        int minHealthPercent = policy.outlierDetection().minHealthPercent();
+        boolean panic = healthy.isEmpty() || healthy.size() * 100L < (long) minHealthPercent * endpoints.size();
+        balancer = Balancer.create(policy.loadBalancer(), panic ? endpoints : healthy);
+    }
+
+    /** The concurrency limits, retry budget and outlier detection of the service this cluster belongs to. */
+    public ServiceGuard guard() {
+        return guard;
     }
 
     /** {@code payments.shop}, or {@code payments.shop/v2} for a subset. */
@@ -58,7 +85,8 @@ public final class Cluster {
 
     /** The endpoint for the next request, by the service's load balancer; null when the cluster has no endpoints. */
     public Endpoint pick() {
-        return balancer == null ? null : balancer.pick();
+        Balancer b = balancer;
+        return b == null ? null : b.pick();
     }
 
     /**
@@ -66,7 +94,8 @@ public final class Cluster {
      * (a retry should not go back to the endpoint that just failed).
      */
     public Endpoint pick(Endpoint avoid) {
-        return balancer == null ? null : balancer.pick(avoid);
+        Balancer b = balancer;
+        return b == null ? null : b.pick(avoid);
     }
 
     @Override

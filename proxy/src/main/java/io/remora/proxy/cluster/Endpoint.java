@@ -20,9 +20,10 @@ public final class Endpoint {
     private final String identity;
     private final int weight;
     private final Map<String, String> labels;
+    private final int index;
     private final AtomicInteger activeRequests = new AtomicInteger();
 
-    Endpoint(HostPort hostPort, String identity, int weight, Map<String, String> labels) {
+    Endpoint(HostPort hostPort, String identity, int weight, Map<String, String> labels, int index) {
         this.hostPort = Objects.requireNonNull(hostPort, "hostPort");
         if (weight <= 0) {
             throw new IllegalArgumentException("endpoint " + hostPort + ": weight must be > 0, got " + weight);
@@ -32,10 +33,17 @@ public final class Endpoint {
         this.identity = identity;
         this.weight = weight;
         this.labels = Map.copyOf(labels);
+        this.index = index;
     }
 
-    static Endpoint of(Service.Endpoint config) {
-        return new Endpoint(config.address(), config.identity(), config.weight(), config.labels());
+    /** @param index position among the service's endpoints (outlier detection keeps its state by index) */
+    static Endpoint of(Service.Endpoint config, int index) {
+        return new Endpoint(config.address(), config.identity(), config.weight(), config.labels(), index);
+    }
+
+    /** Position among the endpoints of its service. */
+    public int index() {
+        return index;
     }
 
     public InetSocketAddress address() {

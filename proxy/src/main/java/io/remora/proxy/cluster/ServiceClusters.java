@@ -2,6 +2,9 @@ package io.remora.proxy.cluster;
 
 import io.remora.config.Service;
 
+import io.remora.proxy.metrics.PolicyMeters;
+import io.remora.proxy.policy.Ticker;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -23,15 +26,24 @@ public final class ServiceClusters {
         this.clusters = clusters;
     }
 
-    /** Builds the clusters of {@code service}; throws IllegalArgumentException on a repeated subset name. */
+    /** Builds the clusters of {@code service} with the system ticker and meters of their own. */
     public static ServiceClusters build(Service service) {
+        return build(service, Ticker.SYSTEM, PolicyMeters.unregistered(service.key()));
+    }
+
+    /**
+     * Builds the clusters of {@code service} and the guard they share; throws IllegalArgumentException on a repeated
+     * subset name.
+     */
+    public static ServiceClusters build(Service service, Ticker ticker, PolicyMeters meters) {
         Service.Spec spec = service.spec();
         List<Endpoint> endpoints = new ArrayList<>(spec.endpoints().size());
-        for (Service.Endpoint e : spec.endpoints()) {
-            endpoints.add(Endpoint.of(e));
+        for (int i = 0; i < spec.endpoints().size(); i++) {
+            endpoints.add(Endpoint.of(spec.endpoints().get(i), i));
         }
         String key = service.key();
-        Cluster all = new Cluster(key, null, spec.protocol(), spec.trafficPolicy(), endpoints);
+        ServiceGuard guard = new ServiceGuard(key, spec.trafficPolicy(), List.copyOf(endpoints), ticker, meters);
+        Cluster all = new Cluster(key, null, spec.protocol(), spec.trafficPolicy(), endpoints, guard);
         List<Cluster> clusters = new ArrayList<>(1 + spec.subsets().size());
         clusters.add(all);
         Map<String, Cluster> subsets = new HashMap<>();
@@ -42,14 +54,20 @@ public final class ServiceClusters {
                     members.add(e);
                 }
             }
-            Cluster cluster = new Cluster(key, subset.name(), spec.protocol(), spec.trafficPolicy(), members);
+            Cluster cluster = new Cluster(key, subset.name(), spec.protocol(), spec.trafficPolicy(), members, guard);
             if (subsets.putIfAbsent(subset.name(), cluster) != null) {
                 throw new IllegalArgumentException("service " + key + ": subset \"" + subset.name()
                         + "\" is declared more than once");
             }
             clusters.add(cluster);
         }
+        guard.attach(clusters);
         return new ServiceClusters(all, Map.copyOf(subsets), List.copyOf(clusters));
+    }
+
+    /** The limits, budget and outlier detection all the service's clusters share. */
+    public ServiceGuard guard() {
+        return all.guard();
     }
 
     /** The cluster of all the service's endpoints. */

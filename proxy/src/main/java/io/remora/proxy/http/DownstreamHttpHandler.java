@@ -75,6 +75,11 @@ public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter {
                 ? ch.parent().remoteAddress() : ch.remoteAddress();
     }
 
+    /** The downstream connection (or stream) is closed: nobody is left to answer. */
+    boolean downstreamGone() {
+        return !ctx.channel().isActive();
+    }
+
     void closeAfterResponse() {
         closeAfterResponse = true;
     }

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.remora.proxy.net.OwnConnections;
+import io.remora.proxy.policy.ConcurrencyLimits;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -31,13 +32,27 @@ final class H1Pool {
         return idle.size();
     }
 
-    void acquire(UpstreamRequester requester, Duration connectTimeout, Duration idleTimeout) {
+    /**
+     * Hands {@code requester} a pooled connection, or opens one when the service's limits allow another
+     * connection and another request waiting for one; otherwise reports the overflow at once (no queue).
+     */
+    void acquire(UpstreamRequester requester, Duration connectTimeout, Duration idleTimeout,
+                 ConcurrencyLimits limits) {
         Channel ch;
         while ((ch = idle.pollFirst()) != null) {
             if (ch.isActive()) {
                 requester.upstreamReady(ch, true);
                 return;
             }
+        }
+        if (!limits.tryAcquireConnection()) {
+            requester.upstreamOverflow(ConcurrencyLimits.Limit.CONNECTIONS);
+            return;
+        }
+        if (!limits.tryAcquirePending()) {
+            limits.releaseConnection();
+            requester.upstreamOverflow(ConcurrencyLimits.Limit.PENDING);
+            return;
         }
         long idleMillis = idleTimeout.toMillis();
         ChannelFuture f = loop.bootstrap.clone()
@@ -53,7 +68,9 @@ final class H1Pool {
                     }
                 })
                 .connect(address);
+        f.channel().closeFuture().addListener(closed -> limits.releaseConnection());
         f.addListener((ChannelFuture done) -> {
+            limits.releasePending();
             if (!done.isSuccess()) {
                 requester.upstreamFailed(done.cause());
             } else if (!requester.stillWaiting()) {

@@ -15,6 +15,7 @@ import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.remora.proxy.net.OwnConnections;
+import io.remora.proxy.policy.ConcurrencyLimits;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -31,21 +32,34 @@ final class H2Pool {
     private final InetSocketAddress address;
     private Channel connection;
     private boolean connecting;
-    private final ArrayDeque<UpstreamRequester> waiting = new ArrayDeque<>();
+    private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
 
     H2Pool(UpstreamPools.LoopPools loop, InetSocketAddress address) {
         this.loop = loop;
         this.address = address;
     }
 
-    void acquire(UpstreamRequester requester, Duration connectTimeout, Duration idleTimeout) {
+    /**
+     * Opens a stream for {@code requester} on the shared connection, or waits for the one being opened. A new
+     * connection, and each request waiting for it, count against the service's limits; overflow is reported at once.
+     */
+    void acquire(UpstreamRequester requester, Duration connectTimeout, Duration idleTimeout,
+                 ConcurrencyLimits limits) {
         Channel c = connection;
         if (c != null && c.isActive() && !goingAway(c)) {
             openStream(c, requester);
             return;
         }
-        waiting.add(requester);
+        if (!limits.tryAcquirePending()) {
+            requester.upstreamOverflow(ConcurrencyLimits.Limit.PENDING);
+            return;
+        }
+        waiting.add(new Waiter(requester, limits));
         if (connecting) {
+            return;
+        }
+        if (!limits.tryAcquireConnection()) {
+            failAll(null, ConcurrencyLimits.Limit.CONNECTIONS);
             return;
         }
         connecting = true;
@@ -69,10 +83,11 @@ final class H2Pool {
                     }
                 })
                 .connect(address);
+        f.channel().closeFuture().addListener(closed -> limits.releaseConnection());
         f.addListener((ChannelFuture done) -> {
             connecting = false;
             if (!done.isSuccess()) {
-                failAll(done.cause());
+                failAll(done.cause(), null);
                 return;
             }
             connection = done.channel();
@@ -82,18 +97,28 @@ final class H2Pool {
                     connection = null;
                 }
             });
-            UpstreamRequester r;
-            while ((r = waiting.poll()) != null) {
-                openStream(done.channel(), r);
+            Waiter w;
+            while ((w = waiting.poll()) != null) {
+                w.limits.releasePending();
+                openStream(done.channel(), w.requester);
             }
         });
     }
 
-    private void failAll(Throwable cause) {
-        UpstreamRequester r;
-        while ((r = waiting.poll()) != null) {
-            r.upstreamFailed(cause);
+    /** Fails every waiting requester with {@code cause}, or with an overflow of {@code limit}. */
+    private void failAll(Throwable cause, ConcurrencyLimits.Limit limit) {
+        Waiter w;
+        while ((w = waiting.poll()) != null) {
+            w.limits.releasePending();
+            if (limit != null) {
+                w.requester.upstreamOverflow(limit);
+            } else {
+                w.requester.upstreamFailed(cause);
+            }
         }
+    }
+
+    private record Waiter(UpstreamRequester requester, ConcurrencyLimits limits) {
     }
 
     private static boolean goingAway(Channel c) {

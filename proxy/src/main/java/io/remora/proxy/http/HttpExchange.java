@@ -18,15 +18,31 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.remora.config.Defaults;
 import io.remora.proxy.ProxyContext;
+import io.remora.proxy.cluster.Cluster;
 import io.remora.proxy.cluster.Endpoint;
+import io.remora.proxy.cluster.ServiceGuard;
+import io.remora.proxy.policy.Backoff;
+import io.remora.proxy.policy.ConcurrencyLimits;
+import io.remora.proxy.policy.FaultPolicy;
+import io.remora.proxy.policy.OutlierDetector;
+import io.remora.proxy.policy.RetryPolicy;
+import io.remora.proxy.policy.RetryReason;
+import io.remora.proxy.policy.TimeoutKind;
+import io.remora.proxy.policy.TokenBucket;
+import io.remora.proxy.policy.TryFailure;
+import io.remora.proxy.route.RoutePolicy;
 import io.remora.proxy.log.AccessLogEntry;
 import io.remora.proxy.metrics.Reporter;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One request/response exchange between a downstream stream (an HTTP/1.1 connection or one HTTP/2
@@ -43,6 +59,7 @@ final class HttpExchange implements UpstreamRequester {
     private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
     private static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
     private static final AsciiString GRPC_STATUS = AsciiString.cached("grpc-status");
+    private static final AsciiString GRPC_TIMEOUT = AsciiString.cached("grpc-timeout");
 
     private final DownstreamHttpHandler owner;
     private final ChannelHandlerContext ctx;
@@ -69,17 +86,39 @@ final class HttpExchange implements UpstreamRequester {
     String destinationService = "unknown";
     String clusterName;
     String routeName;
-    Endpoint endpoint;
+    /** The routed cluster; null for inbound and passthrough traffic, which go to one fixed address. */
+    Cluster cluster;
+    RoutePolicy policy = RoutePolicy.NONE;
     InetSocketAddress address;
     boolean upstreamH2;
     Duration connectTimeout;
     Duration idleTimeout;
 
+    // The current try.
+    private Endpoint endpoint;
+    private int attempt;
+    private boolean reusedConnection;
+    private boolean tryTimedOut;
+    private ScheduledFuture<?> tryTimer;
+    private ScheduledFuture<?> backoffTimer;
+    private int retries;
+    /** The last try failed in a way the rules retry, but no retry was left. */
+    private boolean retriesExhausted;
+
+    // The whole exchange.
+    private HttpRequest requestHead;
+    private ServiceGuard guard;
+    private boolean holdsRequestSlot;
+    private boolean holdsRetrySlot;
+    private boolean idempotent;
+    private long deadline;
+    private ScheduledFuture<?> deadlineTimer;
+    private ScheduledFuture<?> delayTimer;
+
     // Progress.
     private Channel upstream;
     private UpstreamHandler upstreamHandler;
-    private ArrayDeque<HttpObject> pending;
-    private int pendingBytes;
+    private ReplayBuffer request;
     private boolean requestDone;
     private boolean responseStarted;
     private boolean responseDone;
@@ -141,24 +180,300 @@ final class HttpExchange implements UpstreamRequester {
         }
         // Translation between HTTP/2 and HTTP/1.1 is the codecs' job: the HTTP/2 stream codec marks bodies
         // without a length as chunked, and the x-http2-* helper headers were stripped above.
-        queue(req);
+        boolean mayRetry = policy.retries().attempts() > 1 && !websocket;
+        requestHead = req;
+        request = new ReplayBuffer(mayRetry ? Defaults.RETRY_BUFFER_BYTES : 0);
+        request.add(req);
         if (req instanceof LastHttpContent) {
             requestDone = true;
         }
-        if (endpoint != null) {
+        applyPolicies(req);
+    }
+
+    /**
+     * The request path after routing, in the order Envoy's filter chain uses and for the same reasons: the rate
+     * limit first (a refused request must cost nothing), then injected faults (they stand in for the upstream, so
+     * they come before anything that reserves upstream capacity), then the circuit breaker (a request that passes
+     * it holds a slot until it ends), then the deadline (which covers every try and the waits between them), and
+     * only then the first try.
+     */
+    private void applyPolicies(HttpRequest req) {
+        if (cluster != null) {
+            guard = cluster.guard();
+        }
+        TokenBucket limit = policy.rateLimit();
+        if (limit != null && !limit.tryAcquire()) {
+            if (guard != null) {
+                guard.meters().rateLimited();
+            }
+            localFailure(HttpResponseStatus.TOO_MANY_REQUESTS, ResponseFlags.RATE_LIMITED, "local rate limit exceeded");
+            return;
+        }
+        FaultPolicy fault = policy.fault();
+        if (fault != null) {
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            if (fault.abort(random)) {
+                if (guard != null) {
+                    guard.meters().faultAbort();
+                }
+                abortByFault(fault);
+                return;
+            }
+            if (fault.delay(random)) {
+                if (guard != null) {
+                    guard.meters().faultDelay();
+                }
+                flags = ResponseFlags.DELAY_INJECTED;
+                startDeadline(req);
+                delayTimer = ctx.executor().schedule(this::delayOver, fault.delayNanos(), TimeUnit.NANOSECONDS);
+                return;
+            }
+        }
+        if (!admit()) {
+            return;
+        }
+        startDeadline(req);
+        startTry(null, true);
+    }
+
+    private void delayOver() {
+        delayTimer = null;
+        if (finished || localReply) {
+            return;
+        }
+        if (!admit()) {
+            return;
+        }
+        startTry(null, false);
+    }
+
+    /** The circuit breaker's request limit; a request let in counts towards the retry budget's share. */
+    private boolean admit() {
+        idempotent = RetryPolicy.idempotent(method);
+        if (guard == null) {
+            return true;
+        }
+        if (!guard.limits().tryAcquireRequest()) {
+            guard.meters().overflow(ConcurrencyLimits.Limit.REQUESTS);
+            localFailure(HttpResponseStatus.SERVICE_UNAVAILABLE, ResponseFlags.UPSTREAM_OVERFLOW,
+                    "upstream overflow: " + destinationService + " has its maximum of requests in flight");
+            return false;
+        }
+        holdsRequestSlot = true;
+        guard.budget().onRequest();
+        return true;
+    }
+
+    private void abortByFault(FaultPolicy fault) {
+        if (grpc && fault.abortGrpcStatus() >= 0) {
+            replyGrpc(fault.abortGrpcStatus(), ResponseFlags.FAULT_INJECTED, "fault filter abort");
+        } else {
+            reply(HttpResponseStatus.valueOf(fault.abortStatus()), ResponseFlags.FAULT_INJECTED, "fault filter abort");
+        }
+        afterLocalFailure();
+    }
+
+    /**
+     * The deadline: the route's, or the gRPC caller's own when it sent a shorter one (the route's timeout is the
+     * operator's upper bound; the caller gives up sooner anyway); none when neither is set.
+     */
+    private void startDeadline(HttpRequest req) {
+        long timeout = policy.timeoutNanos();
+        if (grpc) {
+            long callerTimeout = GrpcTimeout.parseNanos(req.headers().get(GRPC_TIMEOUT));
+            if (callerTimeout >= 0 && (timeout == 0 || callerTimeout < timeout)) {
+                timeout = callerTimeout;
+            }
+        }
+        if (timeout > 0) {
+            deadline = System.nanoTime() + timeout;
+            deadlineTimer = ctx.executor().schedule(this::deadlineExpired, timeout, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    // ---- tries ---------------------------------------------------------------------------------------------
+
+    /**
+     * Picks an endpoint (another one than {@code avoid} when there is one) and asks the pool for a stream.
+     *
+     * @param inDownstreamRead true when called while the downstream channel is reading: its read-complete flushes
+     *                         a stream granted at once; from a timer nothing would, so the grant flushes itself
+     */
+    private void startTry(Endpoint avoid, boolean inDownstreamRead) {
+        attempt++;
+        upstreamKeepAlive = true;
+        reusedConnection = false;
+        tryTimedOut = false;
+        if (cluster != null) {
+            endpoint = avoid == null ? cluster.pick() : cluster.pick(avoid);
+            address = endpoint.address();
             endpoint.requestStarted();
+            guard.meters().attempt();
+        }
+        if (grpc && deadline != 0) {
+            // The upstream gets the time actually left, so it can give up when the caller will have.
+            requestHead.headers().set(GRPC_TIMEOUT, GrpcTimeout.format(deadline - System.nanoTime()));
+        }
+        long perTry = policy.retries().perTryTimeoutNanos();
+        if (perTry > 0) {
+            long left = deadline == 0 ? perTry : Math.min(perTry, deadline - System.nanoTime());
+            tryTimer = ctx.executor().schedule(this::tryTimeout, Math.max(0, left), TimeUnit.NANOSECONDS);
         }
         UpstreamPools.LoopPools loop = pc.pools().current(ctx.channel().eventLoop());
-        acquiring = true;
+        ConcurrencyLimits limits = guard == null ? ConcurrencyLimits.UNLIMITED : guard.limits();
+        acquiring = inDownstreamRead;
         if (upstreamH2) {
-            loop.h2(address).acquire(this, connectTimeout, idleTimeout);
+            loop.h2(address).acquire(this, connectTimeout, idleTimeout, limits);
         } else {
-            loop.h1(address).acquire(this, connectTimeout, idleTimeout);
+            loop.h1(address).acquire(this, connectTimeout, idleTimeout, limits);
         }
         acquiring = false;
     }
 
-    /** uri-host [ ":" port ] of RFC 3986: reg-name or IPv4 characters, or a bracketed IP literal. */
+    /**
+     * A try failed before any response went downstream. Retries it when the rules, the attempts left, the replay
+     * buffer, the circuit breaker, the retry budget and the deadline all allow; otherwise answers with the failure.
+     *
+     * @return true when a retry was scheduled
+     */
+    private boolean retry(RetryReason reason, long retryAfterNanos) {
+        if (reason == null) {
+            return false;
+        }
+        if (attempt >= policy.retries().attempts()) {
+            retriesExhausted = true;
+            return false;
+        }
+        if (!request.replayable() || owner.downstreamGone()) {
+            return false;
+        }
+        long wait = policy.retries().backoff().delayNanos(attempt, ThreadLocalRandom.current());
+        if (retryAfterNanos > wait) {
+            wait = retryAfterNanos;
+        }
+        if (deadline != 0 && System.nanoTime() + wait >= deadline) {
+            // The retry could not finish in time: answer now with what we have.
+            return false;
+        }
+        if (holdsRetrySlot) {
+            guard.limits().releaseRetry();
+            holdsRetrySlot = false;
+        }
+        if (guard != null) {
+            if (!guard.limits().tryAcquireRetry()) {
+                guard.meters().overflow(ConcurrencyLimits.Limit.RETRIES);
+                return false;
+            }
+            if (!guard.budget().tryRetry()) {
+                guard.limits().releaseRetry();
+                guard.meters().budgetExhausted();
+                return false;
+            }
+            holdsRetrySlot = true;
+            guard.meters().retry(reason);
+        }
+        retries++;
+        Endpoint previous = endTry();
+        request.rewind();
+        backoffTimer = ctx.executor().schedule(() -> {
+            backoffTimer = null;
+            if (!finished && !localReply) {
+                startTry(previous, false);
+            }
+        }, wait, TimeUnit.NANOSECONDS);
+        return true;
+    }
+
+    /** Ends the current try: its timer, its stream, its endpoint's count. Returns the endpoint it used. */
+    private Endpoint endTry() {
+        cancel(tryTimer);
+        tryTimer = null;
+        abortUpstream();
+        Endpoint e = endpoint;
+        if (e != null) {
+            e.requestFinished();
+            endpoint = null;
+        }
+        return e;
+    }
+
+    private void report(OutlierDetector.Outcome outcome) {
+        if (guard != null && endpoint != null) {
+            guard.report(endpoint, outcome);
+        }
+    }
+
+    private void tryTimeout() {
+        tryTimer = null;
+        if (finished || localReply || responseStarted) {
+            return;
+        }
+        tryTimedOut = true;
+        if (guard != null) {
+            guard.meters().timeout(TimeoutKind.PER_TRY);
+        }
+        report(OutlierDetector.Outcome.GATEWAY_ERROR);
+        if (retry(policy.retries().reason(TryFailure.PER_TRY_TIMEOUT, 0, -1, idempotent), 0)) {
+            return;
+        }
+        endTry();
+        localFailure(HttpResponseStatus.GATEWAY_TIMEOUT, withRetryFlag(ResponseFlags.UPSTREAM_REQUEST_TIMEOUT),
+                "upstream request timeout (per-try timeout)");
+    }
+
+    private void deadlineExpired() {
+        deadlineTimer = null;
+        if (finished) {
+            return;
+        }
+        if (guard != null) {
+            guard.meters().timeout(TimeoutKind.DEADLINE);
+        }
+        if (responseStarted) {
+            // Part of the response went down already; the only honest signal left is to cut the stream.
+            flags = ResponseFlags.UPSTREAM_REQUEST_TIMEOUT;
+            report(OutlierDetector.Outcome.GATEWAY_ERROR);
+            abortUpstream();
+            ctx.flush();
+            owner.abortDownstream();
+            finish();
+            return;
+        }
+        if (localReply) {
+            return;
+        }
+        if (upstream != null || tryTimer != null) {
+            report(OutlierDetector.Outcome.GATEWAY_ERROR);
+        }
+        cancel(backoffTimer);
+        cancel(delayTimer);
+        endTry();
+        localFailure(HttpResponseStatus.GATEWAY_TIMEOUT, ResponseFlags.UPSTREAM_REQUEST_TIMEOUT,
+                "upstream request timeout");
+    }
+
+    private String withRetryFlag(String f) {
+        return retriesExhausted && retries > 0 ? ResponseFlags.withRetryLimit(f) : f;
+    }
+
+    /** A reply the proxy makes instead of the upstream's, with the request still possibly arriving. */
+    private void localFailure(HttpResponseStatus s, String responseFlags, String message) {
+        reply(s, responseFlags, message);
+        afterLocalFailure();
+    }
+
+    private void afterLocalFailure() {
+        if (request != null) {
+            request.release();
+        }
+        if (!requestDone) {
+            // The rest of the body is dropped as it arrives.
+            ctx.channel().config().setAutoRead(true);
+        }
+        maybeFinish();
+    }
+
+    /** uri-host [ ":" port ] of RFC 3986    /** uri-host [ ":" port ] of RFC 3986: reg-name or IPv4 characters, or a bracketed IP literal. */
     static boolean validAuthority(String a) {
         int i = 0;
         int n = a.length();
@@ -259,17 +574,24 @@ final class HttpExchange implements UpstreamRequester {
 
     // Called by Router for requests the proxy answers itself.
     void reply(HttpResponseStatus s, String responseFlags, String message) {
+        if (grpc) {
+            replyGrpc(LocalReplies.grpcStatusFor(s.code()), responseFlags, message);
+        } else {
+            send(LocalReplies.http(ctx.alloc(), s, responseFlags, message), responseFlags);
+        }
+    }
+
+    /** A gRPC caller gets a gRPC status (HTTP 200, trailers-only) it can act on. */
+    private void replyGrpc(int code, String responseFlags, String message) {
+        grpcStatus = Integer.toString(code);
+        send(LocalReplies.grpc(ctx.alloc(), code, responseFlags, message), responseFlags);
+    }
+
+    private void send(FullHttpResponse res, String responseFlags) {
         flags = responseFlags;
         localReply = true;
         responseStarted = true;
         responseDone = true;
-        FullHttpResponse res;
-        if (grpc) {
-            res = LocalReplies.grpc(ctx.alloc(), LocalReplies.grpcStatusFor(s.code()), responseFlags, message);
-            grpcStatus = Integer.toString(LocalReplies.grpcStatusFor(s.code()));
-        } else {
-            res = LocalReplies.http(ctx.alloc(), s, responseFlags, message);
-        }
         status = res.status().code();
         bytesSent = res.content().readableBytes();
         if (!owner.h2()) {
@@ -298,13 +620,12 @@ final class HttpExchange implements UpstreamRequester {
             return;
         }
         boolean last = content instanceof LastHttpContent;
+        request.add(content);
         if (upstream != null) {
-            upstream.write(content, upstream.voidPromise());
-        } else {
-            queue(content);
-            if (pendingBytes > MAX_PENDING_BYTES) {
-                ctx.channel().config().setAutoRead(false);
-            }
+            request.writeTo(upstream);
+        } else if (request.unsentBytes() > MAX_PENDING_BYTES) {
+            // Waiting for a connection (or a retry): stop reading until the upstream takes the backlog.
+            ctx.channel().config().setAutoRead(false);
         }
         if (last) {
             requestDone = true;
@@ -323,7 +644,9 @@ final class HttpExchange implements UpstreamRequester {
         owner.closeAfterResponse();
         abortUpstream();
         if (!responseStarted) {
-            releasePending();
+            cancelTimers();
+            endTry();
+            request.release();
             reply(HttpResponseStatus.BAD_REQUEST, ResponseFlags.DOWNSTREAM_PROTOCOL_ERROR,
                     "malformed request body: " + (cause == null ? "unknown" : describe(cause)));
             finish();
@@ -331,16 +654,6 @@ final class HttpExchange implements UpstreamRequester {
             flags = ResponseFlags.DOWNSTREAM_PROTOCOL_ERROR;
             owner.abortDownstream();
             finish();
-        }
-    }
-
-    private void queue(HttpObject msg) {
-        if (pending == null) {
-            pending = new ArrayDeque<>(4);
-        }
-        pending.add(msg);
-        if (msg instanceof HttpContent c) {
-            pendingBytes += c.content().readableBytes();
         }
     }
 
@@ -382,15 +695,10 @@ final class HttpExchange implements UpstreamRequester {
     @Override
     public void upstreamReady(Channel stream, boolean reused) {
         upstream = stream;
+        reusedConnection = reused;
         upstreamHandler = stream.pipeline().get(UpstreamHandler.class);
         upstreamHandler.attach(this);
-        HttpObject msg;
-        if (pending != null) {
-            while ((msg = pending.poll()) != null) {
-                stream.write(msg, stream.voidPromise());
-            }
-        }
-        pendingBytes = 0;
+        request.writeTo(stream);
         if (!acquiring) {
             // Granted later (a new connection): nothing else will flush. Granted at once (a pooled
             // connection): the read-complete that ends this read flushes, once for head and body.
@@ -406,15 +714,30 @@ final class HttpExchange implements UpstreamRequester {
         if (finished || localReply) {
             return;
         }
-        releasePending();
-        reply(HttpResponseStatus.SERVICE_UNAVAILABLE, ResponseFlags.UPSTREAM_CONNECT_FAILURE,
+        if (guard != null && cause instanceof ConnectTimeoutException) {
+            guard.meters().timeout(TimeoutKind.CONNECT);
+        }
+        report(OutlierDetector.Outcome.GATEWAY_ERROR);
+        if (retry(policy.retries().reason(TryFailure.CONNECT_FAILURE, 0, -1, idempotent), 0)) {
+            return;
+        }
+        endTry();
+        localFailure(HttpResponseStatus.SERVICE_UNAVAILABLE, withRetryFlag(ResponseFlags.UPSTREAM_CONNECT_FAILURE),
                 "upstream connect error or disconnect/reset before headers. reset reason: connection failure ("
                         + describe(cause) + ")");
-        if (!requestDone) {
-            // The rest of the body is dropped as it arrives.
-            ctx.channel().config().setAutoRead(true);
+    }
+
+    @Override
+    public void upstreamOverflow(ConcurrencyLimits.Limit limit) {
+        if (finished || localReply) {
+            return;
         }
-        maybeFinish();
+        if (guard != null) {
+            guard.meters().overflow(limit);
+        }
+        endTry();
+        localFailure(HttpResponseStatus.SERVICE_UNAVAILABLE, ResponseFlags.UPSTREAM_OVERFLOW,
+                "upstream overflow: " + destinationService + " has its maximum of " + limit.label());
     }
 
     void onUpstreamRead(Object msg) {
@@ -430,6 +753,10 @@ final class HttpExchange implements UpstreamRequester {
             }
             if (code >= 100 && code < 200) {
                 forwardInformational(res);
+                return;
+            }
+            if (retryResponse(res)) {
+                ReferenceCountUtil.release(msg);
                 return;
             }
             startResponse(res);
@@ -463,8 +790,53 @@ final class HttpExchange implements UpstreamRequester {
         }
     }
 
+    /**
+     * The response head of a try, before anything of it went downstream: tells outlier detection how the endpoint
+     * did, and retries when the rules say so. The rejected response is dropped with its connection.
+     */
+    private boolean retryResponse(HttpResponse res) {
+        int code = res.status().code();
+        report(OutlierDetector.classify(code));
+        if (code < 500 && policy.retries().attempts() <= 1) {
+            return false;
+        }
+        int headerGrpcStatus = grpc ? grpcCode(res.headers().get(GRPC_STATUS)) : -1;
+        RetryReason reason = policy.retries().reason(TryFailure.RESPONSE, code, headerGrpcStatus, idempotent);
+        if (reason == null) {
+            return false;
+        }
+        long retryAfter = Backoff.retryAfterNanos(res.headers().get(HttpHeaderNames.RETRY_AFTER),
+                System.currentTimeMillis());
+        if (retry(reason, Math.max(0, retryAfter))) {
+            return true;
+        }
+        if (retriesExhausted && retries > 0) {
+            flags = ResponseFlags.RETRY_LIMIT_EXCEEDED;
+        }
+        return false;
+    }
+
+    private static int grpcCode(String value) {
+        if (value == null || value.isEmpty() || value.length() > 2) {
+            return -1;
+        }
+        int code = 0;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            code = code * 10 + (c - '0');
+        }
+        return code;
+    }
+
     private void startResponse(HttpResponse res) {
         responseStarted = true;
+        // From here on nothing is retried: the try's own limit is over and the replay copies can go.
+        cancel(tryTimer);
+        tryTimer = null;
+        request.stopRetaining();
         status = res.status().code();
         HttpHeaders h = res.headers();
         if (!upstreamH2) {
@@ -523,6 +895,16 @@ final class HttpExchange implements UpstreamRequester {
         upstreamHandler.detach();
         ctx.writeAndFlush(res);
         finished = true;
+        cancelTimers();
+        request.release();
+        if (endpoint != null) {
+            endpoint.requestFinished();
+            endpoint = null;
+        }
+        if (holdsRequestSlot) {
+            guard.limits().releaseRequest();
+            holdsRequestSlot = false;
+        }
         record();
         Splice.tunnel(down, up);
     }
@@ -543,25 +925,32 @@ final class HttpExchange implements UpstreamRequester {
         }
     }
 
-    void onUpstreamClosed(Throwable cause) {
+    void onUpstreamClosed(Throwable cause, boolean refusedStream) {
         if (finished) {
             return;
         }
+        boolean sawResponse = responseStarted;
         upstream = null;
-        if (!responseStarted) {
-            releasePending();
-            reply(HttpResponseStatus.SERVICE_UNAVAILABLE, ResponseFlags.UPSTREAM_CONNECTION_TERMINATION,
-                    "upstream connect error or disconnect/reset before headers. reset reason: connection termination"
-                            + (cause == null ? "" : " (" + describe(cause) + ")"));
-            if (!requestDone) {
-                ctx.channel().config().setAutoRead(true);
+        if (!sawResponse) {
+            report(OutlierDetector.Outcome.GATEWAY_ERROR);
+            TryFailure failure = refusedStream ? TryFailure.REFUSED_STREAM
+                    : reusedConnection && !upstreamH2 ? TryFailure.POOLED_CONNECTION_CLOSED
+                    : TryFailure.RESET_BEFORE_RESPONSE;
+            if (retry(policy.retries().reason(failure, 0, -1, idempotent), 0)) {
+                return;
             }
-            maybeFinish();
+            endTry();
+            localFailure(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    withRetryFlag(ResponseFlags.UPSTREAM_CONNECTION_TERMINATION),
+                    "upstream connect error or disconnect/reset before headers. reset reason: "
+                            + (refusedStream ? "refused stream" : "connection termination")
+                            + (cause == null ? "" : " (" + describe(cause) + ")"));
             return;
         }
         if (!responseDone) {
             // Part of the response went down already; the only honest signal left is to cut the stream.
             flags = ResponseFlags.UPSTREAM_CONNECTION_TERMINATION;
+            report(OutlierDetector.Outcome.GATEWAY_ERROR);
             ctx.flush();
             owner.abortDownstream();
             finish();
@@ -599,7 +988,10 @@ final class HttpExchange implements UpstreamRequester {
             return;
         }
         finished = true;
-        releasePending();
+        cancelTimers();
+        if (request != null) {
+            request.release();
+        }
         Channel up = upstream;
         upstream = null;
         if (up != null) {
@@ -608,14 +1000,43 @@ final class HttpExchange implements UpstreamRequester {
             }
             H1Pool pool = upstreamHandler == null ? null : upstreamHandler.pool();
             if (pool != null && upstreamKeepAlive && requestDone && responseDone && !localReply
-                    && ResponseFlags.NONE.equals(flags)) {
+                    && ResponseFlags.upstreamReusable(flags)) {
                 pool.release(up);
             } else if (pool != null || !responseDone || !requestDone) {
                 up.close();
             }
         }
+        if (endpoint != null) {
+            endpoint.requestFinished();
+            endpoint = null;
+        }
+        if (holdsRetrySlot) {
+            guard.limits().releaseRetry();
+            holdsRetrySlot = false;
+        }
+        if (holdsRequestSlot) {
+            guard.limits().releaseRequest();
+            holdsRequestSlot = false;
+        }
         record();
         owner.exchangeFinished(this);
+    }
+
+    private void cancelTimers() {
+        cancel(deadlineTimer);
+        cancel(tryTimer);
+        cancel(backoffTimer);
+        cancel(delayTimer);
+        deadlineTimer = null;
+        tryTimer = null;
+        backoffTimer = null;
+        delayTimer = null;
+    }
+
+    private static void cancel(ScheduledFuture<?> timer) {
+        if (timer != null) {
+            timer.cancel(false);
+        }
     }
 
     private void abortUpstream() {
@@ -629,20 +1050,7 @@ final class HttpExchange implements UpstreamRequester {
         }
     }
 
-    private void releasePending() {
-        if (pending != null) {
-            HttpObject msg;
-            while ((msg = pending.poll()) != null) {
-                ReferenceCountUtil.release(msg);
-            }
-            pendingBytes = 0;
-        }
-    }
-
     private void record() {
-        if (endpoint != null) {
-            endpoint.requestFinished();
-        }
         long durationNanos = System.nanoTime() - startNanos;
         Reporter reporter = owner.listener().outbound() ? Reporter.SOURCE : Reporter.DESTINATION;
         pc.metrics().request(reporter, destinationService, grpc ? "grpc" : "http", status, grpcStatus, flags)

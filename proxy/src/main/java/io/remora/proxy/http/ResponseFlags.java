@@ -27,4 +27,35 @@ public final class ResponseFlags {
     public static final String DOWNSTREAM_PROTOCOL_ERROR = "DPE";
     /** The proxy refused to forward to itself (capture loop). */
     public static final String LOOP = "LOOP";
+    /** No response head within the route's deadline or the per-try timeout. */
+    public static final String UPSTREAM_REQUEST_TIMEOUT = "UT";
+    /** A circuit-breaker limit of the service was reached. */
+    public static final String UPSTREAM_OVERFLOW = "UO";
+    /** The last try failed in a way that is retried, and no retry was left. */
+    public static final String RETRY_LIMIT_EXCEEDED = "URX";
+    /** Refused by the local rate limit. */
+    public static final String RATE_LIMITED = "RL";
+    /** Answered by an injected abort fault. */
+    public static final String FAULT_INJECTED = "FI";
+    /** Held by an injected delay fault. */
+    public static final String DELAY_INJECTED = "DI";
+
+    private static final String UF_URX = UPSTREAM_CONNECT_FAILURE + "," + RETRY_LIMIT_EXCEEDED;
+    private static final String UC_URX = UPSTREAM_CONNECTION_TERMINATION + "," + RETRY_LIMIT_EXCEEDED;
+    private static final String UT_URX = UPSTREAM_REQUEST_TIMEOUT + "," + RETRY_LIMIT_EXCEEDED;
+
+    /** {@code flag} with {@code URX} added, as Envoy writes it ({@code UF,URX}); constants, so nothing is built. */
+    static String withRetryLimit(String flag) {
+        return switch (flag) {
+            case UPSTREAM_CONNECT_FAILURE -> UF_URX;
+            case UPSTREAM_CONNECTION_TERMINATION -> UC_URX;
+            case UPSTREAM_REQUEST_TIMEOUT -> UT_URX;
+            default -> flag;
+        };
+    }
+
+    /** Whether an exchange that ended with {@code flags} left its upstream connection in a reusable state. */
+    static boolean upstreamReusable(String flags) {
+        return NONE.equals(flags) || DELAY_INJECTED.equals(flags) || RETRY_LIMIT_EXCEEDED.equals(flags);
+    }
 }

@@ -8,7 +8,6 @@ import io.remora.config.HostPort;
 import io.remora.config.Service;
 import io.remora.proxy.ProxyContext;
 import io.remora.proxy.cluster.Cluster;
-import io.remora.proxy.cluster.Endpoint;
 import io.remora.proxy.listener.ListenerSpec;
 import io.remora.proxy.net.OwnConnections;
 import io.remora.proxy.route.RouteMatch;
@@ -100,15 +99,15 @@ final class Router {
         Cluster cluster = match.cluster();
         ex.routeName = match.ruleName() == null ? match.routeName() : match.routeName() + "/" + match.ruleName();
         ex.clusterName = cluster.name();
-        Endpoint endpoint = cluster.pick();
-        if (endpoint == null) {
+        if (cluster.endpoints().isEmpty()) {
             ex.reply(HttpResponseStatus.SERVICE_UNAVAILABLE, ResponseFlags.NO_HEALTHY_UPSTREAM,
                     "no healthy upstream for " + cluster.name());
             return false;
         }
+        // The endpoint is chosen per try, once the request's policies let it through.
         Service.TrafficPolicy policy = cluster.policy();
-        ex.endpoint = endpoint;
-        ex.address = endpoint.address();
+        ex.cluster = cluster;
+        ex.policy = match.policy();
         ex.upstreamH2 = cluster.protocol().isHttp2Upstream();
         ex.connectTimeout = policy.connectTimeout();
         ex.idleTimeout = policy.upstreamIdleTimeout();

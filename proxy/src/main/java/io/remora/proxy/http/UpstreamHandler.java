@@ -2,6 +2,9 @@ package io.remora.proxy.http;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 
@@ -12,6 +15,8 @@ import io.netty.util.ReferenceCountUtil;
 final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     private final H1Pool pool;
     private HttpExchange exchange;
+    /** The HTTP/2 upstream reset this stream with REFUSED_STREAM: it did not process the request. */
+    private boolean refused;
 
     /** @param pool the pool a HTTP/1.1 connection returns to; null for an HTTP/2 stream */
     UpstreamHandler(H1Pool pool) {
@@ -32,6 +37,11 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof Http2ResetFrame reset) {
+            refused |= reset.errorCode() == Http2Error.REFUSED_STREAM.code();
+            ReferenceCountUtil.release(msg);
+            return;
+        }
         HttpExchange e = exchange;
         if (e == null) {
             // A response nobody asked for (or bytes after a finished exchange): the connection is unusable.
@@ -66,7 +76,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         HttpExchange e = exchange;
         exchange = null;
         if (e != null) {
-            e.onUpstreamClosed(null);
+            e.onUpstreamClosed(null, refused);
         }
     }
 
@@ -75,17 +85,24 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         HttpExchange e = exchange;
         exchange = null;
         if (e != null) {
-            e.onUpstreamClosed(cause);
+            e.onUpstreamClosed(cause, refused || refusedStream(cause));
         }
         ctx.close();
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof Http2ResetFrame reset && reset.errorCode() == Http2Error.REFUSED_STREAM.code()) {
+            refused = true;
+        }
         if (evt instanceof IdleStateEvent && exchange == null) {
             ctx.close();
             return;
         }
         ctx.fireUserEventTriggered(evt);
+    }
+
+    private static boolean refusedStream(Throwable cause) {
+        return cause instanceof Http2Exception h2 && h2.error() == Http2Error.REFUSED_STREAM;
     }
 }

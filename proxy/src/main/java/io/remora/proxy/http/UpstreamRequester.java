@@ -10,6 +10,9 @@ interface UpstreamRequester {
     /** Called on the event loop when no stream could be had (connect refused, timed out, GOAWAY...). */
     void upstreamFailed(Throwable cause);
 
+    /** Called on the event loop when a circuit-breaker limit kept the pool from opening a connection. */
+    void upstreamOverflow(io.remora.proxy.policy.ConcurrencyLimits.Limit limit);
+
     /** Whether the requester still wants a stream (the downstream may have gone meanwhile). */
     boolean stillWaiting();
 }

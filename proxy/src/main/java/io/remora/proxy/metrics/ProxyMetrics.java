@@ -46,6 +46,7 @@ public final class ProxyMetrics {
     private final ConcurrentHashMap<RequestKey, RequestMeters> requestMeters = new ConcurrentHashMap<>();
     /** By reporter, then by destination service; the outer map is filled once in the constructor. */
     private final EnumMap<Reporter, ConcurrentHashMap<String, TcpMeters>> tcpMeters = new EnumMap<>(Reporter.class);
+    private final ConcurrentHashMap<String, PolicyMeters> policyMeters = new ConcurrentHashMap<>();
     private final ThreadLocal<RequestKey> probe = ThreadLocal.withInitial(RequestKey::new);
 
     /**
@@ -96,6 +97,17 @@ public final class ProxyMetrics {
             return meters;
         }
         return byService.computeIfAbsent(service, s -> newTcpMeters(reporter, s));
+    }
+
+    /** The cached {@code remora_*} policy meters of {@code destinationService} (a service key). */
+    public PolicyMeters policy(String destinationService) {
+        String service = service(destinationService);
+        PolicyMeters meters = policyMeters.get(service);
+        if (meters != null) {
+            return meters;
+        }
+        return policyMeters.computeIfAbsent(service,
+                s -> new PolicyMeters(registry, Tags.of("destination_service", s)));
     }
 
     /** Registers {@code remora_access_log_dropped_total}, read from {@code accessLog}. */

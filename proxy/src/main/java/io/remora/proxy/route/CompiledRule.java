@@ -4,6 +4,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.remora.config.Route;
 import io.remora.proxy.cluster.Cluster;
 import io.remora.proxy.cluster.ServiceClusters;
+import io.remora.proxy.policy.Ticker;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -51,19 +52,22 @@ final class CompiledRule {
      *
      * @param clusters every service's clusters by service key
      */
-    static CompiledRule compile(Route route, int index, Cluster fallback, Map<String, ServiceClusters> clusters) {
+    static CompiledRule compile(Route route, int index, Cluster fallback, Map<String, ServiceClusters> clusters,
+                                Ticker ticker) {
         Route.Rule rule = route.spec().rules().get(index);
         String routeName = route.metadata().name();
         String ruleName = rule.name() != null ? rule.name() : "rule-" + index;
         String where = "route " + route.metadata().qualifiedName() + ": spec.rules[" + index + "]";
 
+        // One policy per rule: every backend of the rule shares its deadline, retries, faults and rate limit.
+        RoutePolicy policy = RoutePolicy.compile(rule, ticker);
         RequestMatcher[] matchers = new RequestMatcher[rule.matches().size()];
         for (int m = 0; m < matchers.length; m++) {
             matchers[m] = RequestMatcher.compile(rule.matches().get(m), where + ".matches[" + m + "]");
         }
 
         if (rule.backends().isEmpty()) {
-            return new CompiledRule(matchers, new RouteMatch[] {new RouteMatch(routeName, ruleName, fallback)},
+            return new CompiledRule(matchers, new RouteMatch[] {new RouteMatch(routeName, ruleName, fallback, policy)},
                     new int[] {1});
         }
         List<RouteMatch> targets = new ArrayList<>();
@@ -72,7 +76,7 @@ final class CompiledRule {
             Route.Backend backend = rule.backends().get(b);
             Cluster cluster = backendCluster(backend, clusters, where + ".backends[" + b + "]");
             if (backend.weight() > 0) {
-                targets.add(new RouteMatch(routeName, ruleName, cluster));
+                targets.add(new RouteMatch(routeName, ruleName, cluster, policy));
                 weights.add(backend.weight());
             }
         }

@@ -7,6 +7,9 @@ import io.remora.config.Snapshot;
 import io.remora.proxy.cluster.Cluster;
 import io.remora.proxy.cluster.Endpoint;
 import io.remora.proxy.cluster.ServiceClusters;
+import io.remora.proxy.cluster.ServiceGuard;
+import io.remora.proxy.metrics.PolicyMeters;
+import io.remora.proxy.policy.Ticker;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -17,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * Routing state of one snapshot: services by name, by address and by key, each with its clusters and compiled
@@ -32,14 +36,17 @@ public final class RouteTable {
     private final AuthorityIndex byAuthority;
     private final Map<InetSocketAddress, ServiceRoutes> byAddress;
     private final List<Cluster> clusters;
+    private final List<ServiceGuard> guards;
 
     private RouteTable(Snapshot snapshot, Map<String, ServiceRoutes> byKey, AuthorityIndex byAuthority,
-                       Map<InetSocketAddress, ServiceRoutes> byAddress, List<Cluster> clusters) {
+                       Map<InetSocketAddress, ServiceRoutes> byAddress, List<Cluster> clusters,
+                       List<ServiceGuard> guards) {
         this.snapshot = snapshot;
         this.byKey = byKey;
         this.byAuthority = byAuthority;
         this.byAddress = byAddress;
         this.clusters = clusters;
+        this.guards = guards;
     }
 
     /**
@@ -51,7 +58,16 @@ public final class RouteTable {
      *                                  all have weight 0
      */
     public static RouteTable build(Snapshot snapshot) {
+        return build(snapshot, Ticker.SYSTEM, PolicyMeters::unregistered);
+    }
+
+    /**
+     * Builds the table of {@code snapshot}; time-based policies read {@code ticker}, and each service's policies
+     * record into {@code meters.apply(serviceKey)}.
+     */
+    public static RouteTable build(Snapshot snapshot, Ticker ticker, Function<String, PolicyMeters> meters) {
         Objects.requireNonNull(snapshot, "snapshot");
+        RoutePolicy defaultPolicy = RoutePolicy.defaults(ticker);
 
         Map<String, Service> services = new LinkedHashMap<>();
         Map<String, ServiceClusters> clustersByKey = new HashMap<>();
@@ -60,7 +76,7 @@ public final class RouteTable {
             if (services.putIfAbsent(service.key(), service) != null) {
                 throw new IllegalArgumentException("service " + service.key() + " is declared more than once");
             }
-            ServiceClusters built = ServiceClusters.build(service);
+            ServiceClusters built = ServiceClusters.build(service, ticker, meters.apply(service.key()));
             clustersByKey.put(service.key(), built);
             allClusters.addAll(built.clusters());
         }
@@ -76,10 +92,10 @@ public final class RouteTable {
             if (route != null) {
                 rules = new CompiledRule[route.spec().rules().size()];
                 for (int i = 0; i < rules.length; i++) {
-                    rules[i] = CompiledRule.compile(route, i, all, clustersByKey);
+                    rules[i] = CompiledRule.compile(route, i, all, clustersByKey, ticker);
                 }
             }
-            byKey.put(service.key(), new ServiceRoutes(service, all, rules));
+            byKey.put(service.key(), new ServiceRoutes(service, all, rules, defaultPolicy));
         }
 
         Map<String, ServiceRoutes> byHost = new HashMap<>();
@@ -87,8 +103,13 @@ public final class RouteTable {
             byHost.put(e.getKey(), byKey.get(e.getValue()));
         }
 
+        List<ServiceGuard> guards = new ArrayList<>();
+        for (ServiceClusters c : clustersByKey.values()) {
+            guards.add(c.guard());
+        }
         return new RouteTable(snapshot, Map.copyOf(byKey), new AuthorityIndex(byHost),
-                addresses(services.values(), byKey, clustersByKey), Collections.unmodifiableList(allClusters));
+                addresses(services.values(), byKey, clustersByKey), Collections.unmodifiableList(allClusters),
+                List.copyOf(guards));
     }
 
     /** Every name a service answers to (normalised, lower case) mapped to its key. */
@@ -186,6 +207,18 @@ public final class RouteTable {
     /** Every cluster: per service in snapshot order, the whole-service cluster then its subsets. */
     public Collection<Cluster> clusters() {
         return clusters;
+    }
+
+    /** Every service's guard (limits, retry budget, outlier detection). */
+    public List<ServiceGuard> guards() {
+        return guards;
+    }
+
+    /** Lets outlier detection return endpoints whose ejection is over; the proxy calls it on a timer. */
+    public void sweep() {
+        for (ServiceGuard g : guards) {
+            g.sweep();
+        }
     }
 
     public Snapshot snapshot() {

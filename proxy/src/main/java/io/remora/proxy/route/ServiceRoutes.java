@@ -21,13 +21,13 @@ public final class ServiceRoutes {
     /** Rules in order; null when no Route names the service. */
     private final CompiledRule[] rules;
 
-    ServiceRoutes(Service service, Cluster defaultCluster, CompiledRule[] rules) {
+    ServiceRoutes(Service service, Cluster defaultCluster, CompiledRule[] rules, RoutePolicy defaultPolicy) {
         this.serviceKey = service.key();
         this.serviceName = service.metadata().name();
         this.namespace = service.metadata().namespace();
         this.protocol = service.spec().protocol();
         this.defaultCluster = defaultCluster;
-        this.defaultMatch = new RouteMatch(DEFAULT_NAME, DEFAULT_NAME, defaultCluster);
+        this.defaultMatch = new RouteMatch(DEFAULT_NAME, DEFAULT_NAME, defaultCluster, defaultPolicy);
         this.rules = rules;
     }
 

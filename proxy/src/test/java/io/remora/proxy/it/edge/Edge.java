@@ -32,7 +32,7 @@ import java.util.regex.Pattern;
  * exchanges (exact bytes out, every byte back until EOF), a small keep-alive HTTP/1.1 client, Prometheus scrape
  * parsing, an in-memory access-log sink and polling.
  */
-final class Edge {
+public final class Edge {
     static final ObjectMapper JSON = new ObjectMapper();
 
     private Edge() {
@@ -40,7 +40,7 @@ final class Edge {
 
     // ---- proxy ----------------------------------------------------------------------------------------------
 
-    static Snapshot snapshot(String yaml) {
+    public static Snapshot snapshot(String yaml) {
         try {
             return ConfigLoader.parse("test.yaml", yaml, Map.of());
         } catch (Exception e) {
@@ -48,16 +48,16 @@ final class Edge {
         }
     }
 
-    static ProxyServer start(String yaml) throws InterruptedException {
+    public static ProxyServer start(String yaml) throws InterruptedException {
         return ProxyServer.start(snapshot(yaml));
     }
 
-    static ProxyServer start(String yaml, LineSink accessLog) throws InterruptedException {
+    public static ProxyServer start(String yaml, LineSink accessLog) throws InterruptedException {
         return ProxyServer.start(snapshot(yaml), accessLog.writer());
     }
 
     /** A port nobody listens on: bound once, then released. */
-    static int closedPort() {
+    public static int closedPort() {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
             return s.getLocalPort();
         } catch (IOException e) {
@@ -351,7 +351,7 @@ final class Edge {
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)})? (\\S+)$");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
-    static String scrape(ProxyServer server) throws IOException {
+    public static String scrape(ProxyServer server) throws IOException {
         Reply r = get(server.metricsAddress(), "/stats/prometheus");
         if (r.status() != 200) {
             throw new AssertionError("scrape answered " + r.status());
@@ -363,7 +363,7 @@ final class Edge {
      * Sum of the samples named {@code name} whose labels include every {@code key=value} pair of {@code labels}
      * (given as alternating keys and values).
      */
-    static double sample(String scrape, String name, String... labels) {
+    public static double sample(String scrape, String name, String... labels) {
         double sum = 0;
         for (String line : scrape.split("\n")) {
             if (line.isEmpty() || line.startsWith("#")) {
@@ -394,11 +394,11 @@ final class Edge {
     // ---- access log -----------------------------------------------------------------------------------------
 
     /** Collects the lines a {@link JsonWriter} writes; {@link #close()} stops the writer. */
-    static final class LineSink extends OutputStream implements AutoCloseable {
+    public static final class LineSink extends OutputStream implements AutoCloseable {
         private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         private final JsonWriter writer = new JsonWriter(this);
 
-        JsonWriter writer() {
+        public JsonWriter writer() {
             return writer;
         }
 
@@ -413,7 +413,7 @@ final class Edge {
         }
 
         /** The complete lines written so far, parsed as JSON. */
-        List<JsonNode> lines() {
+        public List<JsonNode> lines() {
             String text;
             synchronized (this) {
                 text = bytes.toString(StandardCharsets.UTF_8);
@@ -441,12 +441,12 @@ final class Edge {
 
     // ---- polling --------------------------------------------------------------------------------------------
 
-    interface Check {
+    public interface Check {
         void run() throws Exception;
     }
 
     /** Runs {@code check} until it passes or {@code timeout} is over; then its last failure is thrown. */
-    static void eventually(Duration timeout, Check check) throws Exception {
+    public static void eventually(Duration timeout, Check check) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             try {

@@ -148,20 +148,20 @@ class LocalReplyFlagsTest {
     }
 
     @Test
-    void refusedUpstreamIs503WithUF() throws Exception {
+    void refusedUpstreamIs503WithUFAndURXOnceTheRetryFailedToo() throws Exception {
         try (KeepAlive c = new KeepAlive(proxy.upstreamAddress("refused.test"))) {
             for (int i = 0; i < 2; i++) {
                 Reply r = c.get("/refused");
                 assertThat(r.status()).isEqualTo(503);
-                assertThat(r.header("x-remora-response-flags")).isEqualTo("UF");
+                assertThat(r.header("x-remora-response-flags")).isEqualTo("UF,URX");
             }
         }
         try (H2cClient h2 = new H2cClient(proxy.upstreamAddress("refused.test"))) {
             H2cClient.Response r = h2.get("/refused/h2");
             assertThat(r.status()).isEqualTo(503);
-            assertThat(r.headers().get("x-remora-response-flags")).isEqualTo("UF");
+            assertThat(r.headers().get("x-remora-response-flags")).isEqualTo("UF,URX");
         }
-        assertFlagRecorded("refused.test", "503", "UF", 3, "/refused");
+        assertFlagRecorded("refused.test", "503", "UF,URX", 3, "/refused");
         Edge.eventually(SOON, () -> assertThat(Edge.get(proxy.adminAddress(), "/clusters").bodyText())
                 .as("failed requests are no longer active").contains("::rq_active::0")
                 .doesNotContainPattern("refused\\.test::[^\\n]*::rq_active::[1-9]"));
@@ -181,10 +181,11 @@ class LocalReplyFlagsTest {
 
     @Test
     void upstreamClosingBeforeTheResponseIs503WithUC() throws Exception {
+        // A GET is retried once (reset-before-response); the retry closes too.
         Reply r = Edge.get(proxy.upstreamAddress("closer.test"), "/closed");
         assertThat(r.status()).isEqualTo(503);
-        assertThat(r.header("x-remora-response-flags")).isEqualTo("UC");
-        assertFlagRecorded("closer.test", "503", "UC", 1, "/closed");
+        assertThat(r.header("x-remora-response-flags")).isEqualTo("UC,URX");
+        assertFlagRecorded("closer.test", "503", "UC,URX", 1, "/closed");
     }
 
     @Test

@@ -148,7 +148,7 @@ class GrpcProxyTest {
                 () -> GrpcTestServer.unary(channelTo("grpc-refused"), new byte[] {1}));
         assertThat(e).isNotNull();
         assertThat(e.getStatus().getCode()).as(String.valueOf(e.getStatus())).isEqualTo(Status.Code.UNAVAILABLE);
-        assertThat(e.getTrailers().get(FLAGS)).isEqualTo("UF");
+        assertThat(e.getTrailers().get(FLAGS)).isEqualTo("UF,URX");
     }
 
     @Test

@@ -28,7 +28,8 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 /**
  * Upstreams that fail: one that closes in the middle of a response (the client must see a truncated,
  * failed response promptly — never a hang or a response that looks complete), one that accepts and closes
- * without answering (503 {@code UC}), one that refuses connections (503 {@code UF}). Requests afterwards, on
+ * without answering (a GET is retried on a new connection; a POST is answered 503 {@code UC}: it may have been
+ * processed), one that refuses connections (503 {@code UF,URX}: the retry was refused too). Requests afterwards, on
  * new upstream connections, work.
  */
 @Timeout(60)
@@ -153,14 +154,27 @@ class UpstreamFailureTest {
     }
 
     @Test
-    void upstreamClosingWithoutResponseGives503UC() throws Exception {
+    void aGetIsRetriedOnANewConnectionWhenTheUpstreamClosesWithoutResponse() throws Exception {
         InetSocketAddress listener = start(RawUpstream.closeWithoutResponse(), RawUpstream.ok("fine"));
         try (RawHttp c = new RawHttp(listener)) {
             c.send("GET /x HTTP/1.1\r\nhost: flaky\r\n\r\n");
             RawHttp.Response res = c.readResponse();
+            assertThat(res.status()).isEqualTo(200);
+            assertThat(res.bodyText()).isEqualTo("fine");
+            assertThat(res.header("x-remora-response-flags")).isNull();
+        }
+        assertThat(upstream.connectionCount()).isEqualTo(2);
+    }
+
+    @Test
+    void aPostIsNotRetriedWhenTheUpstreamClosesWithoutResponse503UC() throws Exception {
+        InetSocketAddress listener = start(RawUpstream.closeWithoutResponse(), RawUpstream.ok("fine"));
+        try (RawHttp c = new RawHttp(listener)) {
+            c.send("POST /x HTTP/1.1\r\nhost: flaky\r\ncontent-length: 2\r\n\r\nhi");
+            RawHttp.Response res = c.readResponse();
             assertThat(res.status()).isEqualTo(503);
             assertThat(res.header("x-remora-response-flags")).isEqualTo("UC");
-            // the downstream connection survives a local reply to a body-less request
+            // the downstream connection survives a local reply to a request whose body was read in full
             c.send("GET /y HTTP/1.1\r\nhost: flaky\r\n\r\n");
             RawHttp.Response next = c.readResponse();
             assertThat(next.status()).isEqualTo(200);
@@ -169,10 +183,10 @@ class UpstreamFailureTest {
     }
 
     @Test
-    void h2UpstreamClosingWithoutResponseGives503UC() throws Exception {
+    void h2PostIsNotRetriedWhenTheUpstreamClosesWithoutResponse503UC() throws Exception {
         InetSocketAddress listener = start(RawUpstream.closeWithoutResponse(), RawUpstream.ok("fine"));
         try (StreamingH2Client client = new StreamingH2Client(listener)) {
-            StreamingH2Client.Result res = client.start(HttpMethod.GET, "/x", Map.of(), null)
+            StreamingH2Client.Result res = client.start(HttpMethod.POST, "/x", Map.of(), new StreamingH2Client.Body(1, 2, true))
                     .await(Duration.ofSeconds(15));
             assertThat(res.status()).isEqualTo(503);
             assertThat(res.rawHeaders().get("x-remora-response-flags")).hasToString("UC");
@@ -180,7 +194,7 @@ class UpstreamFailureTest {
     }
 
     @Test
-    void refusedUpstreamGives503UF() throws Exception {
+    void refusedUpstreamGives503UFAndURXOnceTheRetryIsRefusedToo() throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             port = s.getLocalPort();
@@ -191,7 +205,7 @@ class UpstreamFailureTest {
             c.send("GET /x HTTP/1.1\r\nhost: gone\r\n\r\n");
             RawHttp.Response res = c.readResponse();
             assertThat(res.status()).isEqualTo(503);
-            assertThat(res.header("x-remora-response-flags")).isEqualTo("UF");
+            assertThat(res.header("x-remora-response-flags")).isEqualTo("UF,URX");
         }
     }
 }

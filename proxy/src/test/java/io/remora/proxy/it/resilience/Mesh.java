@@ -1,0 +1,111 @@
+package io.remora.proxy.it.resilience;
+
+import io.remora.proxy.ProxyServer;
+import io.remora.proxy.it.edge.Edge;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/**
+ * One sidecar (one event loop, no access log, loopback port 0 everywhere) with a single service {@code svc.test}
+ * and a Route whose one rule carries the policy under test; plus a JDK client through its upstream listener.
+ */
+final class Mesh implements AutoCloseable {
+    static final String SERVICE = "svc.test";
+    static final String FLAGS = "x-remora-response-flags";
+
+    final ProxyServer proxy;
+    final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final URI base;
+
+    /**
+     * @param protocol      the service's protocol
+     * @param trafficPolicy YAML of {@code spec.trafficPolicy} (flow style), or null
+     * @param rule          YAML of the rule's policy fields, indented by 6 spaces, or null for the defaults
+     */
+    Mesh(String protocol, String trafficPolicy, String rule, InetSocketAddress... endpoints) throws Exception {
+        StringBuilder y = new StringBuilder("""
+                apiVersion: remora.io/v1
+                kind: Sidecar
+                metadata: {name: t, namespace: test}
+                spec:
+                  threads: 1
+                  accessLog: false
+                  admin: 127.0.0.1:0
+                  metrics: 127.0.0.1:0
+                  health: 127.0.0.1:0
+                  outbound:
+                    upstreams: [{listen: 127.0.0.1:0, service: svc.test}]
+                ---
+                apiVersion: remora.io/v1
+                kind: Service
+                metadata: {name: svc, namespace: test}
+                spec:
+                """);
+        y.append("  protocol: ").append(protocol).append('\n');
+        if (trafficPolicy != null) {
+            y.append("  trafficPolicy: ").append(trafficPolicy).append('\n');
+        }
+        y.append("  endpoints:\n");
+        for (InetSocketAddress e : endpoints) {
+            y.append("    - {address: 127.0.0.1:").append(e.getPort()).append("}\n");
+        }
+        y.append("""
+                ---
+                apiVersion: remora.io/v1
+                kind: Route
+                metadata: {name: svc, namespace: test}
+                spec:
+                  services: [svc.test]
+                  rules:
+                    - backends: [{service: svc.test}]
+                """);
+        if (rule != null) {
+            y.append(rule.stripTrailing()).append('\n');
+        }
+        proxy = Edge.start(y.toString());
+        InetSocketAddress listener = proxy.upstreamAddress(SERVICE);
+        base = URI.create("http://127.0.0.1:" + listener.getPort());
+    }
+
+    InetSocketAddress listener() {
+        return proxy.upstreamAddress(SERVICE);
+    }
+
+    HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(20));
+    }
+
+    HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return client.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
+        return client.send(request(path).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    static String flags(HttpResponse<?> response) {
+        return response.headers().firstValue(FLAGS).orElse("");
+    }
+
+    /** Requests the sidecar counted with these response flags (also for responses it forwarded). */
+    double requestsFlagged(String responseFlags) throws IOException {
+        return metric("istio_requests_total", "response_flags", responseFlags);
+    }
+
+    /** Sum of the samples of {@code name} with the given label pairs, scraped now. */
+    double metric(String name, String... labels) throws IOException {
+        return Edge.sample(Edge.scrape(proxy), name, labels);
+    }
+
+    @Override
+    public void close() {
+        proxy.close();
+    }
+}

@@ -1,0 +1,73 @@
+package io.remora.proxy.it.resilience;
+
+import io.remora.proxy.testing.ScriptedUpstream;
+import org.junit.jupiter.api.AutoClose;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+import static io.remora.proxy.it.edge.Edge.eventually;
+import static io.remora.proxy.testing.ScriptedUpstream.ok;
+import static io.remora.proxy.testing.ScriptedUpstream.status;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Passive health checking with real endpoints: one that keeps failing among three is ejected and gets no traffic
+ * (callers see only successes, thanks to a retry on another endpoint); once its ejection time is up it returns
+ * and takes traffic again. However many fail, no more than the maximum share is ejected.
+ */
+@Timeout(60)
+class OutlierDetectionTest {
+    @AutoClose
+    private final ScriptedUpstream a = new ScriptedUpstream("a");
+    @AutoClose
+    private final ScriptedUpstream b = new ScriptedUpstream("b");
+    @AutoClose
+    private final ScriptedUpstream c = new ScriptedUpstream("c");
+    @AutoClose
+    private Mesh mesh;
+
+    @Test
+    void aFailingEndpointIsEjectedThenReturnsWhenItsTimeIsUp() throws Exception {
+        c.otherwise(status(503));
+        mesh = new Mesh("http", "{loadBalancer: round-robin, outlierDetection: {consecutiveGatewayErrors: 3,"
+                + " interval: 100ms, baseEjectionTime: 1s, maxEjectionPercent: 34}}", null,
+                a.address(), b.address(), c.address());
+        for (int i = 0; i < 30; i++) {
+            HttpResponse<String> res = mesh.get("/x");
+            assertThat(res.statusCode()).as("request %d", i).isEqualTo(200);
+        }
+        assertThat(c.requests()).as("c stops getting traffic after 3 failures").isEqualTo(3);
+        assertThat(mesh.metric("remora_outlier_ejections_total", "reason", "consecutive-gateway-errors"))
+                .isEqualTo(1);
+        assertThat(mesh.metric("remora_outlier_ejected_endpoints")).isEqualTo(1);
+
+        c.otherwise(ok("c"));
+        eventually(Duration.ofSeconds(10), () -> assertThat(mesh.metric("remora_outlier_returns_total")).isEqualTo(1));
+        assertThat(mesh.metric("remora_outlier_ejected_endpoints")).isZero();
+        for (int i = 0; i < 30; i++) {
+            mesh.get("/x");
+        }
+        assertThat(c.requests()).as("c is back in rotation").isGreaterThanOrEqualTo(3 + 10);
+    }
+
+    @Test
+    void neverEjectsMoreThanTheMaximumShareHoweverManyFail() throws Exception {
+        a.otherwise(status(503));
+        b.otherwise(status(503));
+        c.otherwise(status(503));
+        mesh = new Mesh("http", "{outlierDetection: {consecutiveGatewayErrors: 1, maxEjectionPercent: 34}}", """
+                      retries: {attempts: 1}
+                """, a.address(), b.address(), c.address());
+        for (int i = 0; i < 60; i++) {
+            assertThat(mesh.get("/x").statusCode()).isEqualTo(503);
+        }
+        assertThat(mesh.metric("remora_outlier_ejected_endpoints")).isEqualTo(1);
+        assertThat(mesh.metric("remora_outlier_ejections_total")).isEqualTo(1);
+        assertThat(a.requests() + b.requests() + c.requests()).isEqualTo(60);
+        assertThat(Math.min(a.requests(), Math.min(b.requests(), c.requests())))
+                .as("the ejected endpoint got only the request that ejected it").isLessThanOrEqualTo(1);
+    }
+}
