@@ -6,8 +6,8 @@
 #   default: 1000 rps for 15 s, once with the default (C2) flags and once with the C1-only
 #   footprint flags. Needs nginx and h2load (installed like run.sh does) and launcher/target/remora.jar.
 set -euo pipefail
-BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 RATE=1000
 DURATION=15
 FLAG_SETS=()
@@ -23,34 +23,11 @@ done
 if ((${#FLAG_SETS[@]} == 0)); then
   FLAG_SETS=("$COMMON -Xms16m -Xmx64m" "$COMMON -Xms8m -Xmx48m -XX:TieredStopAtLevel=1")
 fi
-for tool in nginx h2load curl java; do
-  command -v "$tool" >/dev/null || { echo "footprint: $tool is missing (bench/run.sh installs it)" >&2; exit 1; }
-done
-JAR=$REPO_DIR/launcher/target/remora.jar
-[[ -f $JAR ]] || (cd "$REPO_DIR" && mvn -q -B -DskipTests package)
-
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  [[ -f $WORK/nginx.pid ]] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+require_tools nginx h2load curl java
+ensure_jar
 
 # Backend: nginx answering "ok" on 127.0.0.1:18180.
-mkdir -p "$WORK/logs"
-cat > "$WORK/nginx.conf" <<NGINX
-worker_processes 1;
-pid $WORK/nginx.pid;
-error_log $WORK/logs/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  server { listen 127.0.0.1:18180; location / { return 200 "ok\n"; } }
-}
-NGINX
-nginx -p "$WORK" -c "$WORK/nginx.conf"
+start_ok_backend 18180
 
 cat > "$WORK/remora.yaml" <<YAML
 apiVersion: remora.io/v1
@@ -83,10 +60,7 @@ for flags in "${FLAG_SETS[@]}"; do
   java $flags -jar "$JAR" proxy --config "$WORK/remora.yaml" > "$WORK/remora.out" 2>&1 &
   pid=$!
   PIDS+=("$pid")
-  until curl -sf -o /dev/null http://127.0.0.1:18192/healthz/ready; do
-    kill -0 "$pid" 2>/dev/null || { echo "remora exited: $(tail -3 "$WORK/remora.out")" >&2; exit 1; }
-    sleep 0.005
-  done
+  wait_ready "$pid" 18192
   ready_ms=$(( ($(date +%s%N) - start) / 1000000 ))
   sent=$(h2load --h1 -c "$CONNS" --rps "$PER_CONN" -D "$DURATION" http://127.0.0.1:18185/ \
          | awk '/^finished in/ {print $4}')
