@@ -292,6 +292,9 @@ public final class ProxyServer implements AutoCloseable {
                     sb.append(prefix).append("idle_connections::")
                             .append(idle.getOrDefault(e.address().toString(), 0)).append('\n');
                     sb.append(prefix).append("protocol::").append(c.protocol().name().toLowerCase()).append('\n');
+                    // Envoy's wording: an endpoint ejected by outlier detection is "/failed_outlier_check".
+                    sb.append(prefix).append("health_flags::")
+                            .append(c.guard().isEjected(e) ? "/failed_outlier_check" : "healthy").append('\n');
                 }
             }
             return sb.toString();

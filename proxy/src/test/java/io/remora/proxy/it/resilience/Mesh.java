@@ -94,6 +94,13 @@ final class Mesh implements AutoCloseable {
         return response.headers().firstValue(FLAGS).orElse("");
     }
 
+    /** The body of an admin endpoint ({@code /clusters}...). */
+    String admin(String path) throws IOException, InterruptedException {
+        InetSocketAddress admin = proxy.adminAddress();
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.getPort() + path)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
     /** Requests the sidecar counted with these response flags (also for responses it forwarded). */
     double requestsFlagged(String responseFlags) throws IOException {
         return metric("istio_requests_total", "response_flags", responseFlags);

@@ -1,12 +1,18 @@
 package io.remora.proxy.it.resilience;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.remora.proxy.it.edge.Edge;
+import io.remora.proxy.log.Log;
 import io.remora.proxy.testing.ScriptedUpstream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.AutoClose;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 
 import static io.remora.proxy.it.edge.Edge.eventually;
 import static io.remora.proxy.testing.ScriptedUpstream.ok;
@@ -29,6 +35,24 @@ class OutlierDetectionTest {
     @AutoClose
     private Mesh mesh;
 
+    @AutoClose
+    private final Edge.LineSink log = new Edge.LineSink();
+
+    @BeforeEach
+    void captureLog() {
+        Log.install(log.writer());
+    }
+
+    @AfterEach
+    void restoreLog() {
+        Log.install(null);
+    }
+
+    /** The operational log lines with this event name. */
+    private List<JsonNode> events(String event) {
+        return log.lines().stream().filter(l -> event.equals(l.path("event").asText())).toList();
+    }
+
     @Test
     void aFailingEndpointIsEjectedThenReturnsWhenItsTimeIsUp() throws Exception {
         c.otherwise(status(503));
@@ -43,10 +67,19 @@ class OutlierDetectionTest {
         assertThat(mesh.metric("remora_outlier_ejections_total", "reason", "consecutive-gateway-errors"))
                 .isEqualTo(1);
         assertThat(mesh.metric("remora_outlier_ejected_endpoints")).isEqualTo(1);
+        String endpoint = "127.0.0.1:" + c.address().getPort();
+        eventually(Duration.ofSeconds(5), () -> assertThat(events("outlier_ejected")).hasSize(1));
+        JsonNode ejected = events("outlier_ejected").get(0);
+        assertThat(ejected.path("service").asText()).isEqualTo("svc.test");
+        assertThat(ejected.path("endpoint").asText()).isEqualTo(endpoint);
+        assertThat(ejected.path("reason").asText()).isEqualTo("consecutive-gateway-errors");
+        assertThat(ejected.path("ejection_ms").asLong()).isEqualTo(1_000);
 
         c.otherwise(ok("c"));
         eventually(Duration.ofSeconds(10), () -> assertThat(mesh.metric("remora_outlier_returns_total")).isEqualTo(1));
         assertThat(mesh.metric("remora_outlier_ejected_endpoints")).isZero();
+        eventually(Duration.ofSeconds(5), () -> assertThat(events("outlier_returned")).hasSize(1));
+        assertThat(events("outlier_returned").get(0).path("endpoint").asText()).isEqualTo(endpoint);
         for (int i = 0; i < 30; i++) {
             mesh.get("/x");
         }
@@ -69,5 +102,24 @@ class OutlierDetectionTest {
         assertThat(a.requests() + b.requests() + c.requests()).isEqualTo(60);
         assertThat(Math.min(a.requests(), Math.min(b.requests(), c.requests())))
                 .as("the ejected endpoint got only the request that ejected it").isLessThanOrEqualTo(1);
+    }
+
+    @Test
+    void belowTheMinimumHealthyShareTrafficGoesToEveryEndpointPanicMode() throws Exception {
+        a.otherwise(status(503));
+        mesh = new Mesh("http", "{loadBalancer: round-robin, outlierDetection: {consecutiveGatewayErrors: 1,"
+                + " maxEjectionPercent: 50, minHealthPercent: 75}}", """
+                      retries: {attempts: 1}
+                """, a.address(), b.address());
+        for (int i = 0; i < 20; i++) {
+            mesh.get("/x");
+        }
+        assertThat(mesh.metric("remora_outlier_ejected_endpoints")).isEqualTo(1);
+        assertThat(mesh.admin("/clusters"))
+                .contains("svc.test::127.0.0.1:" + a.address().getPort() + "::health_flags::/failed_outlier_check")
+                .contains("svc.test::127.0.0.1:" + b.address().getPort() + "::health_flags::healthy");
+        // One of two healthy is below 75 %: the ejected endpoint still gets its share.
+        assertThat(a.requests()).isGreaterThanOrEqualTo(9);
+        assertThat(b.requests()).isGreaterThanOrEqualTo(9);
     }
 }
