@@ -55,6 +55,8 @@ import java.util.concurrent.TimeUnit;
 final class HttpExchange implements UpstreamRequester {
     /** Request bytes queued while the upstream connects before the downstream stops being read. */
     private static final int MAX_PENDING_BYTES = 64 * 1024;
+    /** A Retry-After above this is left to the caller even without a deadline (the route's default deadline). */
+    private static final long MAX_RETRY_AFTER_NANOS = io.remora.config.Defaults.ROUTE_TIMEOUT.toNanos();
     private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
     private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
     private static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
@@ -349,6 +351,10 @@ final class HttpExchange implements UpstreamRequester {
         }
         long wait = policy.retries().backoff().delayNanos(attempt, ThreadLocalRandom.current());
         if (retryAfterNanos > wait) {
+            if (retryAfterNanos > MAX_RETRY_AFTER_NANOS) {
+                // Longer than a proxy should hold a request: the caller gets the answer and its Retry-After.
+                return false;
+            }
             wait = retryAfterNanos;
         }
         if (deadline != 0 && System.nanoTime() + wait >= deadline) {

@@ -129,6 +129,18 @@ class RetryTest {
     }
 
     @Test
+    void aRetryAfterLongerThanTheProxyWouldHoldTheRequestGoesToTheCaller() throws Exception {
+        a.then(status(503, Map.of("retry-after", "3600")), 1);
+        mesh = new Mesh("http", null, """
+                      timeout: 0s
+                """, a.address());
+        HttpResponse<String> res = mesh.get("/x");
+        assertThat(res.statusCode()).isEqualTo(503);
+        assertThat(res.headers().firstValue("retry-after")).hasValue("3600");
+        assertThat(a.requests()).isEqualTo(1);
+    }
+
+    @Test
     void aGetIsRetriedWhenTheUpstreamClosesBeforeAnsweringAPostIsNot() throws Exception {
         a.then(closeConnection(), 1);
         mesh = new Mesh("http", null, null, a.address());
