@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Remora.Version.class,
         description = "Remora service mesh: sidecar proxy and tools.",
-        subcommands = {ProxyCommand.class, DemoCommand.class, ValidateCommand.class})
+        subcommands = {ProxyCommand.class, DemoCommand.class, ValidateCommand.class, CertsCommand.class})
 public final class Remora implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
