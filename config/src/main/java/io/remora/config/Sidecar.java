@@ -33,10 +33,11 @@ public record Sidecar(Metadata metadata, Spec spec) implements Resource {
      * @param accessLog    write one JSON line per request to stdout
      * @param limits       request parsing limits
      * @param serverFirstPorts destination ports treated as opaque TCP without waiting for client bytes
+     * @param mtls         the workload's identity and how it talks to other sidecars; null means no mTLS
      */
     public record Spec(String workload, int threads, Inbound inbound, Outbound outbound, HostPort admin,
                        HostPort metrics, HostPort health, Duration drainTime, boolean accessLog, Limits limits,
-                       List<Integer> serverFirstPorts) {
+                       List<Integer> serverFirstPorts, Mtls mtls) {
         public Spec {
             threads = Math.max(0, threads);
             outbound = outbound == null ? Outbound.defaults() : outbound;
@@ -49,7 +50,28 @@ public record Sidecar(Metadata metadata, Spec spec) implements Resource {
         }
 
         public static Spec defaults() {
-            return new Spec(null, Defaults.THREADS, null, null, null, null, null, null, Defaults.ACCESS_LOG, null, null);
+            return new Spec(null, Defaults.THREADS, null, null, null, null, null, null, Defaults.ACCESS_LOG, null, null,
+                    null);
+        }
+    }
+
+    /**
+     * Mutual TLS between sidecars. Inbound, {@code mode} says what is accepted; outbound, connections to endpoints
+     * that declare an {@code identity} originate mTLS and the peer must present exactly that SPIFFE ID.
+     *
+     * @param mode        STRICT, PERMISSIVE (default) or DISABLE
+     * @param certificate PEM X.509-SVID of this workload, leaf first, then intermediates; re-read when it changes
+     * @param privateKey  PEM PKCS#8 key of the leaf
+     * @param trustBundle PEM roots of the trust domain (several during a root rotation)
+     */
+    public record Mtls(MtlsMode mode, String certificate, String privateKey, String trustBundle) {
+        public Mtls {
+            mode = mode == null ? MtlsMode.PERMISSIVE : mode;
+        }
+
+        /** Whether this sidecar speaks mTLS at all. */
+        public boolean enabled() {
+            return mode != MtlsMode.DISABLE;
         }
     }
 

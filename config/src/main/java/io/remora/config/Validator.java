@@ -455,6 +455,16 @@ final class Validator {
                 checkReadableFile(where, "spec.inbound.tls.privateKey", tls.privateKey(), "PRIVATE KEY");
             }
         }
+        Sidecar.Mtls mtls = spec.mtls();
+        if (mtls != null) {
+            checkReadableFile(where, "spec.mtls.certificate", mtls.certificate(), "CERTIFICATE");
+            checkReadableFile(where, "spec.mtls.privateKey", mtls.privateKey(), "PRIVATE KEY");
+            checkReadableFile(where, "spec.mtls.trustBundle", mtls.trustBundle(), "CERTIFICATE");
+            if (mtls.enabled() && spec.inbound() != null && spec.inbound().tls() != null) {
+                error(where, "spec.inbound.tls", "got both inbound.tls and mtls, expected one: with mtls the"
+                        + " inbound listener terminates mutual TLS with the workload's SVID");
+            }
+        }
         checkPositive(where, "spec.drainTime", spec.drainTime());
         checkPositive(where, "spec.limits.idleTimeout", spec.limits().idleTimeout());
     }

@@ -16,7 +16,7 @@ class ConfigDocTest {
     private static final Path DOC = Path.of("..", "docs", "CONFIG.md");
     private static final List<Class<?>> RECORDS = List.of(Metadata.class,
             Sidecar.Spec.class, Sidecar.Inbound.class, Sidecar.Outbound.class, Sidecar.Capture.class,
-            Sidecar.Upstream.class, Sidecar.Limits.class, Sidecar.Tls.class,
+            Sidecar.Upstream.class, Sidecar.Limits.class, Sidecar.Tls.class, Sidecar.Mtls.class,
             Service.Spec.class, Service.Endpoint.class, Service.Subset.class, Service.TrafficPolicy.class,
             Service.CircuitBreaker.class, Service.OutlierDetection.class, Service.RetryBudget.class,
             Route.Spec.class, Route.Rule.class, Route.Match.class, Route.StringMatch.class, Route.Backend.class,
@@ -50,7 +50,8 @@ class ConfigDocTest {
             assertThat(doc).contains("`" + variable + "`");
         }
         for (Enum<?> value : List.<Enum<?>>of(Protocol.HTTP, Protocol.HTTP2, Protocol.GRPC, Protocol.TCP,
-                LoadBalancer.LEAST_REQUEST, LoadBalancer.ROUND_ROBIN)) {
+                LoadBalancer.LEAST_REQUEST, LoadBalancer.ROUND_ROBIN, MtlsMode.STRICT, MtlsMode.PERMISSIVE,
+                MtlsMode.DISABLE)) {
             assertThat(doc).contains("`" + Scalars.name(value) + "`");
         }
         for (Enum<?> value : RetryOn.values()) {

@@ -125,6 +125,10 @@ class EnvOverridesTest {
                 "REMORA_LIMITS_MAX_REQUEST_LINE_BYTES",
                 "REMORA_LIMITS_MAX_HEADER_BYTES",
                 "REMORA_LIMITS_MAX_CONCURRENT_STREAMS",
-                "REMORA_LIMITS_IDLE_TIMEOUT");
+                "REMORA_LIMITS_IDLE_TIMEOUT",
+                "REMORA_MTLS_MODE",
+                "REMORA_MTLS_CERTIFICATE",
+                "REMORA_MTLS_PRIVATE_KEY",
+                "REMORA_MTLS_TRUST_BUNDLE");
     }
 }
