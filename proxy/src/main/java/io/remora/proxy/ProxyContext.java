@@ -1,5 +1,8 @@
 package io.remora.proxy;
 
+import io.remora.proxy.tls.IdentitySource;
+import io.remora.proxy.tls.TlsMeters;
+import io.remora.proxy.tls.UpstreamTls;
 import io.netty.channel.group.ChannelGroup;
 import io.remora.config.Sidecar;
 import io.remora.proxy.http.UpstreamPools;
@@ -23,18 +26,47 @@ public final class ProxyContext {
     private final ChannelGroup downstreamConnections;
     private final AtomicReference<RouteTable> routes;
     private final String inboundService;
+    private final IdentitySource identity;
+    private final TlsMeters tlsMeters;
+    private final UpstreamTls upstreamTls;
     private volatile boolean draining;
 
     public ProxyContext(Sidecar sidecar, Transport transport, ProxyMetrics metrics, AccessLog accessLog,
                         RouteTable routes, ChannelGroup downstreamConnections) {
+        this(sidecar, transport, metrics, accessLog, routes, downstreamConnections, null, TlsMeters.unregistered());
+    }
+
+    /**
+     * @param identity the workload's mTLS material; null when mTLS is off
+     */
+    public ProxyContext(Sidecar sidecar, Transport transport, ProxyMetrics metrics, AccessLog accessLog,
+                        RouteTable routes, ChannelGroup downstreamConnections, IdentitySource identity,
+                        TlsMeters tlsMeters) {
+        this.identity = identity;
+        this.tlsMeters = tlsMeters;
+        this.upstreamTls = identity == null ? null : new UpstreamTls(identity, tlsMeters);
         this.sidecar = sidecar;
         this.transport = transport;
         this.metrics = metrics;
         this.accessLog = accessLog;
         this.routes = new AtomicReference<>(routes);
         this.downstreamConnections = downstreamConnections;
-        this.pools = new UpstreamPools(transport);
+        this.pools = new UpstreamPools(transport, upstreamTls);
         this.inboundService = workload() + "." + namespace();
+    }
+
+    /** The workload's mTLS material; null when mTLS is off. */
+    public IdentitySource identity() {
+        return identity;
+    }
+
+    public TlsMeters tlsMeters() {
+        return tlsMeters;
+    }
+
+    /** Originates mTLS to endpoints with an identity; null when mTLS is off. */
+    public UpstreamTls upstreamTls() {
+        return upstreamTls;
     }
 
     public Sidecar sidecar() {

@@ -21,6 +21,9 @@ import io.remora.proxy.listener.ListenerSpec;
 import io.remora.proxy.log.AccessLog;
 import io.remora.proxy.log.JsonWriter;
 import io.remora.proxy.log.Log;
+import io.remora.proxy.tls.FileIdentitySource;
+import io.remora.proxy.tls.IdentitySource;
+import io.remora.proxy.tls.TlsMeters;
 import io.remora.proxy.metrics.ProxyMetrics;
 import io.remora.proxy.net.Backpressure;
 import io.remora.proxy.net.OriginalDst;
@@ -42,6 +45,8 @@ import java.util.concurrent.TimeUnit;
  * validated snapshot; stopped by {@link #drain()} (graceful) or {@link #close()} (immediate).
  */
 public final class ProxyServer implements AutoCloseable {
+    /** How often the mTLS certificate files are checked for a rotation. */
+    private static final long CERT_CHECK_MILLIS = 1_000;
     /** How often outlier detection is given the chance to return ejected endpoints. */
     private static final long SWEEP_MILLIS = 100;
 
@@ -61,14 +66,19 @@ public final class ProxyServer implements AutoCloseable {
         this.snapshot = snapshot;
         this.transport = transport;
         Sidecar sidecar = snapshot.sidecarOrDefault();
-        this.group = transport.newGroup(sidecar.spec().threads(), "remora-io");
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        TlsMeters tlsMeters = new TlsMeters(registry);
+        Sidecar.Mtls mtls = sidecar.spec().mtls();
+        // Before anything else starts: an unusable certificate or key is a start-up error naming the file.
+        IdentitySource identity = mtls != null && mtls.enabled()
+                ? new FileIdentitySource(mtls, java.time.Clock.systemUTC(), tlsMeters, CERT_CHECK_MILLIS) : null;
+        this.group = transport.newGroup(sidecar.spec().threads(), "remora-io");
         String workload = sidecar.spec().workload() != null ? sidecar.spec().workload() : sidecar.metadata().name();
         ProxyMetrics metrics = new ProxyMetrics(registry, workload, sidecar.metadata().namespace());
         AccessLog accessLog = new AccessLog(writer, sidecar.spec().accessLog());
         this.pc = new ProxyContext(sidecar, transport, metrics, accessLog,
                 RouteTable.build(snapshot, Ticker.SYSTEM, metrics::policy),
-                new DefaultChannelGroup("downstream", GlobalEventExecutor.INSTANCE));
+                new DefaultChannelGroup("downstream", GlobalEventExecutor.INSTANCE), identity, tlsMeters);
     }
 
     /** Binds every listener of the snapshot's Sidecar and the admin endpoints; ready when it returns. */
@@ -249,6 +259,9 @@ public final class ProxyServer implements AutoCloseable {
             admin.close();
         }
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+        if (pc.identity() != null) {
+            pc.identity().close();
+        }
         Log.info("proxy_stopped");
         terminated.countDown();
     }

@@ -18,6 +18,7 @@ public final class Endpoint {
     private final HostPort hostPort;
     private final InetSocketAddress address;
     private final String identity;
+    private final io.remora.certs.SpiffeId spiffeId;
     private final int weight;
     private final Map<String, String> labels;
     private final int index;
@@ -31,6 +32,7 @@ public final class Endpoint {
         // Resolved once here, when the snapshot is applied; an unresolvable name stays unresolved and fails at connect.
         this.address = new InetSocketAddress(hostPort.host(), hostPort.port());
         this.identity = identity;
+        this.spiffeId = identity == null ? null : io.remora.certs.SpiffeId.parse(identity);
         this.weight = weight;
         this.labels = Map.copyOf(labels);
         this.index = index;
@@ -53,6 +55,11 @@ public final class Endpoint {
     /** Expected SPIFFE ID of the endpoint; null when the config names none. */
     public String identity() {
         return identity;
+    }
+
+    /** The expected identity, parsed once; null when the endpoint declares none (no mTLS to it). */
+    public io.remora.certs.SpiffeId spiffeId() {
+        return spiffeId;
     }
 
     public int weight() {

@@ -1,5 +1,8 @@
 package io.remora.proxy.http;
 
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.remora.certs.SpiffeId;
+import io.remora.proxy.tls.UpstreamTls;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
@@ -21,9 +24,14 @@ import java.util.concurrent.TimeUnit;
 final class H1Pool {
     private final UpstreamPools.LoopPools loop;
     private final InetSocketAddress address;
+    /** Originates mTLS and expects {@link #identity}; null for plaintext. */
+    private final UpstreamTls tls;
+    private final SpiffeId identity;
     private final ArrayDeque<Channel> idle = new ArrayDeque<>();
 
-    H1Pool(UpstreamPools.LoopPools loop, InetSocketAddress address) {
+    H1Pool(UpstreamPools.LoopPools loop, InetSocketAddress address, UpstreamTls tls, SpiffeId identity) {
+        this.tls = tls;
+        this.identity = identity;
         this.loop = loop;
         this.address = address;
     }
@@ -65,22 +73,37 @@ final class H1Pool {
                         }
                         c.pipeline().addLast("codec", new HttpClientCodec(4096, 64 * 1024, 64 * 1024, true));
                         c.pipeline().addLast("upstream", new UpstreamHandler(H1Pool.this));
+                        if (tls != null) {
+                            tls.install(c.pipeline(), address, ApplicationProtocolNames.HTTP_1_1);
+                        }
                     }
                 })
                 .connect(address);
         f.channel().closeFuture().addListener(closed -> limits.releaseConnection());
         f.addListener((ChannelFuture done) -> {
-            limits.releasePending();
-            if (!done.isSuccess()) {
-                requester.upstreamFailed(done.cause());
-            } else if (!requester.stillWaiting()) {
-                OwnConnections.track(done.channel());
-                release(done.channel());
+            if (!done.isSuccess() || tls == null) {
+                connected(done, requester, limits);
             } else {
-                OwnConnections.track(done.channel());
-                requester.upstreamReady(done.channel(), false);
+                // Handed out only once the peer proved to be the endpoint's identity.
+                tls.verified(done.channel(), identity).addListener(v -> connected(v, requester, limits));
             }
         });
+    }
+
+    private void connected(io.netty.util.concurrent.Future<?> done, UpstreamRequester requester,
+                           ConcurrencyLimits limits) {
+        limits.releasePending();
+        Channel ch = !done.isSuccess() ? null
+                : done instanceof ChannelFuture cf ? cf.channel() : (Channel) done.getNow();
+        if (ch == null) {
+            requester.upstreamFailed(done.cause());
+        } else if (!requester.stillWaiting()) {
+            OwnConnections.track(ch);
+            release(ch);
+        } else {
+            OwnConnections.track(ch);
+            requester.upstreamReady(ch, false);
+        }
     }
 
     /** Returns a connection whose exchange ended cleanly; anything else must be closed instead. */

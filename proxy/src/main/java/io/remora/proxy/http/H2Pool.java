@@ -1,5 +1,8 @@
 package io.remora.proxy.http;
 
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.remora.certs.SpiffeId;
+import io.remora.proxy.tls.UpstreamTls;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -30,11 +33,16 @@ import java.util.concurrent.TimeUnit;
 final class H2Pool {
     private final UpstreamPools.LoopPools loop;
     private final InetSocketAddress address;
+    /** Originates mTLS and expects {@link #identity}; null for plaintext. */
+    private final UpstreamTls tls;
+    private final SpiffeId identity;
     private Channel connection;
     private boolean connecting;
     private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
 
-    H2Pool(UpstreamPools.LoopPools loop, InetSocketAddress address) {
+    H2Pool(UpstreamPools.LoopPools loop, InetSocketAddress address, UpstreamTls tls, SpiffeId identity) {
+        this.tls = tls;
+        this.identity = identity;
         this.loop = loop;
         this.address = address;
     }
@@ -80,29 +88,42 @@ final class H2Pool {
                                 .build());
                         ch.pipeline().addLast(new Http2MultiplexHandler(new RefusePush()));
                         ch.pipeline().addLast(new H2ConnectionHandler());
+                        if (tls != null) {
+                            tls.install(ch.pipeline(), address, ApplicationProtocolNames.HTTP_2);
+                        }
                     }
                 })
                 .connect(address);
         f.channel().closeFuture().addListener(closed -> limits.releaseConnection());
         f.addListener((ChannelFuture done) -> {
-            connecting = false;
-            if (!done.isSuccess()) {
-                failAll(done.cause(), null);
-                return;
-            }
-            connection = done.channel();
-            OwnConnections.track(done.channel());
-            done.channel().closeFuture().addListener(x -> {
-                if (connection == done.channel()) {
-                    connection = null;
-                }
-            });
-            Waiter w;
-            while ((w = waiting.poll()) != null) {
-                w.limits.releasePending();
-                openStream(done.channel(), w.requester);
+            if (!done.isSuccess() || tls == null) {
+                connected(done);
+            } else {
+                // Streams open only once the peer proved to be the endpoint's identity.
+                tls.verified(done.channel(), identity).addListener(this::connected);
             }
         });
+    }
+
+    private void connected(io.netty.util.concurrent.Future<?> done) {
+        connecting = false;
+        if (!done.isSuccess()) {
+            failAll(done.cause(), null);
+            return;
+        }
+        Channel ch = done instanceof ChannelFuture cf ? cf.channel() : (Channel) done.getNow();
+        connection = ch;
+        OwnConnections.track(ch);
+        ch.closeFuture().addListener(x -> {
+            if (connection == ch) {
+                connection = null;
+            }
+        });
+        Waiter w;
+        while ((w = waiting.poll()) != null) {
+            w.limits.releasePending();
+            openStream(ch, w.requester);
+        }
     }
 
     /** Fails every waiting requester with {@code cause}, or with an overflow of {@code limit}. */

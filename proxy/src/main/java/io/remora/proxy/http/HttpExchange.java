@@ -1,5 +1,6 @@
 package io.remora.proxy.http;
 
+import io.remora.certs.SpiffeId;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -324,10 +325,12 @@ final class HttpExchange implements UpstreamRequester {
         UpstreamPools.LoopPools loop = pc.pools().current(ctx.channel().eventLoop());
         ConcurrencyLimits limits = guard == null ? ConcurrencyLimits.UNLIMITED : guard.limits();
         acquiring = inDownstreamRead;
+        // mTLS to an endpoint that declares its identity, when this sidecar has one.
+        SpiffeId identity = endpoint != null && pc.upstreamTls() != null ? endpoint.spiffeId() : null;
         if (upstreamH2) {
-            loop.h2(address).acquire(this, connectTimeout, idleTimeout, limits);
+            loop.h2(address, identity).acquire(this, connectTimeout, idleTimeout, limits);
         } else {
-            loop.h1(address).acquire(this, connectTimeout, idleTimeout, limits);
+            loop.h1(address, identity).acquire(this, connectTimeout, idleTimeout, limits);
         }
         acquiring = false;
     }

@@ -1,5 +1,7 @@
 package io.remora.proxy.http;
 
+import io.remora.certs.SpiffeId;
+import io.remora.proxy.tls.UpstreamTls;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
@@ -21,6 +23,7 @@ import java.util.Map;
 public final class UpstreamPools {
 
     private final Transport transport;
+    private final UpstreamTls tls;
     private final List<LoopPools> all = new ArrayList<>();
     private final FastThreadLocal<LoopPools> perLoop = new FastThreadLocal<>() {
         @Override
@@ -30,7 +33,13 @@ public final class UpstreamPools {
     };
 
     public UpstreamPools(Transport transport) {
+        this(transport, null);
+    }
+
+    /** @param tls originates mTLS to endpoints with an identity; null when mTLS is off */
+    public UpstreamPools(Transport transport, UpstreamTls tls) {
         this.transport = transport;
+        this.tls = tls;
     }
 
     /** The pools of the calling event loop. */
@@ -38,7 +47,7 @@ public final class UpstreamPools {
         if (perLoop.isSet()) {
             return perLoop.get();
         }
-        LoopPools pools = new LoopPools(loop, transport);
+        LoopPools pools = new LoopPools(loop, transport, tls);
         perLoop.set(pools);
         synchronized (all) {
             all.add(pools);
@@ -51,7 +60,7 @@ public final class UpstreamPools {
         Map<String, Integer> out = new HashMap<>();
         synchronized (all) {
             for (LoopPools p : all) {
-                p.h1.forEach((addr, pool) -> out.merge(addr.toString(), pool.idleCount(), Integer::sum));
+                p.h1.forEach((key, pool) -> out.merge(key.address().toString(), pool.idleCount(), Integer::sum));
             }
         }
         return out;
@@ -66,35 +75,45 @@ public final class UpstreamPools {
         }
     }
 
+    /** An endpoint's pools are kept apart by expected identity, so a changed identity never reuses a connection. */
+    record PoolKey(InetSocketAddress address, SpiffeId identity) {
+    }
+
     /** The pools of one event loop; touched only from that loop's thread. */
     static final class LoopPools {
         final EventLoop loop;
         final Bootstrap bootstrap;
-        final Map<InetSocketAddress, H1Pool> h1 = new HashMap<>();
-        final Map<InetSocketAddress, H2Pool> h2 = new HashMap<>();
+        final UpstreamTls tls;
+        final Map<PoolKey, H1Pool> h1 = new HashMap<>();
+        final Map<PoolKey, H2Pool> h2 = new HashMap<>();
 
-        LoopPools(EventLoop loop, Transport transport) {
+        LoopPools(EventLoop loop, Transport transport, UpstreamTls tls) {
             this.loop = loop;
+            this.tls = tls;
             this.bootstrap = new Bootstrap().group(loop).channel(transport.socketChannel())
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.SO_KEEPALIVE, true)
                     .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Backpressure.WATER_MARK);
         }
 
-        H1Pool h1(InetSocketAddress address) {
-            H1Pool p = h1.get(address);
+        /** The HTTP/1.1 pool to {@code address}; mTLS to it when {@code identity} is not null. */
+        H1Pool h1(InetSocketAddress address, SpiffeId identity) {
+            PoolKey key = new PoolKey(address, identity);
+            H1Pool p = h1.get(key);
             if (p == null) {
-                p = new H1Pool(this, address);
-                h1.put(address, p);
+                p = new H1Pool(this, address, identity == null ? null : tls, identity);
+                h1.put(key, p);
             }
             return p;
         }
 
-        H2Pool h2(InetSocketAddress address) {
-            H2Pool p = h2.get(address);
+        /** The HTTP/2 pool to {@code address}; mTLS to it when {@code identity} is not null. */
+        H2Pool h2(InetSocketAddress address, SpiffeId identity) {
+            PoolKey key = new PoolKey(address, identity);
+            H2Pool p = h2.get(key);
             if (p == null) {
-                p = new H2Pool(this, address);
-                h2.put(address, p);
+                p = new H2Pool(this, address, identity == null ? null : tls, identity);
+                h2.put(key, p);
             }
             return p;
         }

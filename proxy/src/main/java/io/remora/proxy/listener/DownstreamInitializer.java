@@ -1,5 +1,9 @@
 package io.remora.proxy.listener;
 
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.remora.config.MtlsMode;
+import io.remora.proxy.tls.InboundMtlsHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -71,7 +75,8 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
                 return;
             }
         }
-        if (opaqueWithoutWaiting(originalDst)) {
+        // With mTLS the inbound listener must see the first bytes: TLS from a sidecar, or plaintext.
+        if (!inboundMtls() && opaqueWithoutWaiting(originalDst)) {
             tcp.forward(ch, originalDst);
             return;
         }
@@ -123,11 +128,34 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
         }
     }
 
+    private boolean inboundMtls() {
+        return listener.kind() == ListenerSpec.Kind.INBOUND && pc.identity() != null;
+    }
+
     private void install(ChannelHandlerContext ctx, Detected sniffed, InetSocketAddress originalDst) {
-        Detected detected = sniffed == Detected.OPAQUE && declaredHttp(originalDst) ? Detected.HTTP1 : sniffed;
         Channel ch = ctx.channel();
         ChannelPipeline p = ch.pipeline();
         String remoteIp = ch.remoteAddress() instanceof InetSocketAddress r ? r.getAddress().getHostAddress() : null;
+        if (inboundMtls()) {
+            if (sniffed == Detected.TLS) {
+                installMtls(p, remoteIp);
+                return;
+            }
+            if (pc.spec().mtls().mode() == MtlsMode.STRICT) {
+                pc.tlsMeters().plaintextRefused();
+                pc.tlsMeters().failure("inbound", "plaintext");
+                Log.warn("mtls_handshake_refused", "direction", "inbound", "peer", String.valueOf(ch.remoteAddress()),
+                        "reason", "plaintext", "error", "plaintext connection to a STRICT mTLS listener");
+                ch.close();
+                return;
+            }
+            pc.tlsMeters().plaintextAccepted();
+            if (opaqueWithoutWaiting(originalDst)) {
+                tcp.forward(ch, originalDst);
+                return;
+            }
+        }
+        Detected detected = sniffed == Detected.OPAQUE && declaredHttp(originalDst) ? Detected.HTTP1 : sniffed;
         switch (detected) {
             case HTTP1 -> installHttp1(p, originalDst, remoteIp);
             case H2C -> installH2(p, originalDst, remoteIp);
@@ -139,20 +167,49 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
                 }
                 // Terminate TLS, then ALPN picks the codec; the handler leaves once it has chosen.
                 p.addLast("tls", tls.newHandler(ch.alloc()));
-                p.addLast("alpn", new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
-                    @Override
-                    protected void configurePipeline(ChannelHandlerContext c, String protocol) {
-                        if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
-                            installH2(c.pipeline(), originalDst, remoteIp);
-                        } else {
-                            installHttp1(c.pipeline(), originalDst, remoteIp);
-                        }
-                    }
-                });
+                p.addLast("alpn", alpnCodec(originalDst, remoteIp));
             }
             case OPAQUE -> tcp.forward(ch, originalDst);
             default -> throw new IllegalStateException(detected.name());
         }
+    }
+
+    /**
+     * Mutual TLS from another sidecar: the workload's current server context, the peer checked by
+     * {@link InboundMtlsHandler}, then ALPN chooses the HTTP codec, or the decrypted bytes go to a TCP app.
+     */
+    private void installMtls(ChannelPipeline p, String remoteIp) {
+        p.addLast("tls", pc.identity().current().server().newHandler(p.channel().alloc()));
+        p.addLast("mtls", new InboundMtlsHandler(pc.tlsMeters()));
+        if (opaqueWithoutWaiting(null)) {
+            p.addLast("relay-after-handshake", new ChannelInboundHandlerAdapter() {
+                @Override
+                public void userEventTriggered(ChannelHandlerContext c, Object evt) throws Exception {
+                    if (evt instanceof SslHandshakeCompletionEvent done && done.isSuccess()) {
+                        c.pipeline().remove(this);
+                        tcp.forward(c.channel(), null);
+                        return;
+                    }
+                    super.userEventTriggered(c, evt);
+                }
+            });
+            return;
+        }
+        p.addLast("alpn", alpnCodec(null, remoteIp));
+    }
+
+    /** After a TLS handshake: the HTTP codec ALPN chose (HTTP/1.1 when the client offered nothing); then it leaves. */
+    private ApplicationProtocolNegotiationHandler alpnCodec(InetSocketAddress originalDst, String remoteIp) {
+        return new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
+            @Override
+            protected void configurePipeline(ChannelHandlerContext c, String protocol) {
+                if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+                    installH2(c.pipeline(), originalDst, remoteIp);
+                } else {
+                    installHttp1(c.pipeline(), originalDst, remoteIp);
+                }
+            }
+        };
     }
 
     /** Reader-idle: the all-idle mode would put a listener and a promise on every write. */

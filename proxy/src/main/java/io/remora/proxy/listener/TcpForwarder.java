@@ -92,7 +92,10 @@ final class TcpForwarder {
             ep.requestStarted();
         }
         InetSocketAddress dst = target;
-        TcpRelay.start(downstream, target, connectTimeout, pc.transport().socketChannel(), new TcpRelay.Listener() {
+        TcpRelay.Secure secure = ep != null && ep.spiffeId() != null && pc.upstreamTls() != null
+                ? new TcpRelay.Secure(pc.upstreamTls(), ep.spiffeId()) : null;
+        TcpRelay.start(downstream, target, connectTimeout, pc.transport().socketChannel(), secure,
+                new TcpRelay.Listener() {
             private String flags = "-";
 
             @Override

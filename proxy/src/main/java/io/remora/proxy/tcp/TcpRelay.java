@@ -1,5 +1,7 @@
 package io.remora.proxy.tcp;
 
+import io.remora.certs.SpiffeId;
+import io.remora.proxy.tls.UpstreamTls;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -79,6 +81,19 @@ public final class TcpRelay {
      */
     public static void start(Channel downstream, InetSocketAddress upstream, Duration connectTimeout,
                              Class<? extends SocketChannel> channelClass, Listener listener) {
+        start(downstream, upstream, connectTimeout, channelClass, null, listener);
+    }
+
+    /** mTLS to the upstream, which must prove to be {@code identity}. */
+    public record Secure(UpstreamTls tls, SpiffeId identity) {
+    }
+
+    /**
+     * Like {@link #start(Channel, InetSocketAddress, Duration, Class, Listener)}, originating mTLS when
+     * {@code secure} is not null: the relay counts as connected once the peer's identity is verified.
+     */
+    public static void start(Channel downstream, InetSocketAddress upstream, Duration connectTimeout,
+                             Class<? extends SocketChannel> channelClass, Secure secure, Listener listener) {
         Objects.requireNonNull(downstream, "downstream");
         Objects.requireNonNull(upstream, "upstream");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
@@ -87,7 +102,7 @@ public final class TcpRelay {
         if (!downstream.eventLoop().inEventLoop()) {
             throw new IllegalStateException("TcpRelay.start must run on the downstream channel's event loop");
         }
-        new Relay(downstream, upstream, listener).start(connectTimeout, channelClass);
+        new Relay(downstream, upstream, secure, listener).start(connectTimeout, channelClass);
     }
 
     private enum State { CONNECTING, CONNECTED, FAILED, ABORTED }
@@ -96,6 +111,7 @@ public final class TcpRelay {
     private static final class Relay {
         private final Channel down;
         private final InetSocketAddress target;
+        private final Secure secure;
         private final Listener listener;
         private final ArrayDeque<ByteBuf> queued = new ArrayDeque<>(4);
         private Channel up;
@@ -108,9 +124,10 @@ public final class TcpRelay {
         private long fromDown;
         private long fromUp;
 
-        Relay(Channel down, InetSocketAddress target, Listener listener) {
+        Relay(Channel down, InetSocketAddress target, Secure secure, Listener listener) {
             this.down = down;
             this.target = target;
+            this.secure = secure;
             this.listener = listener;
         }
 
@@ -144,7 +161,20 @@ public final class TcpRelay {
                     .handler(new UpstreamHandler());
             ChannelFuture connect = b.connect(target);
             up = connect.channel();
-            connect.addListener((ChannelFutureListener) this::onConnect);
+            if (secure == null) {
+                connect.addListener((ChannelFutureListener) this::onConnect);
+            } else {
+                // SslHandler reads by itself during the handshake, autoRead off or not.
+                secure.tls().install(up.pipeline(), target, null);
+                connect.addListener((ChannelFutureListener) f -> {
+                    if (!f.isSuccess()) {
+                        onConnect(f);
+                        return;
+                    }
+                    secure.tls().verified(up, secure.identity()).addListener(v -> onConnect(v.isSuccess()
+                            ? f : up.newFailedFuture(v.cause())));
+                });
+            }
             up.closeFuture().addListener(f -> maybeReportClosed());
             down.closeFuture().addListener(f -> maybeReportClosed());
         }

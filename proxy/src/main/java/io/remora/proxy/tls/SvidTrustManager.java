@@ -1,0 +1,85 @@
+package io.remora.proxy.tls;
+
+import io.remora.certs.SvidException;
+import io.remora.certs.TrustBundle;
+
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedTrustManager;
+import java.net.Socket;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.List;
+
+/**
+ * Trusts a peer when its chain is an X.509-SVID of the trust domain leading to a root of the bundle (SPIFFE
+ * authentication, not host names). The refusal carries its {@link SvidException.Reason} so the handshake's failure
+ * can be counted by reason. Whether the peer is the identity a connection expected is checked after the
+ * handshake ({@link MeshTls#peerIdentity}), since one context serves every endpoint.
+ */
+final class SvidTrustManager extends X509ExtendedTrustManager {
+    /** A refusal with its reason, as the TLS stack wants it (a CertificateException). */
+    static final class Refused extends CertificateException {
+        final SvidException.Reason reason;
+
+        Refused(SvidException e) {
+            super(e.getMessage(), e);
+            this.reason = e.reason();
+        }
+    }
+
+    private final TrustBundle bundle;
+    private final Clock clock;
+
+    SvidTrustManager(TrustBundle bundle, Clock clock) {
+        this.bundle = bundle;
+        this.clock = clock;
+    }
+
+    private void verify(X509Certificate[] chain) throws CertificateException {
+        try {
+            bundle.verify(chain == null ? List.of() : List.of(chain), clock.instant());
+        } catch (SvidException e) {
+            throw new Refused(e);
+        }
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
+        verify(chain);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
+        verify(chain);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
+        verify(chain);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
+        verify(chain);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        verify(chain);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        verify(chain);
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+        return bundle.roots().toArray(X509Certificate[]::new);
+    }
+}

@@ -1,0 +1,70 @@
+package io.remora.proxy.tls;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * What mTLS looks like from outside: refused handshakes by direction and reason, plaintext connections the inbound
+ * listener accepted in PERMISSIVE mode (zero for long enough means STRICT is safe), and when the certificates in use
+ * expire. Counters are created once per label set and cached.
+ */
+public final class TlsMeters {
+    private final MeterRegistry registry;
+    private final Map<String, Counter> failures = new ConcurrentHashMap<>();
+    private final Counter plaintextAccepted;
+    private final Counter plaintextRefused;
+    private final Counter handshakes;
+
+    public TlsMeters(MeterRegistry registry) {
+        this.registry = registry;
+        this.plaintextAccepted = Counter.builder("remora.mtls.plaintext.connections")
+                .description("Plaintext connections the inbound listener accepted in PERMISSIVE mode")
+                .register(registry);
+        this.plaintextRefused = Counter.builder("remora.mtls.plaintext.refused")
+                .description("Plaintext connections the inbound listener refused in STRICT mode")
+                .register(registry);
+        this.handshakes = Counter.builder("remora.mtls.handshakes")
+                .description("Mutual TLS handshakes completed with a verified peer").register(registry);
+    }
+
+    public static TlsMeters unregistered() {
+        return new TlsMeters(new SimpleMeterRegistry());
+    }
+
+    /** A refused handshake; {@code direction} is inbound or outbound, {@code reason} an SvidException label. */
+    public void failure(String direction, String reason) {
+        failures.computeIfAbsent(direction + '|' + reason, k -> Counter.builder("remora.mtls.handshake.failures")
+                .description("Mutual TLS handshakes refused, by direction and reason")
+                .tag("direction", direction).tag("reason", reason).register(registry)).increment();
+    }
+
+    public void handshake() {
+        handshakes.increment();
+    }
+
+    public void plaintextAccepted() {
+        plaintextAccepted.increment();
+    }
+
+    public void plaintextRefused() {
+        plaintextRefused.increment();
+    }
+
+    /** Exports the expiry (epoch seconds) of a certificate in use; the supplier is read at scrape time. */
+    public void expiry(String certificate, Supplier<Number> epochSeconds) {
+        Gauge.builder("remora.cert.expiry.timestamp.seconds", epochSeconds, s -> s.get().doubleValue())
+                .description("When a certificate in use expires (Unix seconds)")
+                .tag("certificate", certificate).register(registry);
+    }
+
+    public double failures(String direction, String reason) {
+        Counter c = failures.get(direction + '|' + reason);
+        return c == null ? 0 : c.count();
+    }
+}

@@ -1,0 +1,73 @@
+package io.remora.proxy.it.mtls;
+
+import io.remora.certs.CertificateAuthority;
+import io.remora.certs.Pem;
+import io.remora.certs.SpiffeId;
+import io.remora.certs.Svid;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+/** A trust domain for tests: its root on disk, and workload SVIDs written as the files a Sidecar's mtls names. */
+final class Pki {
+    static final String TRUST_DOMAIN = "cluster.local";
+
+    final CertificateAuthority root;
+    final Path dir;
+    final Path bundle;
+
+    Pki(Path dir) {
+        this(dir, Clock.systemUTC());
+    }
+
+    Pki(Path dir, Clock clock) {
+        this.dir = dir;
+        this.root = CertificateAuthority.createRoot(TRUST_DOMAIN, Duration.ofDays(30), clock);
+        this.bundle = dir.resolve("root.pem");
+        write(() -> Pem.writeCertificates(bundle, List.of(root.certificate())));
+    }
+
+    static SpiffeId id(String serviceAccount) {
+        return SpiffeId.workload(TRUST_DOMAIN, "test", serviceAccount);
+    }
+
+    /** Issues {@code serviceAccount}'s SVID and writes {@code <name>.pem} / {@code <name>.key}. */
+    Files issue(String serviceAccount, String name, Duration ttl) {
+        return write(root.issue(id(serviceAccount), ttl), name);
+    }
+
+    Files write(Svid svid, String name) {
+        Path cert = dir.resolve(name + ".pem");
+        Path key = dir.resolve(name + ".key");
+        write(() -> {
+            Pem.writeCertificates(cert, svid.chain());
+            Pem.writePrivateKey(key, svid.key());
+        });
+        return new Files(cert, key, bundle, svid);
+    }
+
+    /** The files of one workload. */
+    record Files(Path cert, Path key, Path bundle, Svid svid) {
+        /** The {@code mtls:} block of a Sidecar spec, indented for {@code spec:}. */
+        String yaml(String mode) {
+            return "  mtls: {mode: " + mode + ", certificate: " + cert + ", privateKey: " + key + ", trustBundle: "
+                    + bundle + "}\n";
+        }
+    }
+
+    private interface IoAction {
+        void run() throws IOException;
+    }
+
+    private static void write(IoAction a) {
+        try {
+            a.run();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
