@@ -294,6 +294,12 @@ public final class ProxyServer implements AutoCloseable {
         }
 
         @Override
+        public String certsJson() {
+            return pc.identity() == null ? AdminView.super.certsJson()
+                    : io.remora.proxy.tls.CertsDump.json(pc.spec().mtls().mode(), pc.identity().current(), java.time.Instant.now());
+        }
+
+        @Override
         public String clustersText() {
             StringBuilder sb = new StringBuilder();
             Map<String, Integer> idle = pc.pools().idleConnections();

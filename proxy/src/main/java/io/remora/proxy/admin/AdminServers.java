@@ -41,7 +41,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The three operator-facing HTTP/1.1 listeners:
  * <ul>
  *   <li>admin (15000, loopback by default): {@code GET /} (index), {@code GET /config_dump},
- *       {@code GET /clusters}, {@code GET /ready}, {@code POST /drain}, {@code POST /quitquitquit};</li>
+ *       {@code GET /certs}, {@code GET /clusters}, {@code GET /ready}, {@code POST /drain}, {@code POST /quitquitquit};</li>
  *   <li>metrics (15020): {@code GET /stats/prometheus}, Prometheus text 0.0.4 or OpenMetrics by
  *       {@code Accept};</li>
  *   <li>health (15021): {@code GET /healthz/ready}, {@code GET /healthz/live}.</li>
@@ -152,6 +152,9 @@ public final class AdminServers implements AutoCloseable {
                 r -> new Response(HttpResponseStatus.OK, AdminHttp.JSON,
                         view.configDumpJson().getBytes(java.nio.charset.StandardCharsets.UTF_8),
                         Map.of("x-remora-config-version", orNone(view.configVersion())), null));
+        router.get("/certs", "certificates in use and their expiry (JSON)", true,
+                r -> new Response(HttpResponseStatus.OK, AdminHttp.JSON,
+                        view.certsJson().getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of(), null));
         router.get("/clusters", "clusters and endpoints", true,
                 r -> Response.text(HttpResponseStatus.OK, view.clustersText()));
         router.get("/ready", "readiness, as /healthz/ready on the health port", false, r -> ready(view));

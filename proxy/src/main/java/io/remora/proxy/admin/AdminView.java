@@ -17,6 +17,11 @@ public interface AdminView {
     /** One block per cluster: endpoints with health and counters, as plain text. */
     String clustersText();
 
+    /** The certificates in use (workload SVID, trust bundle roots) and the mTLS mode, as JSON. */
+    default String certsJson() {
+        return "{\"mtls\":\"disabled\",\"certificates\":[]}";
+    }
+
     /** Version of the active config snapshot (empty when none has been applied yet). */
     String configVersion();
 

@@ -88,6 +88,12 @@ class MtlsTest {
         assertThat(metric(mesh.server, "remora_mtls_handshakes_total")).isEqualTo(1);
         assertThat(metric(mesh.client, "remora_cert_expiry_timestamp_seconds", "certificate", "workload"))
                 .isGreaterThan(Instant.now().getEpochSecond());
+        String certs = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + mesh.server.adminAddress().getPort() + "/certs")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(certs).contains("\"mtls\" : \"STRICT\"")
+                .contains("\"spiffe_id\" : \"spiffe://cluster.local/ns/test/sa/server\"")
+                .contains("\"role\" : \"workload\"").contains("\"role\" : \"root\"")
+                .contains("seconds_until_expiration");
     }
 
     @Test
