@@ -74,7 +74,8 @@ public final class ProxyServer implements AutoCloseable {
                 ? new FileIdentitySource(mtls, java.time.Clock.systemUTC(), tlsMeters, CERT_CHECK_MILLIS) : null;
         this.group = transport.newGroup(sidecar.spec().threads(), "remora-io");
         String workload = sidecar.spec().workload() != null ? sidecar.spec().workload() : sidecar.metadata().name();
-        ProxyMetrics metrics = new ProxyMetrics(registry, workload, sidecar.metadata().namespace());
+        ProxyMetrics metrics = new ProxyMetrics(registry, workload, sidecar.metadata().namespace(),
+                identity == null ? null : identity.current().svid().id().toString());
         AccessLog accessLog = new AccessLog(writer, sidecar.spec().accessLog());
         this.pc = new ProxyContext(sidecar, transport, metrics, accessLog,
                 RouteTable.build(snapshot, Ticker.SYSTEM, metrics::policy),

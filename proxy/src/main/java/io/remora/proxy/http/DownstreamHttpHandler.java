@@ -64,8 +64,21 @@ public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter {
         return originalDst;
     }
 
+    private boolean peerLooked;
+    private String peerPrincipal;
+
     String remoteIp() {
         return remoteIp;
+    }
+
+    /** The downstream peer's verified SPIFFE ID (mutual TLS), or null; looked up once per stream. */
+    String peerPrincipal() {
+        if (!peerLooked) {
+            peerLooked = true;
+            io.remora.certs.SpiffeId id = io.remora.proxy.tls.PeerIdentity.of(ctx.channel());
+            peerPrincipal = id == null ? null : id.toString();
+        }
+        return peerPrincipal;
     }
 
     /** The downstream peer's address (for an HTTP/2 stream, its connection's). */

@@ -84,6 +84,8 @@ final class HttpExchange implements UpstreamRequester {
     private boolean requestHasBody;
     /** True while the pool is asked for a stream from within a downstream read. */
     private boolean acquiring;
+    /** The SPIFFE ID the current try's upstream proved (mTLS), for metrics; null when plaintext. */
+    private String upstreamPrincipal;
 
     // Where it goes (set by Router).
     String destinationService = "unknown";
@@ -327,6 +329,7 @@ final class HttpExchange implements UpstreamRequester {
         acquiring = inDownstreamRead;
         // mTLS to an endpoint that declares its identity, when this sidecar has one.
         SpiffeId identity = endpoint != null && pc.upstreamTls() != null ? endpoint.spiffeId() : null;
+        upstreamPrincipal = identity == null ? null : endpoint.identity();
         if (upstreamH2) {
             loop.h2(address, identity).acquire(this, connectTimeout, idleTimeout, limits);
         } else {
@@ -1062,7 +1065,8 @@ final class HttpExchange implements UpstreamRequester {
     private void record() {
         long durationNanos = System.nanoTime() - startNanos;
         Reporter reporter = owner.listener().outbound() ? Reporter.SOURCE : Reporter.DESTINATION;
-        pc.metrics().request(reporter, destinationService, grpc ? "grpc" : "http", status, grpcStatus, flags)
+        String peer = reporter == Reporter.DESTINATION ? owner.peerPrincipal() : upstreamPrincipal;
+        pc.metrics().request(reporter, destinationService, grpc ? "grpc" : "http", status, grpcStatus, flags, peer)
                 .record(durationNanos, bytesReceived, bytesSent);
         if (pc.accessLog().enabled()) {
             pc.accessLog().log(new AccessLogEntry(startMillis, owner.listener().outbound() ? "outbound" : "inbound",

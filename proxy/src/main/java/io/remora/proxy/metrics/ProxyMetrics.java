@@ -55,6 +55,12 @@ public final class ProxyMetrics {
      * @param namespace this proxy's namespace
      */
     public ProxyMetrics(PrometheusMeterRegistry registry, String workload, String namespace) {
+        this(registry, workload, namespace, null);
+    }
+
+    /** @param principal this workload's SPIFFE ID when it has one (mTLS), else null */
+    public ProxyMetrics(PrometheusMeterRegistry registry, String workload, String namespace, String principal) {
+        this.principal = principal == null ? UNKNOWN : principal;
         this.registry = Objects.requireNonNull(registry, "registry");
         this.workload = Objects.requireNonNull(workload, "workload");
         this.namespace = Objects.requireNonNull(namespace, "namespace");
@@ -62,6 +68,8 @@ public final class ProxyMetrics {
             tcpMeters.put(reporter, new ConcurrentHashMap<>());
         }
     }
+
+    private final String principal;
 
     public PrometheusMeterRegistry registry() {
         return registry;
@@ -78,8 +86,18 @@ public final class ProxyMetrics {
      */
     public RequestMeters request(Reporter reporter, String destinationService, String requestProtocol,
                                  int responseCode, String grpcStatus, String responseFlags) {
+        return request(reporter, destinationService, requestProtocol, responseCode, grpcStatus, responseFlags, null);
+    }
+
+    /**
+     * @param peerPrincipal the verified SPIFFE ID of the other side: the caller inbound, the upstream outbound;
+     *                      null when the connection was not mutual TLS
+     */
+    public RequestMeters request(Reporter reporter, String destinationService, String requestProtocol,
+                                 int responseCode, String grpcStatus, String responseFlags, String peerPrincipal) {
         RequestKey key = probe.get().set(reporter, service(destinationService), protocol(requestProtocol),
-                code(responseCode), grpcStatus(grpcStatus), flags(responseFlags));
+                code(responseCode), grpcStatus(grpcStatus), flags(responseFlags),
+                peerPrincipal == null ? UNKNOWN : peerPrincipal);
         RequestMeters meters = requestMeters.get(key);
         if (meters != null) {
             return meters;
@@ -118,7 +136,7 @@ public final class ProxyMetrics {
     }
 
     private RequestMeters newRequestMeters(RequestKey k) {
-        Tags tags = commonTags(k.reporter, k.service)
+        Tags tags = commonTags(k.reporter, k.service, k.peer)
                 .and("request_protocol", k.protocol)
                 .and("response_code", k.code)
                 .and("grpc_response_status", k.grpcStatus)
@@ -149,7 +167,7 @@ public final class ProxyMetrics {
     }
 
     private TcpMeters newTcpMeters(Reporter reporter, String service) {
-        Tags tags = commonTags(reporter, service);
+        Tags tags = commonTags(reporter, service, UNKNOWN);
         return new TcpMeters(
                 Counter.builder("istio.tcp.connections.opened").description("TCP connections opened")
                         .tags(tags).register(registry),
@@ -164,7 +182,11 @@ public final class ProxyMetrics {
     }
 
     /** The labels request and TCP metrics share. */
-    private Tags commonTags(Reporter reporter, String service) {
+    /**
+     * Istio's labels: principals are the SPIFFE IDs of the two sides, known when the connection was mutual TLS;
+     * the destination reports {@code connection_security_policy} ({@code mutual_tls} or {@code none}).
+     */
+    private Tags commonTags(Reporter reporter, String service, String peer) {
         boolean source = reporter == Reporter.SOURCE;
         int dot = service.indexOf('.');
         String serviceName = dot > 0 ? service.substring(0, dot) : service;
@@ -173,14 +195,14 @@ public final class ProxyMetrics {
                 "reporter", reporter.label(),
                 "source_workload", source ? workload : UNKNOWN,
                 "source_workload_namespace", source ? namespace : UNKNOWN,
-                "source_principal", UNKNOWN,
+                "source_principal", source ? principal : peer,
                 "destination_workload", source ? UNKNOWN : workload,
                 "destination_workload_namespace", source ? UNKNOWN : namespace,
-                "destination_principal", UNKNOWN,
+                "destination_principal", source ? peer : principal,
                 "destination_service", service,
                 "destination_service_name", serviceName,
                 "destination_service_namespace", serviceNamespace,
-                "connection_security_policy", source ? UNKNOWN : "none");
+                "connection_security_policy", source ? UNKNOWN : UNKNOWN.equals(peer) ? "none" : "mutual_tls");
     }
 
     private static String service(String destinationService) {
@@ -241,10 +263,12 @@ public final class ProxyMetrics {
         private String code;
         private String grpcStatus;
         private String flags;
+        private String peer;
         private int hash;
 
         RequestKey set(Reporter reporter, String service, String protocol, String code, String grpcStatus,
-                       String flags) {
+                       String flags, String peer) {
+            this.peer = peer;
             this.reporter = Objects.requireNonNull(reporter, "reporter");
             this.service = service;
             this.protocol = protocol;
@@ -257,12 +281,13 @@ public final class ProxyMetrics {
             h = 31 * h + code.hashCode();
             h = 31 * h + grpcStatus.hashCode();
             h = 31 * h + flags.hashCode();
+            h = 31 * h + peer.hashCode();
             this.hash = h;
             return this;
         }
 
         RequestKey copy() {
-            return new RequestKey().set(reporter, service, protocol, code, grpcStatus, flags);
+            return new RequestKey().set(reporter, service, protocol, code, grpcStatus, flags, peer);
         }
 
         @Override
@@ -280,7 +305,8 @@ public final class ProxyMetrics {
             }
             RequestKey k = (RequestKey) o;
             return hash == k.hash && reporter == k.reporter && code.equals(k.code) && service.equals(k.service)
-                    && protocol.equals(k.protocol) && grpcStatus.equals(k.grpcStatus) && flags.equals(k.flags);
+                    && protocol.equals(k.protocol) && grpcStatus.equals(k.grpcStatus) && flags.equals(k.flags)
+                    && peer.equals(k.peer);
         }
     }
 }

@@ -86,6 +86,14 @@ class MtlsTest {
             assertThat(get(mesh.entry(), "/name").statusCode()).isEqualTo(200);
         }
         assertThat(metric(mesh.server, "remora_mtls_handshakes_total")).isEqualTo(1);
+        // Both sides name the verified principals in Istio's labels.
+        assertThat(metric(mesh.server, "istio_requests_total", "reporter", "destination",
+                "source_principal", Pki.id("client").toString(),
+                "destination_principal", Pki.id("server").toString(),
+                "connection_security_policy", "mutual_tls")).isEqualTo(6);
+        assertThat(metric(mesh.client, "istio_requests_total", "reporter", "source",
+                "source_principal", Pki.id("client").toString(),
+                "destination_principal", Pki.id("server").toString())).isEqualTo(6);
         assertThat(metric(mesh.client, "remora_cert_expiry_timestamp_seconds", "certificate", "workload"))
                 .isGreaterThan(Instant.now().getEpochSecond());
         String certs = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
@@ -140,6 +148,10 @@ class MtlsTest {
         assertThat(get(mesh.entry(), "/name").body()).isEqualTo("app");
         assertThat(get(mesh.server.inboundAddress(), "/name").body()).isEqualTo("app");
         assertThat(metric(mesh.server, "remora_mtls_plaintext_connections_total")).isEqualTo(1);
+        assertThat(metric(mesh.server, "istio_requests_total", "connection_security_policy", "none",
+                "source_principal", "unknown")).isEqualTo(1);
+        assertThat(metric(mesh.server, "istio_requests_total", "connection_security_policy", "mutual_tls"))
+                .isEqualTo(1);
         assertThat(metric(mesh.server, "remora_mtls_handshakes_total")).isEqualTo(1);
     }
 
