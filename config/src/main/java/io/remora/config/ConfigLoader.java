@@ -101,6 +101,7 @@ public final class ConfigLoader {
         Sidecar sidecar = null;
         List<Service> services = new ArrayList<>();
         List<Route> routes = new ArrayList<>();
+        List<AuthorizationPolicy> policies = new ArrayList<>();
         for (LoadedDocument document : documents) {
             Resource resource = document.resource();
             if (resource instanceof Sidecar s) {
@@ -109,9 +110,11 @@ public final class ConfigLoader {
                 services.add(s);
             } else if (resource instanceof Route r) {
                 routes.add(r);
+            } else if (resource instanceof AuthorizationPolicy a) {
+                policies.add(a);
             }
         }
-        return new Snapshot(version(sources, overrides), sidecar, services, routes);
+        return new Snapshot(version(sources, overrides), sidecar, services, routes, policies);
     }
 
     /** Sorted by file (in the order given, the environment last), then line and column; otherwise as found. */

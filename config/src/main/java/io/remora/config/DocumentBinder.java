@@ -22,6 +22,7 @@ final class DocumentBinder {
         specs.put("Sidecar", Sidecar.Spec.class);
         specs.put("Service", Service.Spec.class);
         specs.put("Route", Route.Spec.class);
+        specs.put("AuthorizationPolicy", AuthorizationPolicy.Spec.class);
         return Collections.unmodifiableMap(specs);
     }
 
@@ -108,6 +109,7 @@ final class DocumentBinder {
             case "Sidecar" -> new Sidecar(metadata, (Sidecar.Spec) spec);
             case "Service" -> new Service(metadata, (Service.Spec) spec);
             case "Route" -> new Route(metadata, (Route.Spec) spec);
+            case "AuthorizationPolicy" -> new AuthorizationPolicy(metadata, (AuthorizationPolicy.Spec) spec);
             default -> throw new IllegalArgumentException("unknown kind " + kind);
         };
     }

@@ -44,6 +44,8 @@ final class Validator {
                 validator.checkRoute(route, document, routeByService);
             } else if (resource instanceof Sidecar sidecar) {
                 validator.checkSidecar(sidecar, document.where());
+            } else if (resource instanceof AuthorizationPolicy policy) {
+                validator.checkAuthorization(policy, document.where());
             }
         }
         return List.copyOf(validator.errors);
@@ -230,6 +232,58 @@ final class Validator {
         } catch (IllegalArgumentException e) {
             return false;
         }
+    }
+
+    // ---- AuthorizationPolicy --------------------------------------------------------------------------------
+
+    private void checkAuthorization(AuthorizationPolicy policy, SourceMap where) {
+        List<AuthorizationPolicy.Rule> rules = policy.spec().rules();
+        for (int i = 0; i < rules.size(); i++) {
+            String path = "spec.rules[" + i + "]";
+            AuthorizationPolicy.Rule rule = rules.get(i);
+            if (rule.from() != null) {
+                List<String> principals = rule.from().principals();
+                for (int j = 0; j < principals.size(); j++) {
+                    String p = principals.get(j);
+                    if (!wildcardOk(p) || !(p.equals("*") || p.startsWith("spiffe://") || p.startsWith("*"))) {
+                        error(where, path + ".from.principals[" + j + "]", "got " + RecordBinder.quote(p)
+                                + ", expected a SPIFFE ID like spiffe://cluster.local/ns/shop/sa/web, with at most one"
+                                + " * at its start or end");
+                    }
+                }
+                List<String> namespaces = rule.from().namespaces();
+                for (int j = 0; j < namespaces.size(); j++) {
+                    if (!wildcardOk(namespaces.get(j))) {
+                        error(where, path + ".from.namespaces[" + j + "]", "got " + RecordBinder.quote(namespaces.get(j))
+                                + ", expected a namespace, with at most one * at its start or end");
+                    }
+                }
+            }
+            if (rule.to() != null) {
+                List<String> paths = rule.to().paths();
+                for (int j = 0; j < paths.size(); j++) {
+                    String p = paths.get(j);
+                    if (!wildcardOk(p) || !(p.startsWith("/") || p.startsWith("*"))) {
+                        error(where, path + ".to.paths[" + j + "]", "got " + RecordBinder.quote(p)
+                                + ", expected a path starting with / (or *), with at most one * at its start or end");
+                    }
+                }
+                List<String> methods = rule.to().methods();
+                for (int j = 0; j < methods.size(); j++) {
+                    if (!isUpperCaseToken(methods.get(j))) {
+                        error(where, path + ".to.methods[" + j + "]", "got " + RecordBinder.quote(methods.get(j))
+                                + ", expected an upper-case HTTP method token like GET or POST");
+                    }
+                }
+            }
+        }
+    }
+
+    /** Empty is not allowed; a {@code *} may only be the first or the last character, once. */
+    private static boolean wildcardOk(String value) {
+        int star = value.indexOf('*');
+        return !value.isEmpty() && (star < 0 || (star == value.lastIndexOf('*')
+                && (star == 0 || star == value.length() - 1)));
     }
 
     // ---- Route ------------------------------------------------------------------------------------------------

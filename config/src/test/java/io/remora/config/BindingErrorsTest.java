@@ -119,13 +119,15 @@ class BindingErrorsTest {
 
         assertThat(Errors.of(yaml)).containsExactly(
                 "s.yaml:1:13: apiVersion: got \"remora.io/v2\", expected remora.io/v1",
-                "s.yaml:2:7: kind: unknown kind 'Sevrice', expected one of: Sidecar, Service, Route;"
+                "s.yaml:2:7: kind: unknown kind 'Sevrice', expected one of: Sidecar, Service, Route,"
+                        + " AuthorizationPolicy;"
                         + " did you mean 'Service'?",
                 "s.yaml:5:1: apiVersion: missing required field 'apiVersion', expected remora.io/v1",
                 "s.yaml:5:1: spec: missing required field 'spec', expected a mapping with fields: hosts, addresses,"
                         + " protocol, endpoints, subsets, trafficPolicy",
                 "s.yaml:7:1: extra: unknown field 'extra', expected one of: apiVersion, kind, metadata, spec",
-                "s.yaml:9:1: kind: missing required field 'kind', expected one of: Sidecar, Service, Route",
+                "s.yaml:9:1: kind: missing required field 'kind', expected one of: Sidecar, Service, Route,"
+                        + " AuthorizationPolicy",
                 "s.yaml:9:1: metadata: missing required field 'metadata', expected a mapping with fields: name,"
                         + " namespace, labels",
                 "s.yaml:12:1: got a list, expected a mapping with fields: apiVersion, kind, metadata, spec");

@@ -21,7 +21,8 @@ class ConfigDocTest {
             Service.CircuitBreaker.class, Service.OutlierDetection.class, Service.RetryBudget.class,
             Route.Spec.class, Route.Rule.class, Route.Match.class, Route.StringMatch.class, Route.Backend.class,
             Route.Retries.class, Route.Backoff.class, Route.Fault.class, Route.Abort.class, Route.Delay.class,
-            Route.RateLimit.class);
+            Route.RateLimit.class, AuthorizationPolicy.Spec.class, AuthorizationPolicy.Rule.class,
+            AuthorizationPolicy.Source.class, AuthorizationPolicy.Operation.class);
 
     private static String doc() throws IOException {
         return Files.readString(DOC);

@@ -65,20 +65,29 @@ public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter {
     }
 
     private boolean peerLooked;
+    private io.remora.certs.SpiffeId peerId;
     private String peerPrincipal;
 
     String remoteIp() {
         return remoteIp;
     }
 
-    /** The downstream peer's verified SPIFFE ID (mutual TLS), or null; looked up once per stream. */
+    /** The downstream peer's verified SPIFFE ID (mutual TLS) as text, or null; looked up once per stream. */
     String peerPrincipal() {
-        if (!peerLooked) {
-            peerLooked = true;
-            io.remora.certs.SpiffeId id = io.remora.proxy.tls.PeerIdentity.of(ctx.channel());
-            peerPrincipal = id == null ? null : id.toString();
+        io.remora.certs.SpiffeId id = peerIdentity();
+        if (id != null && peerPrincipal == null) {
+            peerPrincipal = id.toString();
         }
         return peerPrincipal;
+    }
+
+    /** The downstream peer's verified SPIFFE ID (mutual TLS), or null; looked up once per stream. */
+    io.remora.certs.SpiffeId peerIdentity() {
+        if (!peerLooked) {
+            peerLooked = true;
+            peerId = io.remora.proxy.tls.PeerIdentity.of(ctx.channel());
+        }
+        return peerId;
     }
 
     /** The downstream peer's address (for an HTTP/2 stream, its connection's). */

@@ -137,6 +137,11 @@ final class HttpExchange implements UpstreamRequester {
     private long bytesReceived;
     private long bytesSent;
 
+    /** The caller's verified SPIFFE ID (inbound mutual TLS), or null. */
+    SpiffeId downstreamPeer() {
+        return owner.peerIdentity();
+    }
+
     HttpExchange(DownstreamHttpHandler owner, ChannelHandlerContext ctx, ProxyContext pc) {
         this.owner = owner;
         this.ctx = ctx;

@@ -39,6 +39,8 @@ public final class ResponseFlags {
     public static final String FAULT_INJECTED = "FI";
     /** Held by an injected delay fault. */
     public static final String DELAY_INJECTED = "DI";
+    /** Refused by an authorization policy. */
+    public static final String RBAC = "RBAC";
 
     private static final String UF_URX = UPSTREAM_CONNECT_FAILURE + "," + RETRY_LIMIT_EXCEEDED;
     private static final String UC_URX = UPSTREAM_CONNECTION_TERMINATION + "," + RETRY_LIMIT_EXCEEDED;

@@ -1,5 +1,6 @@
 package io.remora.proxy.http;
 
+import io.remora.proxy.authz.Authorizer;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -29,6 +30,23 @@ final class Router {
     /** Cluster name Envoy and Istio use for traffic to destinations the mesh does not know. */
     static final String PASSTHROUGH = "PassthroughCluster";
 
+    /** Inbound: the workload's authorization policies, by the caller's verified identity; 403 RBAC when refused. */
+    private static boolean authorized(HttpExchange ex, ProxyContext pc, HttpRequest req) {
+        Authorizer authz = pc.routes().authorizer();
+        if (authz.allowsAll()) {
+            return true;
+        }
+        String uri = req.uri();
+        int q = uri.indexOf('?');
+        Authorizer.Denial denial = authz.check(ex.downstreamPeer(), q < 0 ? uri : uri.substring(0, q),
+                req.method().name());
+        if (denial == null) {
+            return true;
+        }
+        ex.reply(HttpResponseStatus.FORBIDDEN, ResponseFlags.RBAC, "RBAC: access denied (" + denial.reason() + ")");
+        return false;
+    }
+
     static boolean route(HttpExchange ex, ProxyContext pc, ListenerSpec listener, InetSocketAddress originalDst,
                          SocketAddress downstreamRemote, HttpRequest req) {
         switch (listener.kind()) {
@@ -41,7 +59,7 @@ final class Router {
                 ex.upstreamH2 = listener.appProtocol().isHttp2Upstream();
                 ex.connectTimeout = Defaults.CONNECT_TIMEOUT;
                 ex.idleTimeout = Defaults.UPSTREAM_IDLE_TIMEOUT;
-                return true;
+                return authorized(ex, pc, req);
             }
             case OUTBOUND_EXPLICIT -> {
                 ServiceRoutes service = pc.routes().byKey(listener.serviceKey());

@@ -1,5 +1,6 @@
 package io.remora.proxy.listener;
 
+import io.remora.proxy.tls.PeerIdentity;
 import io.netty.channel.Channel;
 import io.remora.config.Defaults;
 import io.remora.config.HostPort;
@@ -39,6 +40,14 @@ final class TcpForwarder {
         Duration connectTimeout = Defaults.CONNECT_TIMEOUT;
         switch (listener.kind()) {
             case INBOUND -> {
+                if (!pc.routes().authorizer().allowsAll()
+                        && pc.routes().authorizer().check(PeerIdentity.of(downstream), null, null) != null) {
+                    // Refused by an authorization policy: nothing is relayed.
+                    Log.info("rbac_denied", "peer", String.valueOf(downstream.remoteAddress()),
+                            "principal", String.valueOf(PeerIdentity.of(downstream)));
+                    downstream.close();
+                    return;
+                }
                 HostPort app = listener.app();
                 target = InboundTargets.address(app);
                 service = pc.inboundService();

@@ -1,5 +1,6 @@
 package io.remora.proxy.route;
 
+import io.remora.proxy.authz.Authorizer;
 import io.remora.config.HostPort;
 import io.remora.config.Route;
 import io.remora.config.Service;
@@ -38,9 +39,23 @@ public final class RouteTable {
     private final List<Cluster> clusters;
     private final List<ServiceGuard> guards;
 
+    private final Authorizer authorizer;
+
+    /** The authorization policies of this workload's inbound traffic ({@link Authorizer#ALLOW_ALL} when none). */
+    public Authorizer authorizer() {
+        return authorizer;
+    }
+
+    private static Authorizer authorizer(Snapshot snapshot) {
+        io.remora.config.Sidecar sidecar = snapshot.sidecarOrDefault();
+        String workload = sidecar.spec().workload() != null ? sidecar.spec().workload() : sidecar.metadata().name();
+        return Authorizer.compile(snapshot.authorizationPolicies(), workload, sidecar.metadata().namespace());
+    }
+
     private RouteTable(Snapshot snapshot, Map<String, ServiceRoutes> byKey, AuthorityIndex byAuthority,
                        Map<InetSocketAddress, ServiceRoutes> byAddress, List<Cluster> clusters,
-                       List<ServiceGuard> guards) {
+                       List<ServiceGuard> guards, Authorizer authorizer) {
+        this.authorizer = authorizer;
         this.snapshot = snapshot;
         this.byKey = byKey;
         this.byAuthority = byAuthority;
@@ -109,7 +124,7 @@ public final class RouteTable {
         }
         return new RouteTable(snapshot, Map.copyOf(byKey), new AuthorityIndex(byHost),
                 addresses(services.values(), byKey, clustersByKey), Collections.unmodifiableList(allClusters),
-                List.copyOf(guards));
+                List.copyOf(guards), authorizer(snapshot));
     }
 
     /** Every name a service answers to (normalised, lower case) mapped to its key. */

@@ -50,6 +50,26 @@ final class Pki {
         return new Files(cert, key, bundle, svid);
     }
 
+    /** A JDK TLS client context presenting {@code svid} and trusting this root: a peer no sidecar wrote. */
+    javax.net.ssl.SSLContext clientContext(Svid svid) throws java.security.GeneralSecurityException, IOException {
+        java.security.KeyStore keys = java.security.KeyStore.getInstance("PKCS12");
+        keys.load(null, null);
+        keys.setKeyEntry("svid", svid.key(), new char[0],
+                svid.chain().toArray(java.security.cert.X509Certificate[]::new));
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(
+                javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(keys, new char[0]);
+        java.security.KeyStore roots = java.security.KeyStore.getInstance("PKCS12");
+        roots.load(null, null);
+        roots.setCertificateEntry("root", root.certificate());
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(roots);
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        return ctx;
+    }
+
     /** The files of one workload. */
     record Files(Path cert, Path key, Path bundle, Svid svid) {
         /** The {@code mtls:} block of a Sidecar spec, indented for {@code spec:}. */

@@ -9,10 +9,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import java.math.BigInteger;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -22,7 +20,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -53,7 +50,7 @@ class RotationTest {
         mesh = new TwoSidecars("http2", app.address(), server.yaml("STRICT"), client.yaml("STRICT"),
                 Pki.id("server").toString());
         InetSocketAddress inbound = mesh.server.inboundAddress();
-        SSLContext direct = clientContext(pki, client.svid());
+        SSLContext direct = pki.clientContext(client.svid());
         BigInteger before = serverSerial(inbound, direct);
         assertThat(before).isEqualTo(server.svid().leaf().getSerialNumber());
 
@@ -111,22 +108,6 @@ class RotationTest {
         assertThat(handshakes.get()).isGreaterThan(10);
         assertThat(Edge.sample(Edge.scrape(mesh.client), "remora_mtls_handshakes_total"))
                 .as("the client sidecar's pooled h2 connection survived the rotation").isEqualTo(1);
-    }
-
-    private static SSLContext clientContext(Pki pki, Svid svid) throws Exception {
-        KeyStore keys = KeyStore.getInstance("PKCS12");
-        keys.load(null, null);
-        keys.setKeyEntry("svid", svid.key(), new char[0], svid.chain().toArray(X509Certificate[]::new));
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(keys, new char[0]);
-        KeyStore roots = KeyStore.getInstance("PKCS12");
-        roots.load(null, null);
-        roots.setCertificateEntry("root", pki.root.certificate());
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(roots);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-        return ctx;
     }
 
     /** A new mTLS connection to the inbound listener; the serial of the certificate it presented. */

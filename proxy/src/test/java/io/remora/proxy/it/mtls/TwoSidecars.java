@@ -21,9 +21,15 @@ final class TwoSidecars implements AutoCloseable {
      */
     TwoSidecars(String protocol, InetSocketAddress app, String serverMtls, String clientMtls, String expectedServer)
             throws Exception {
+        this(protocol, app, serverMtls, clientMtls, expectedServer, "");
+    }
+
+    /** @param serverExtra further documents of the server sidecar's config (---separated), e.g. policies */
+    TwoSidecars(String protocol, InetSocketAddress app, String serverMtls, String clientMtls, String expectedServer,
+                String serverExtra) throws Exception {
         server = Edge.start(sidecar("server", serverMtls)
                 + "  inbound: {listen: 127.0.0.1:0, app: 127.0.0.1:" + app.getPort() + ", appProtocol: " + protocol
-                + "}\n");
+                + "}\n" + serverExtra);
         try {
             client = Edge.start(sidecar("client", clientMtls)
                     + "  outbound: {upstreams: [{listen: 127.0.0.1:0, service: svc.test}]}\n"
