@@ -100,4 +100,6 @@ public final class Defaults {
     public static final Duration RATE_LIMIT_MIN_FILL_INTERVAL = Duration.ofMillis(50);
     /** Status of an injected abort that names none. */
     public static final int FAULT_ABORT_STATUS = 503;
+    /** Workload certificates live a day: a leaked key is short-lived, and renewal runs daily, so it works. */
+    public static final Duration CERTIFICATE_TTL = Duration.ofHours(24);
 }

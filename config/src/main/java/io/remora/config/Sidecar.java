@@ -57,16 +57,29 @@ public record Sidecar(Metadata metadata, Spec spec) implements Resource {
 
     /**
      * Mutual TLS between sidecars. Inbound, {@code mode} says what is accepted; outbound, connections to endpoints
-     * that declare an {@code identity} originate mTLS and the peer must present exactly that SPIFFE ID.
+     * that declare an {@code identity} originate mTLS and the peer must present exactly that SPIFFE ID. The
+     * workload's certificate comes from files ({@code certificate}, {@code privateKey}) or is issued and renewed by
+     * the sidecar itself from a local CA ({@code localCa}), one or the other.
      *
-     * @param mode        STRICT, PERMISSIVE (default) or DISABLE
-     * @param certificate PEM X.509-SVID of this workload, leaf first, then intermediates; re-read when it changes
-     * @param privateKey  PEM PKCS#8 key of the leaf
-     * @param trustBundle PEM roots of the trust domain (several during a root rotation)
+     * @param mode           STRICT, PERMISSIVE (default) or DISABLE
+     * @param certificate    PEM X.509-SVID of this workload, leaf first, then intermediates; re-read when it changes
+     * @param privateKey     PEM PKCS#8 key of the leaf
+     * @param trustBundle    PEM roots of the trust domain (several during a root rotation)
+     * @param localCa        a CA (certificate and key) the sidecar issues its own SVID from, renewing it at half its
+     *                       lifetime
+     * @param serviceAccount with {@code localCa}: the SVID is {@code spiffe://<td>/ns/<namespace>/sa/<this>}
+     *                       (default: the workload name)
+     * @param certificateTtl with {@code localCa}: lifetime of each SVID (default 24h)
      */
-    public record Mtls(MtlsMode mode, String certificate, String privateKey, String trustBundle) {
+    public record Mtls(MtlsMode mode, String certificate, String privateKey, String trustBundle, Tls localCa,
+                       String serviceAccount, Duration certificateTtl) {
         public Mtls {
             mode = mode == null ? MtlsMode.PERMISSIVE : mode;
+            certificateTtl = certificateTtl == null ? Defaults.CERTIFICATE_TTL : certificateTtl;
+        }
+
+        public Mtls(MtlsMode mode, String certificate, String privateKey, String trustBundle) {
+            this(mode, certificate, privateKey, trustBundle, null, null, null);
         }
 
         /** Whether this sidecar speaks mTLS at all. */

@@ -511,8 +511,26 @@ final class Validator {
         }
         Sidecar.Mtls mtls = spec.mtls();
         if (mtls != null) {
-            checkReadableFile(where, "spec.mtls.certificate", mtls.certificate(), "CERTIFICATE");
-            checkReadableFile(where, "spec.mtls.privateKey", mtls.privateKey(), "PRIVATE KEY");
+            boolean files = mtls.certificate() != null || mtls.privateKey() != null;
+            if (files == (mtls.localCa() != null)) {
+                error(where, "spec.mtls", files ? "got both certificate/privateKey and localCa, expected one: files"
+                        + " someone else rotates, or a local CA the sidecar issues from"
+                        : "got neither certificate/privateKey nor localCa, expected one of them");
+            } else if (files) {
+                if (mtls.certificate() == null || mtls.privateKey() == null) {
+                    error(where, "spec.mtls", "got only one of certificate and privateKey, expected both");
+                } else {
+                    checkReadableFile(where, "spec.mtls.certificate", mtls.certificate(), "CERTIFICATE");
+                    checkReadableFile(where, "spec.mtls.privateKey", mtls.privateKey(), "PRIVATE KEY");
+                }
+            } else {
+                checkReadableFile(where, "spec.mtls.localCa.certificate", mtls.localCa().certificate(), "CERTIFICATE");
+                checkReadableFile(where, "spec.mtls.localCa.privateKey", mtls.localCa().privateKey(), "PRIVATE KEY");
+            }
+            if (mtls.certificateTtl().compareTo(Duration.ofMinutes(1)) < 0) {
+                error(where, "spec.mtls.certificateTtl", "got " + RecordBinder.quote(Durations.format(
+                        mtls.certificateTtl())) + ", expected at least 1m");
+            }
             checkReadableFile(where, "spec.mtls.trustBundle", mtls.trustBundle(), "CERTIFICATE");
             if (mtls.enabled() && spec.inbound() != null && spec.inbound().tls() != null) {
                 error(where, "spec.inbound.tls", "got both inbound.tls and mtls, expected one: with mtls the"

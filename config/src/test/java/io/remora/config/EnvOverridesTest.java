@@ -129,6 +129,10 @@ class EnvOverridesTest {
                 "REMORA_MTLS_MODE",
                 "REMORA_MTLS_CERTIFICATE",
                 "REMORA_MTLS_PRIVATE_KEY",
-                "REMORA_MTLS_TRUST_BUNDLE");
+                "REMORA_MTLS_TRUST_BUNDLE",
+                "REMORA_MTLS_LOCAL_CA_CERTIFICATE",
+                "REMORA_MTLS_LOCAL_CA_PRIVATE_KEY",
+                "REMORA_MTLS_SERVICE_ACCOUNT",
+                "REMORA_MTLS_CERTIFICATE_TTL");
     }
 }

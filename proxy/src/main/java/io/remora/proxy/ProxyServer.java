@@ -23,6 +23,7 @@ import io.remora.proxy.log.JsonWriter;
 import io.remora.proxy.log.Log;
 import io.remora.proxy.tls.FileIdentitySource;
 import io.remora.proxy.tls.IdentitySource;
+import io.remora.proxy.tls.LocalCaIdentitySource;
 import io.remora.proxy.tls.TlsMeters;
 import io.remora.proxy.metrics.ProxyMetrics;
 import io.remora.proxy.net.Backpressure;
@@ -70,8 +71,12 @@ public final class ProxyServer implements AutoCloseable {
         TlsMeters tlsMeters = new TlsMeters(registry);
         Sidecar.Mtls mtls = sidecar.spec().mtls();
         // Before anything else starts: an unusable certificate or key is a start-up error naming the file.
-        IdentitySource identity = mtls != null && mtls.enabled()
-                ? new FileIdentitySource(mtls, java.time.Clock.systemUTC(), tlsMeters, CERT_CHECK_MILLIS) : null;
+        String workloadName = sidecar.spec().workload() != null ? sidecar.spec().workload() : sidecar.metadata().name();
+        IdentitySource identity = mtls == null || !mtls.enabled() ? null
+                : mtls.localCa() != null
+                ? new LocalCaIdentitySource(mtls, sidecar.metadata().namespace(), workloadName,
+                        java.time.Clock.systemUTC(), tlsMeters)
+                : new FileIdentitySource(mtls, java.time.Clock.systemUTC(), tlsMeters, CERT_CHECK_MILLIS);
         this.group = transport.newGroup(sidecar.spec().threads(), "remora-io");
         String workload = sidecar.spec().workload() != null ? sidecar.spec().workload() : sidecar.metadata().name();
         ProxyMetrics metrics = new ProxyMetrics(registry, workload, sidecar.metadata().namespace(),

@@ -105,6 +105,20 @@ class MtlsTest {
     }
 
     @Test
+    void sidecarsIssuingTheirOwnSvidsFromALocalCaTalkMutualTls() throws Exception {
+        Pki pki = new Pki(dir);
+        Path caKey = dir.resolve("root.key");
+        io.remora.certs.Pem.writePrivateKey(caKey, pki.root.key());
+        String localCa = "  mtls: {mode: STRICT, localCa: {certificate: " + pki.bundle + ", privateKey: " + caKey
+                + "}, trustBundle: " + pki.bundle + "}\n";
+        mesh = new TwoSidecars("http", app.address(), localCa, localCa,
+                "spiffe://cluster.local/ns/test/sa/server");
+        assertThat(get(mesh.entry(), "/name").body()).isEqualTo("app");
+        assertThat(metric(mesh.server, "istio_requests_total", "source_principal",
+                "spiffe://cluster.local/ns/test/sa/client")).isEqualTo(1);
+    }
+
+    @Test
     void http2FlowsOverMutualTlsNegotiatedByAlpn() throws Exception {
         mesh = strictMesh("http2", app.address());
         HttpResponse<String> res = get(mesh.entry(), "/name");
