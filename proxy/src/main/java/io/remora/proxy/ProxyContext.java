@@ -27,6 +27,7 @@ public final class ProxyContext {
     private final AtomicReference<RouteTable> routes;
     private final String inboundService;
     private final IdentitySource identity;
+    private final String principal;
     private final TlsMeters tlsMeters;
     private final UpstreamTls upstreamTls;
     private volatile boolean draining;
@@ -43,6 +44,7 @@ public final class ProxyContext {
                         RouteTable routes, ChannelGroup downstreamConnections, IdentitySource identity,
                         TlsMeters tlsMeters) {
         this.identity = identity;
+        this.principal = identity == null ? null : identity.current().svid().id().toString();
         this.tlsMeters = tlsMeters;
         this.upstreamTls = identity == null ? null : new UpstreamTls(identity, tlsMeters);
         this.sidecar = sidecar;
@@ -53,6 +55,11 @@ public final class ProxyContext {
         this.downstreamConnections = downstreamConnections;
         this.pools = new UpstreamPools(transport, upstreamTls);
         this.inboundService = workload() + "." + namespace();
+    }
+
+    /** This workload's SPIFFE ID (constant across rotations); null when mTLS is off. */
+    public String principal() {
+        return principal;
     }
 
     /** The workload's mTLS material; null when mTLS is off. */

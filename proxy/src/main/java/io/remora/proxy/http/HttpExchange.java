@@ -60,6 +60,8 @@ final class HttpExchange implements UpstreamRequester {
     private static final long MAX_RETRY_AFTER_NANOS = io.remora.config.Defaults.ROUTE_TIMEOUT.toNanos();
     private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
     private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+    /** Envoy's header for the caller's verified identity, as Istio sets it for the app. */
+    private static final AsciiString X_FORWARDED_CLIENT_CERT = AsciiString.cached("x-forwarded-client-cert");
     private static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
     private static final AsciiString GRPC_STATUS = AsciiString.cached("grpc-status");
     private static final AsciiString GRPC_TIMEOUT = AsciiString.cached("grpc-timeout");
@@ -551,6 +553,14 @@ final class HttpExchange implements UpstreamRequester {
         }
         if (!h.contains(X_FORWARDED_PROTO)) {
             h.set(X_FORWARDED_PROTO, "http");
+        }
+        if (!owner.listener().outbound()) {
+            // Inbound: the app learns who called from the verified identity only; a caller cannot claim one.
+            h.remove(X_FORWARDED_CLIENT_CERT);
+            SpiffeId peer = owner.peerIdentity();
+            if (peer != null) {
+                h.set(X_FORWARDED_CLIENT_CERT, "By=" + pc.principal() + ";URI=" + peer);
+            }
         }
         requestId = h.get(X_REQUEST_ID);
         if (requestId == null || requestId.isEmpty()) {
@@ -1078,7 +1088,7 @@ final class HttpExchange implements UpstreamRequester {
                     owner.h2() ? "HTTP/2" : http10 ? "HTTP/1.0" : "HTTP/1.1", method, authority, path, status,
                     grpcStatus.isEmpty() ? null : grpcStatus, flags, durationNanos / 1000, clusterName,
                     address == null ? null : address.getHostString() + ":" + address.getPort(), bytesReceived,
-                    bytesSent, requestId, owner.remoteIp(), routeName, userAgent));
+                    bytesSent, requestId, owner.remoteIp(), routeName, userAgent, peer));
         }
     }
 

@@ -43,8 +43,8 @@ final class TcpForwarder {
                 if (!pc.routes().authorizer().allowsAll()
                         && pc.routes().authorizer().check(PeerIdentity.of(downstream), null, null) != null) {
                     // Refused by an authorization policy: nothing is relayed.
-                    Log.info("rbac_denied", "peer", String.valueOf(downstream.remoteAddress()),
-                            "principal", String.valueOf(PeerIdentity.of(downstream)));
+                    log(downstream, System.currentTimeMillis(), System.nanoTime(), listener.inboundCluster(), null,
+                            "RBAC", 0, 0);
                     downstream.close();
                     return;
                 }
@@ -145,6 +145,11 @@ final class TcpForwarder {
         downstream.close();
     }
 
+    private static String principal(Channel downstream) {
+        io.remora.certs.SpiffeId id = PeerIdentity.of(downstream);
+        return id == null ? null : id.toString();
+    }
+
     private void log(Channel downstream, long start, long startNanos, String cluster, InetSocketAddress upstream,
                      String flags, long in, long out) {
         if (!pc.accessLog().enabled()) {
@@ -155,6 +160,6 @@ final class TcpForwarder {
         pc.accessLog().log(new AccessLogEntry(start, listener.outbound() ? "outbound" : "inbound", "TCP", null, null,
                 null, 0, null, flags, (System.nanoTime() - startNanos) / 1000, cluster,
                 upstream == null ? null : upstream.getHostString() + ":" + upstream.getPort(), in, out, null, remote,
-                null, null));
+                null, null, listener.outbound() ? null : principal(downstream)));
     }
 }

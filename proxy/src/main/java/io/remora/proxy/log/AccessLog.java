@@ -58,6 +58,7 @@ public final class AccessLog {
                 .string("downstream_remote", e.downstreamRemote())
                 .string("route", e.route())
                 .string("user_agent", e.userAgent())
+                .string("peer_principal", e.peerPrincipal())
                 .finish();
     }
 }

@@ -17,10 +17,21 @@ package io.remora.proxy.log;
  * @param bytesSent        body bytes sent to downstream
  * @param downstreamRemote the downstream peer {@code host:port}
  * @param route            name of the matching route
+ * @param peerPrincipal    the other side's verified SPIFFE ID (the caller inbound, the upstream outbound); null
+ *                         when the connection was not mutual TLS
  */
 public record AccessLogEntry(long startEpochMillis, String direction, String protocol, String method,
                              String authority, String path, int status, String grpcStatus, String flags,
                              long durationMicros, String upstreamCluster, String upstreamHost, long bytesReceived,
                              long bytesSent, String requestId, String downstreamRemote, String route,
-                             String userAgent) {
+                             String userAgent, String peerPrincipal) {
+    /** An entry without a verified peer (no mutual TLS). */
+    public AccessLogEntry(long startEpochMillis, String direction, String protocol, String method, String authority,
+                          String path, int status, String grpcStatus, String flags, long durationMicros,
+                          String upstreamCluster, String upstreamHost, long bytesReceived, long bytesSent,
+                          String requestId, String downstreamRemote, String route, String userAgent) {
+        this(startEpochMillis, direction, protocol, method, authority, path, status, grpcStatus, flags,
+                durationMicros, upstreamCluster, upstreamHost, bytesReceived, bytesSent, requestId, downstreamRemote,
+                route, userAgent, null);
+    }
 }

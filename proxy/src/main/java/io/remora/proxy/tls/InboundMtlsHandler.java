@@ -29,7 +29,8 @@ public final class InboundMtlsHandler extends ChannelInboundHandlerAdapter {
         }
         ctx.pipeline().remove(this);
         if (!done.isSuccess()) {
-            refuse(ctx, MeshTls.failureReason(done.cause()), String.valueOf(done.cause().getMessage()));
+            refuse(ctx, MeshTls.failureReason(done.cause()), MeshTls.seenIdentity(done.cause()),
+                    String.valueOf(done.cause().getMessage()));
             return;
         }
         try {
@@ -38,14 +39,15 @@ public final class InboundMtlsHandler extends ChannelInboundHandlerAdapter {
             meters.handshake();
             ctx.fireUserEventTriggered(evt);
         } catch (SvidException e) {
-            refuse(ctx, e.reason().label(), e.getMessage());
+            refuse(ctx, e.reason().label(), null, e.getMessage());
         }
     }
 
-    private void refuse(ChannelHandlerContext ctx, String reason, String message) {
+    private void refuse(ChannelHandlerContext ctx, String reason, String seen, String message) {
         meters.failure("inbound", reason);
         Log.warn("mtls_handshake_refused", "direction", "inbound", "peer", String.valueOf(ctx.channel().remoteAddress()),
-                "reason", reason, "error", message);
+                "reason", reason, "seen", seen == null ? "none" : seen, "expected", "an SVID of the trust bundle",
+                "error", message);
         ctx.close();
     }
 

@@ -127,6 +127,16 @@ public final class MeshTls {
         return X509Svids.leafId(leaf);
     }
 
+    /** The identity a refused peer claimed, when the trust manager saw its certificate; else null. */
+    static String seenIdentity(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof SvidTrustManager.Refused r) {
+                return r.seen;
+            }
+        }
+        return null;
+    }
+
     /** The reason a failed handshake was refused: the trust manager's, or a TLS-level one. */
     static String failureReason(Throwable cause) {
         for (Throwable t = cause; t != null; t = t.getCause()) {

@@ -21,10 +21,13 @@ final class SvidTrustManager extends X509ExtendedTrustManager {
     /** A refusal with its reason, as the TLS stack wants it (a CertificateException). */
     static final class Refused extends CertificateException {
         final SvidException.Reason reason;
+        /** The identity the peer's leaf claims (its URI SANs), or null when it claims none. */
+        final String seen;
 
-        Refused(SvidException e) {
+        Refused(SvidException e, String seen) {
             super(e.getMessage(), e);
             this.reason = e.reason();
+            this.seen = seen;
         }
     }
 
@@ -40,7 +43,9 @@ final class SvidTrustManager extends X509ExtendedTrustManager {
         try {
             bundle.verify(chain == null ? List.of() : List.of(chain), clock.instant());
         } catch (SvidException e) {
-            throw new Refused(e);
+            String seen = chain == null || chain.length == 0 ? null
+                    : String.join(",", io.remora.certs.X509Svids.uriSans(chain[0]));
+            throw new Refused(e, seen == null || seen.isEmpty() ? null : seen);
         }
     }
 

@@ -40,7 +40,8 @@ public final class UpstreamTls {
         SslHandler ssl = ch.pipeline().get(SslHandler.class);
         ssl.handshakeFuture().addListener(done -> {
             if (!done.isSuccess()) {
-                refuse(ch, expected, MeshTls.failureReason(done.cause()), null, done.cause());
+                refuse(ch, expected, MeshTls.failureReason(done.cause()), MeshTls.seenIdentity(done.cause()), null,
+                        done.cause());
                 promise.tryFailure(done.cause());
                 return;
             }
@@ -53,17 +54,25 @@ public final class UpstreamTls {
                 meters.handshake();
                 promise.trySuccess(ch);
             } catch (SvidException e) {
-                refuse(ch, expected, e.reason().label(), e.getMessage(), e);
+                refuse(ch, expected, e.reason().label(), peerOrNull(ssl), e.getMessage(), e);
                 promise.tryFailure(e);
             }
         });
         return promise;
     }
 
-    private void refuse(Channel ch, SpiffeId expected, String reason, String message, Throwable cause) {
+    private static String peerOrNull(SslHandler ssl) {
+        try {
+            return MeshTls.peerIdentity(ssl).toString();
+        } catch (SvidException e) {
+            return null;
+        }
+    }
+
+    private void refuse(Channel ch, SpiffeId expected, String reason, String seen, String message, Throwable cause) {
         meters.failure("outbound", reason);
         Log.warn("mtls_handshake_refused", "direction", "outbound", "peer", String.valueOf(ch.remoteAddress()),
-                "expected", expected.toString(), "reason", reason,
+                "seen", seen == null ? "none" : seen, "expected", expected.toString(), "reason", reason,
                 "error", message != null ? message : String.valueOf(cause.getMessage()));
         ch.close();
     }

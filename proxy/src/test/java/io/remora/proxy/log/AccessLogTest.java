@@ -19,7 +19,8 @@ class AccessLogTest {
     private static AccessLogEntry full() {
         return new AccessLogEntry(1_764_000_000_123L, "outbound", "HTTP/2", "POST", "payments.shop:8080",
                 "/pay?amount=\"10\"&note=caf\u00e9\\x", 503, "14", "UF,URX", 12_345_678, "payments.shop/v2",
-                "10.0.0.2:8080", 321, 45, "req-1", "127.0.0.1:51234", "payments", "curl/8.5.0 \u0001");
+                "10.0.0.2:8080", 321, 45, "req-1", "127.0.0.1:51234", "payments", "curl/8.5.0 \u0001",
+                "spiffe://cluster.local/ns/shop/sa/payments");
     }
 
     @Test
@@ -38,7 +39,7 @@ class AccessLogTest {
         n.fieldNames().forEachRemaining(names::add);
         assertThat(names).containsExactly("time", "direction", "protocol", "method", "authority", "path", "status",
                 "grpc_status", "flags", "duration_ms", "upstream_cluster", "upstream_host", "bytes_received",
-                "bytes_sent", "request_id", "downstream_remote", "route", "user_agent");
+                "bytes_sent", "request_id", "downstream_remote", "route", "user_agent", "peer_principal");
         assertThat(n.get("time").asText()).isEqualTo("2025-11-24T16:00:00.123Z");
         assertThat(n.get("direction").asText()).isEqualTo("outbound");
         assertThat(n.get("protocol").asText()).isEqualTo("HTTP/2");
@@ -59,6 +60,7 @@ class AccessLogTest {
         assertThat(n.get("downstream_remote").asText()).isEqualTo("127.0.0.1:51234");
         assertThat(n.get("route").asText()).isEqualTo("payments");
         assertThat(n.get("user_agent").asText()).isEqualTo("curl/8.5.0 \u0001");
+        assertThat(n.get("peer_principal").asText()).isEqualTo("spiffe://cluster.local/ns/shop/sa/payments");
     }
 
     @Test

@@ -79,6 +79,9 @@ class MtlsTest {
         HttpResponse<String> res = get(mesh.entry(), "/name");
         assertThat(res.statusCode()).isEqualTo(200);
         assertThat(res.body()).isEqualTo("app");
+        // The app learns the verified caller the way Istio tells it: x-forwarded-client-cert.
+        assertThat(app.lastRequest().headers().get("x-forwarded-client-cert")).isEqualTo(
+                "By=spiffe://cluster.local/ns/test/sa/server;URI=spiffe://cluster.local/ns/test/sa/client");
         assertThat(metric(mesh.server, "remora_mtls_handshakes_total")).isEqualTo(1);
         assertThat(metric(mesh.client, "remora_mtls_handshakes_total")).isEqualTo(1);
         // The pooled connection is reused: one handshake for several requests.
@@ -160,7 +163,12 @@ class MtlsTest {
                 pki.issue("server", "server", Duration.ofHours(24)).yaml("PERMISSIVE"),
                 pki.issue("client", "client", Duration.ofHours(24)).yaml("PERMISSIVE"), Pki.id("server").toString());
         assertThat(get(mesh.entry(), "/name").body()).isEqualTo("app");
-        assertThat(get(mesh.server.inboundAddress(), "/name").body()).isEqualTo("app");
+        HttpResponse<String> spoofed = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + mesh.server.inboundAddress().getPort() + "/name")).header("x-forwarded-client-cert",
+                "URI=spiffe://cluster.local/ns/test/sa/admin").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(spoofed.body()).isEqualTo("app");
+        assertThat(app.lastRequest().headers().contains("x-forwarded-client-cert"))
+                .as("a plaintext caller cannot claim an identity").isFalse();
         assertThat(metric(mesh.server, "remora_mtls_plaintext_connections_total")).isEqualTo(1);
         assertThat(metric(mesh.server, "istio_requests_total", "connection_security_policy", "none",
                 "source_principal", "unknown")).isEqualTo(1);
@@ -171,6 +179,24 @@ class MtlsTest {
 
     @Test
     void anUpstreamWithAnotherIdentityIsRefusedBeforeTheRequestIsSent() throws Exception {
+        Edge.LineSink log = new Edge.LineSink();
+        io.remora.proxy.log.Log.install(log.writer());
+        try {
+            wrongIdentity();
+            Edge.eventually(SOON, () -> assertThat(log.lines()).anySatisfy(l -> {
+                assertThat(l.path("event").asText()).isEqualTo("mtls_handshake_refused");
+                assertThat(l.path("direction").asText()).isEqualTo("outbound");
+                assertThat(l.path("seen").asText()).isEqualTo(Pki.id("server").toString());
+                assertThat(l.path("expected").asText()).isEqualTo(Pki.id("payments").toString());
+                assertThat(l.path("peer").asText()).contains("127.0.0.1:" + mesh.server.inboundAddress().getPort());
+            }));
+        } finally {
+            io.remora.proxy.log.Log.install(null);
+            log.close();
+        }
+    }
+
+    private void wrongIdentity() throws Exception {
         Pki pki = new Pki(dir);
         mesh = new TwoSidecars("http", app.address(),
                 pki.issue("server", "server", Duration.ofHours(24)).yaml("STRICT"),
