@@ -51,10 +51,15 @@ public final class MeshTls {
     }
 
     public static MeshTls build(Svid svid, TrustBundle bundle, Clock clock) throws SSLException {
+        return build(svid, bundle, clock, provider());
+    }
+
+    /** With a given provider: the OpenSSL and JDK providers take the same code path. */
+    public static MeshTls build(Svid svid, TrustBundle bundle, Clock clock, SslProvider provider) throws SSLException {
         SvidTrustManager trust = new SvidTrustManager(bundle, clock);
         X509Certificate[] chain = svid.chain().toArray(X509Certificate[]::new);
         SslContext server = SslContextBuilder.forServer(svid.key(), chain)
-                .sslProvider(provider())
+                .sslProvider(provider)
                 .protocols("TLSv1.3", "TLSv1.2")
                 .ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
                 .trustManager(trust)
@@ -62,14 +67,16 @@ public final class MeshTls {
                 .clientAuth(ClientAuth.OPTIONAL)
                 .applicationProtocolConfig(alpn(ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1))
                 .build();
-        return new MeshTls(svid, bundle, server, client(svid, chain, trust, ApplicationProtocolNames.HTTP_1_1),
-                client(svid, chain, trust, ApplicationProtocolNames.HTTP_2), client(svid, chain, trust, null));
+        return new MeshTls(svid, bundle, server,
+                client(svid, chain, trust, ApplicationProtocolNames.HTTP_1_1, provider),
+                client(svid, chain, trust, ApplicationProtocolNames.HTTP_2, provider),
+                client(svid, chain, trust, null, provider));
     }
 
-    private static SslContext client(Svid svid, X509Certificate[] chain, SvidTrustManager trust, String protocol)
-            throws SSLException {
+    private static SslContext client(Svid svid, X509Certificate[] chain, SvidTrustManager trust, String protocol,
+                                     SslProvider provider) throws SSLException {
         SslContextBuilder b = SslContextBuilder.forClient()
-                .sslProvider(provider())
+                .sslProvider(provider)
                 .protocols("TLSv1.3", "TLSv1.2")
                 .ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
                 .keyManager(svid.key(), chain)
