@@ -4,6 +4,7 @@ import io.remora.config.ConfigError;
 import io.remora.config.ConfigException;
 import io.remora.config.ConfigLoader;
 import io.remora.config.Snapshot;
+import io.remora.proxy.ConfigFileWatcher;
 import io.remora.proxy.ProxyServer;
 import io.remora.proxy.log.Log;
 import picocli.CommandLine.Command;
@@ -20,6 +21,12 @@ final class ProxyCommand implements Callable<Integer> {
             description = "Config files: one Sidecar plus Services and Routes. REMORA_* environment variables override Sidecar fields.")
     List<Path> config;
 
+    @Option(names = "--watch", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Reload the config files when they change (default; --no-watch turns it off):"
+                    + " services, routes and policies apply without a restart, invalid files are refused and the"
+                    + " running config kept.")
+    boolean watch = true;
+
     @Override
     public Integer call() throws Exception {
         Log.bridgeJul();
@@ -32,14 +39,11 @@ final class ProxyCommand implements Callable<Integer> {
             }
             return 1;
         }
-        return run(snapshot);
-    }
-
-    /** Starts the proxy, drains on SIGTERM/SIGINT, returns when it has stopped (exit status 0). */
-    static int run(Snapshot snapshot) throws InterruptedException {
         ProxyServer server = ProxyServer.start(snapshot);
-        Signals.drainOnTermination(server);
-        server.awaitTermination();
+        try (ConfigFileWatcher watcher = watch ? new ConfigFileWatcher(config, System.getenv(), server, 500) : null) {
+            Signals.drainOnTermination(server);
+            server.awaitTermination();
+        }
         Log.flush();
         return 0;
     }

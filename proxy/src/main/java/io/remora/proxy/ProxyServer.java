@@ -52,6 +52,8 @@ public final class ProxyServer implements AutoCloseable {
     private static final long SWEEP_MILLIS = 100;
 
     private final Snapshot snapshot;
+    private final io.micrometer.core.instrument.Counter configApplied;
+    private final io.micrometer.core.instrument.Counter configRejected;
     private final Transport transport;
     private final EventLoopGroup group;
     private final ProxyContext pc;
@@ -82,6 +84,10 @@ public final class ProxyServer implements AutoCloseable {
         ProxyMetrics metrics = new ProxyMetrics(registry, workload, sidecar.metadata().namespace(),
                 identity == null ? null : identity.current().svid().id().toString());
         AccessLog accessLog = new AccessLog(writer, sidecar.spec().accessLog());
+        this.configApplied = io.micrometer.core.instrument.Counter.builder("remora.config.applied")
+                .description("Snapshots applied to the running proxy after start").register(registry);
+        this.configRejected = io.micrometer.core.instrument.Counter.builder("remora.config.rejected")
+                .description("Snapshots refused; the running config was kept").register(registry);
         this.pc = new ProxyContext(sidecar, transport, metrics, accessLog,
                 RouteTable.build(snapshot, Ticker.SYSTEM, metrics::policy),
                 new DefaultChannelGroup("downstream", GlobalEventExecutor.INSTANCE), identity, tlsMeters);
@@ -238,6 +244,47 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /** Blocks until the proxy has stopped (drained, quit, or closed). */
+    /**
+     * Applies a new snapshot to the running proxy: services, routes, resilience and authorization policies are
+     * swapped atomically (requests in flight finish on what they started with). The Sidecar resource is read at
+     * start (listeners, mTLS, limits), so a snapshot whose Sidecar differs is refused and the running config kept.
+     *
+     * @throws IllegalArgumentException naming why the snapshot cannot be applied; nothing changed then
+     */
+    public synchronized void apply(Snapshot next) {
+        if (!next.sidecarOrDefault().equals(snapshot.sidecarOrDefault())) {
+            configRejected.increment();
+            throw new IllegalArgumentException("the Sidecar resource changed; listeners, mTLS and limits are set at"
+                    + " start, so restart the proxy to use it (services, routes and policies reload without one)");
+        }
+        if (next.version().equals(pc.routes().snapshot().version())) {
+            return;
+        }
+        RouteTable table;
+        try {
+            table = RouteTable.build(next, Ticker.SYSTEM, pc.metrics()::policy);
+        } catch (IllegalArgumentException e) {
+            configRejected.increment();
+            throw e;
+        }
+        String previous = pc.routes().snapshot().version();
+        pc.swapRoutes(table);
+        configApplied.increment();
+        Log.info("config_applied", "version", next.version(), "previous", previous,
+                "services", next.services().size(), "routes", next.routes().size(),
+                "authorization_policies", next.authorizationPolicies().size());
+    }
+
+    /** Counts a reload refused before it reached {@link #apply} (files that do not load or validate). */
+    void configRejected() {
+        configRejected.increment();
+    }
+
+    /** The version of the config the proxy runs. */
+    public String configVersion() {
+        return pc.routes().snapshot().version();
+    }
+
     public void awaitTermination() throws InterruptedException {
         terminated.await();
     }

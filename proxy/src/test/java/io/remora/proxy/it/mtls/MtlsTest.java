@@ -179,9 +179,7 @@ class MtlsTest {
 
     @Test
     void anUpstreamWithAnotherIdentityIsRefusedBeforeTheRequestIsSent() throws Exception {
-        Edge.LineSink log = new Edge.LineSink();
-        io.remora.proxy.log.Log.install(log.writer());
-        try {
+        try (io.remora.proxy.it.edge.LogCapture log = new io.remora.proxy.it.edge.LogCapture()) {
             wrongIdentity();
             Edge.eventually(SOON, () -> assertThat(log.lines()).anySatisfy(l -> {
                 assertThat(l.path("event").asText()).isEqualTo("mtls_handshake_refused");
@@ -190,9 +188,6 @@ class MtlsTest {
                 assertThat(l.path("expected").asText()).isEqualTo(Pki.id("payments").toString());
                 assertThat(l.path("peer").asText()).contains("127.0.0.1:" + mesh.server.inboundAddress().getPort());
             }));
-        } finally {
-            io.remora.proxy.log.Log.install(null);
-            log.close();
         }
     }
 

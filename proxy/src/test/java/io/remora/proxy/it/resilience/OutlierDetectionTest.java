@@ -1,12 +1,9 @@
 package io.remora.proxy.it.resilience;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.remora.proxy.it.edge.Edge;
-import io.remora.proxy.log.Log;
+import io.remora.proxy.it.edge.LogCapture;
 import io.remora.proxy.testing.ScriptedUpstream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.AutoClose;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -36,21 +33,10 @@ class OutlierDetectionTest {
     private Mesh mesh;
 
     @AutoClose
-    private final Edge.LineSink log = new Edge.LineSink();
+    private final LogCapture log = new LogCapture();
 
-    @BeforeEach
-    void captureLog() {
-        Log.install(log.writer());
-    }
-
-    @AfterEach
-    void restoreLog() {
-        Log.install(null);
-    }
-
-    /** The operational log lines with this event name. */
     private List<JsonNode> events(String event) {
-        return log.lines().stream().filter(l -> event.equals(l.path("event").asText())).toList();
+        return log.events(event);
     }
 
     @Test

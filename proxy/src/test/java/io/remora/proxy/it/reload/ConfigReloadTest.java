@@ -1,0 +1,134 @@
+package io.remora.proxy.it.reload;
+
+import io.remora.config.ConfigLoader;
+import io.remora.proxy.ConfigFileWatcher;
+import io.remora.proxy.ProxyServer;
+import io.remora.proxy.it.edge.Edge;
+import io.remora.proxy.it.edge.LogCapture;
+import io.remora.proxy.testing.HttpTestServer;
+import org.junit.jupiter.api.AutoClose;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Editing the config files of a running sidecar: a weight change shifts traffic within a second; a broken file is
+ * refused with its file:line:col and the running config keeps serving; a changed Sidecar resource is refused with
+ * the reason (it needs a restart).
+ */
+@Timeout(60)
+class ConfigReloadTest {
+    @TempDir
+    Path dir;
+
+    @AutoClose
+    private final HttpTestServer v1 = new HttpTestServer("v1");
+    @AutoClose
+    private final HttpTestServer v2 = new HttpTestServer("v2");
+    @AutoClose
+    private ProxyServer proxy;
+    @AutoClose
+    private ConfigFileWatcher watcher;
+    @AutoClose
+    private final LogCapture log = new LogCapture();
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private static final String SIDECAR = """
+            apiVersion: remora.io/v1
+            kind: Sidecar
+            metadata: {name: web, namespace: test}
+            spec:
+              threads: 1
+              accessLog: false
+              admin: 127.0.0.1:0
+              metrics: 127.0.0.1:0
+              health: 127.0.0.1:0
+              outbound: {upstreams: [{listen: 127.0.0.1:0, service: svc.test}]}
+            """;
+
+    private String mesh(int weightV1, int weightV2) {
+        return """
+                apiVersion: remora.io/v1
+                kind: Service
+                metadata: {name: svc, namespace: test}
+                spec:
+                  endpoints:
+                    - {address: 127.0.0.1:%d, labels: {version: v1}}
+                    - {address: 127.0.0.1:%d, labels: {version: v2}}
+                  subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]
+                ---
+                apiVersion: remora.io/v1
+                kind: Route
+                metadata: {name: svc, namespace: test}
+                spec:
+                  services: [svc.test]
+                  rules:
+                    - backends:
+                        - {service: svc.test, subset: v1, weight: %d}
+                        - {service: svc.test, subset: v2, weight: %d}
+                """.formatted(v1.port(), v2.port(), weightV1, weightV2);
+    }
+
+    private String name() throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + proxy.upstreamAddress("svc.test").getPort() + "/name")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private int countV2(int requests) throws Exception {
+        int n = 0;
+        for (int i = 0; i < requests; i++) {
+            if (name().equals("v2")) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Test
+    void aWeightChangeShiftsTrafficABrokenFileIsRefusedAndTheSidecarNeedsARestart() throws Exception {
+        Path sidecar = Files.writeString(dir.resolve("sidecar.yaml"), SIDECAR);
+        Path routes = Files.writeString(dir.resolve("mesh.yaml"), mesh(100, 0));
+        List<Path> files = List.of(sidecar, routes);
+        proxy = ProxyServer.start(ConfigLoader.load(files, Map.of()));
+        watcher = new ConfigFileWatcher(files, Map.of(), proxy, 100);
+        assertThat(countV2(20)).isZero();
+        String first = proxy.configVersion();
+
+        Files.writeString(routes, mesh(0, 100));
+        Edge.eventually(Duration.ofSeconds(5), () -> assertThat(name()).isEqualTo("v2"));
+        assertThat(countV2(20)).isEqualTo(20);
+        assertThat(proxy.configVersion()).isNotEqualTo(first);
+        String applied = proxy.configVersion();
+
+        // A typo: refused with file:line:col, traffic keeps flowing on the running config.
+        Files.writeString(routes, mesh(0, 100).replace("weight: 100", "wieght: 100"));
+        Edge.eventually(Duration.ofSeconds(5), () -> assertThat(log.events("config_rejected")).hasSize(1));
+        assertThat(log.events("config_rejected").get(0).path("errors").asText())
+                .startsWith(routes + ":").contains("unknown field 'wieght'");
+        assertThat(countV2(20)).isEqualTo(20);
+        assertThat(proxy.configVersion()).isEqualTo(applied);
+
+        // A listener change is not applied live: the reason says to restart.
+        Files.writeString(routes, mesh(0, 100));
+        Files.writeString(sidecar, SIDECAR.replace("threads: 1", "threads: 2"));
+        Edge.eventually(Duration.ofSeconds(5), () -> assertThat(log.events("config_rejected")).hasSize(2));
+        assertThat(log.events("config_rejected").get(1).path("errors").asText()).contains("restart the proxy");
+        assertThat(Edge.sample(Edge.scrape(proxy), "remora_config_rejected_total")).isEqualTo(2);
+        assertThat(Edge.sample(Edge.scrape(proxy), "remora_config_applied_total")).isEqualTo(1);
+        assertThat(countV2(5)).isEqualTo(5);
+    }
+}
