@@ -1,0 +1,105 @@
+package io.remora.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The README's main command, in process on free ports: traffic flows through the caller's sidecar and the service
+ * sidecars over mTLS, split by weight; editing the weights in the printed file shifts it; /quitquitquit ends it.
+ */
+@Timeout(90)
+class DemoCommandTest {
+    @TempDir
+    Path dir;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return s.getLocalPort();
+        }
+    }
+
+    private HttpResponse<String> get(int port, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void theDemoMeshServesOverMtlsAndAWeightEditShiftsTraffic() throws Exception {
+        int out = freePort();
+        int admin = freePort();
+        int metrics = freePort();
+        int health = freePort();
+        String[] args = {"demo", "--dir", dir.toString(), "--outbound-port", String.valueOf(out),
+            "--v1-port", String.valueOf(freePort()), "--v2-port", String.valueOf(freePort()),
+            "--v1-sidecar-port", String.valueOf(freePort()), "--v2-sidecar-port", String.valueOf(freePort()),
+            "--admin-port", String.valueOf(admin), "--metrics-port", String.valueOf(metrics),
+            "--health-port", String.valueOf(health), "--inbound-port", String.valueOf(freePort())};
+        CompletableFuture<Integer> demo = CompletableFuture.supplyAsync(() -> new CommandLine(new Remora()).execute(args));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                if (get(health, "/healthz/ready").statusCode() == 200) {
+                    break;
+                }
+            } catch (java.io.IOException notYet) {
+                // not listening yet
+            }
+            assertThat(System.nanoTime()).as("demo ready in time").isLessThan(deadline);
+            Thread.sleep(50);
+        }
+        int v1 = 0;
+        int v2 = 0;
+        for (int i = 0; i < 100; i++) {
+            HttpResponse<String> r = get(out, "/");
+            assertThat(r.statusCode()).isEqualTo(200);
+            if (r.body().contains("\"version\":\"v2\"")) {
+                v2++;
+            } else {
+                v1++;
+            }
+        }
+        assertThat(v1).isGreaterThan(v2).isGreaterThan(0);
+        assertThat(v2).isGreaterThan(0);
+        assertThat(get(metrics, "/stats/prometheus").body())
+                .contains("destination_principal=\"spiffe://cluster.local/ns/demo/sa/hello\"");
+
+        Path file = dir.resolve("demo.yaml");
+        Files.writeString(file, Files.readString(file).replace("subset: v1, weight: 90", "subset: v1, weight: 0")
+                .replace("subset: v2, weight: 10", "subset: v2, weight: 100"));
+        long shifted = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!get(out, "/").body().contains("\"version\":\"v2\"") || !allV2(out)) {
+            assertThat(System.nanoTime()).as("weights applied in time").isLessThan(shifted);
+            Thread.sleep(100);
+        }
+
+        http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/quitquitquit"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(demo.get(30, TimeUnit.SECONDS)).isZero();
+    }
+
+    private boolean allV2(int out) throws Exception {
+        for (int i = 0; i < 10; i++) {
+            if (!get(out, "/").body().contains("\"version\":\"v2\"")) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
