@@ -93,7 +93,11 @@ final class TcpForwarder {
             }
         }
         Reporter reporter = listener.outbound() ? Reporter.SOURCE : Reporter.DESTINATION;
-        TcpMeters meters = pc.metrics().tcp(reporter, service);
+        // The verified peer: the caller inbound; outbound, the identity the upstream must prove (mTLS to it).
+        String peer = !listener.outbound() ? principal(downstream)
+                : endpoint != null && endpoint.spiffeId() != null && pc.upstreamTls() != null ? endpoint.identity()
+                : null;
+        TcpMeters meters = pc.metrics().tcp(reporter, service, peer);
         long start = System.currentTimeMillis();
         long startNanos = System.nanoTime();
         Endpoint ep = endpoint;

@@ -108,13 +108,23 @@ public final class ProxyMetrics {
 
     /** The cached TCP meters of {@code destinationService} (a service key or {@code unknown}). */
     public TcpMeters tcp(Reporter reporter, String destinationService) {
+        return tcp(reporter, destinationService, null);
+    }
+
+    /**
+     * @param peerPrincipal the other side's verified SPIFFE ID (mutual TLS), null when none; labels as for
+     *                      requests
+     */
+    public TcpMeters tcp(Reporter reporter, String destinationService, String peerPrincipal) {
         ConcurrentHashMap<String, TcpMeters> byService = tcpMeters.get(reporter);
         String service = service(destinationService);
-        TcpMeters meters = byService.get(service);
+        String peer = peerPrincipal == null ? UNKNOWN : peerPrincipal;
+        String key = peerPrincipal == null ? service : service + '|' + peer;
+        TcpMeters meters = byService.get(key);
         if (meters != null) {
             return meters;
         }
-        return byService.computeIfAbsent(service, s -> newTcpMeters(reporter, s));
+        return byService.computeIfAbsent(key, k -> newTcpMeters(reporter, service, peer));
     }
 
     /** The cached {@code remora_*} policy meters of {@code destinationService} (a service key). */
@@ -166,8 +176,8 @@ public final class ProxyMetrics {
         return new RequestMeters(requests, duration, requestBytes, responseBytes);
     }
 
-    private TcpMeters newTcpMeters(Reporter reporter, String service) {
-        Tags tags = commonTags(reporter, service, UNKNOWN);
+    private TcpMeters newTcpMeters(Reporter reporter, String service, String peer) {
+        Tags tags = commonTags(reporter, service, peer);
         return new TcpMeters(
                 Counter.builder("istio.tcp.connections.opened").description("TCP connections opened")
                         .tags(tags).register(registry),

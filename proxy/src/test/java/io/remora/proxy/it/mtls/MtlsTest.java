@@ -143,6 +143,11 @@ class MtlsTest {
             }
         }
         eventually(SOON, () -> assertThat(metric(mesh.server, "remora_mtls_handshakes_total")).isEqualTo(1));
+        eventually(SOON, () -> assertThat(metric(mesh.server, "istio_tcp_connections_opened_total",
+                "source_principal", Pki.id("client").toString(), "connection_security_policy", "mutual_tls"))
+                .isEqualTo(1));
+        assertThat(metric(mesh.client, "istio_tcp_connections_opened_total",
+                "destination_principal", Pki.id("server").toString())).isEqualTo(1);
     }
 
     @Test
