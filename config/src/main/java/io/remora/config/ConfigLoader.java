@@ -64,6 +64,20 @@ public final class ConfigLoader {
         return build(List.of(new Source(fileName, yamlText.getBytes(StandardCharsets.UTF_8))), env, new ArrayList<>());
     }
 
+    /**
+     * Loads in-memory sources in order, each a name (as errors print it) and its YAML bytes.
+     *
+     * @throws ConfigException carrying every error found
+     */
+    public static Snapshot loadSources(List<Map.Entry<String, byte[]>> sources, Map<String, String> env)
+            throws ConfigException {
+        List<Source> list = new ArrayList<>(sources.size());
+        for (Map.Entry<String, byte[]> e : sources) {
+            list.add(new Source(e.getKey(), e.getValue()));
+        }
+        return build(list, env, new ArrayList<>());
+    }
+
     /** Every error {@link #load} would report; empty when the files and environment are valid. */
     public static List<ConfigError> validate(List<Path> files, Map<String, String> env) {
         try {

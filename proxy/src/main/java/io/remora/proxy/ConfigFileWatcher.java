@@ -2,7 +2,7 @@ package io.remora.proxy;
 
 import io.remora.config.ConfigError;
 import io.remora.config.ConfigException;
-import io.remora.config.ConfigLoader;
+import io.remora.config.KeepGoodLoader;
 import io.remora.config.Snapshot;
 import io.remora.proxy.log.Log;
 
@@ -18,15 +18,17 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Reloads the config files of a running proxy when they change (checked every {@code checkMillis} on a thread of
- * its own, never an event loop): the new files are loaded and validated exactly as at start, then applied
- * ({@link ProxyServer#apply}). Invalid files are refused with every error as {@code file:line:col} in one log line
- * ({@code config_rejected}) and counted; the running config stays until the files are fixed.
+ * its own, never an event loop): the files are loaded and validated as at start, then applied
+ * ({@link ProxyServer#apply}). A file with errors is rejected alone ({@link KeepGoodLoader}): its last good content
+ * stays in use while valid changes in the other files land; each rejection is one log line ({@code config_rejected})
+ * with every error as {@code file:line:col}, and a count.
  */
 public final class ConfigFileWatcher implements AutoCloseable {
     private final List<Path> files;
     private final Map<String, String> env;
     private final ProxyServer server;
     private final ScheduledExecutorService watcher;
+    private final KeepGoodLoader loader;
     private List<Object> stamps;
 
     public ConfigFileWatcher(List<Path> files, Map<String, String> env, ProxyServer server, long checkMillis) {
@@ -34,6 +36,7 @@ public final class ConfigFileWatcher implements AutoCloseable {
         this.env = Map.copyOf(env);
         this.server = server;
         this.stamps = stamps();
+        this.loader = new KeepGoodLoader(this.files);
         this.watcher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "remora-config-watch");
             t.setDaemon(true);
@@ -51,14 +54,16 @@ public final class ConfigFileWatcher implements AutoCloseable {
         stamps = now;
         Snapshot next;
         try {
-            next = ConfigLoader.load(files, env);
+            KeepGoodLoader.Result result = loader.load(files, env);
+            next = result.snapshot();
+            result.rejected().forEach((file, errors) -> {
+                server.configRejected();
+                Log.warn("config_rejected", "file", file, "errors", format(errors),
+                        "kept", "its last good content, if it had one");
+            });
         } catch (ConfigException e) {
-            List<String> errors = new ArrayList<>();
-            for (ConfigError error : e.errors()) {
-                errors.add(error.format());
-            }
             server.configRejected();
-            Log.warn("config_rejected", "errors", String.join("\n", errors), "kept_version", server.configVersion());
+            Log.warn("config_rejected", "errors", format(e.errors()), "kept_version", server.configVersion());
             return;
         }
         try {
@@ -66,6 +71,14 @@ public final class ConfigFileWatcher implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             Log.warn("config_rejected", "errors", e.getMessage(), "kept_version", server.configVersion());
         }
+    }
+
+    private static String format(List<ConfigError> errors) {
+        List<String> lines = new ArrayList<>(errors.size());
+        for (ConfigError error : errors) {
+            lines.add(error.format());
+        }
+        return String.join("\n", lines);
     }
 
     private List<Object> stamps() {

@@ -131,4 +131,26 @@ class ConfigReloadTest {
         assertThat(Edge.sample(Edge.scrape(proxy), "remora_config_applied_total")).isEqualTo(1);
         assertThat(countV2(5)).isEqualTo(5);
     }
+
+    @Test
+    void aBrokenFileIsRejectedAloneWhileAValidChangeInAnotherFileLands() throws Exception {
+        String mesh = mesh(100, 0);
+        int split = mesh.indexOf("---");
+        Path sidecar = Files.writeString(dir.resolve("sidecar.yaml"), SIDECAR);
+        Path service = Files.writeString(dir.resolve("service.yaml"), mesh.substring(0, split));
+        Path route = Files.writeString(dir.resolve("route.yaml"), mesh.substring(split + 4));
+        List<Path> files = List.of(sidecar, service, route);
+        proxy = ProxyServer.start(ConfigLoader.load(files, Map.of()));
+        watcher = new ConfigFileWatcher(files, Map.of(), proxy, 100);
+        assertThat(countV2(10)).isZero();
+
+        // One edit breaks the route file; another points subset v1 at the v2 server. The second lands.
+        Files.writeString(route, mesh.substring(split + 4).replace("weight: 100", "wieght: 100"));
+        Files.writeString(service, mesh.substring(0, split).replace("127.0.0.1:" + v1.port() + ", labels",
+                "127.0.0.1:" + v2.port() + ", labels"));
+        Edge.eventually(Duration.ofSeconds(5), () -> assertThat(name()).isEqualTo("v2"));
+        assertThat(countV2(10)).isEqualTo(10);
+        Edge.eventually(Duration.ofSeconds(5), () -> assertThat(log.events("config_rejected"))
+                .anySatisfy(e -> assertThat(e.path("file").asText()).isEqualTo(route.toString())));
+    }
 }

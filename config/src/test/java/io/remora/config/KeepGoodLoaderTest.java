@@ -1,0 +1,79 @@
+package io.remora.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class KeepGoodLoaderTest {
+    @TempDir
+    Path dir;
+
+    private static String service(String address) {
+        return """
+                apiVersion: remora.io/v1
+                kind: Service
+                metadata: {name: payments, namespace: shop}
+                spec:
+                  endpoints: [{address: %s}]
+                """.formatted(address);
+    }
+
+    private static String route(int timeoutSeconds) {
+        return """
+                apiVersion: remora.io/v1
+                kind: Route
+                metadata: {name: payments, namespace: shop}
+                spec:
+                  services: [payments.shop]
+                  rules: [{backends: [{service: payments.shop}], timeout: %ds}]
+                """.formatted(timeoutSeconds);
+    }
+
+    @Test
+    void aBrokenFileKeepsItsLastGoodContentWhileAValidChangeInAnotherLands() throws Exception {
+        Path services = Files.writeString(dir.resolve("services.yaml"), service("10.0.0.1:80"));
+        Path routes = Files.writeString(dir.resolve("routes.yaml"), route(5));
+        List<Path> files = List.of(services, routes);
+        KeepGoodLoader loader = new KeepGoodLoader(files);
+
+        Files.writeString(services, service("10.0.0.2:80"));
+        Files.writeString(routes, route(9).replace("timeout:", "timout:"));
+        KeepGoodLoader.Result result = loader.load(files, Map.of());
+
+        assertThat(result.snapshot().services().get(0).spec().endpoints().get(0).address())
+                .hasToString("10.0.0.2:80");
+        assertThat(result.snapshot().routes().get(0).spec().rules().get(0).timeout()).hasSeconds(5);
+        assertThat(result.rejected()).containsOnlyKeys(routes.toString());
+        assertThat(result.rejected().get(routes.toString()).get(0).format())
+                .startsWith(routes + ":6:").contains("unknown field 'timout'");
+
+        Files.writeString(routes, route(9));
+        KeepGoodLoader.Result fixed = loader.load(files, Map.of());
+        assertThat(fixed.rejected()).isEmpty();
+        assertThat(fixed.snapshot().routes().get(0).spec().rules().get(0).timeout()).hasSeconds(9);
+    }
+
+    @Test
+    void aFileThatNeverWasGoodIsLeftOutAndWhatReferencesItToo() throws Exception {
+        Path services = Files.writeString(dir.resolve("services.yaml"), service("10.0.0.1:80"));
+        KeepGoodLoader loader = new KeepGoodLoader(List.of(services));
+        Path routes = Files.writeString(dir.resolve("routes.yaml"), route(5).replace("payments.shop}", "payment.shop}"));
+        KeepGoodLoader.Result result = loader.load(List.of(services, routes), Map.of());
+        assertThat(result.snapshot().routes()).isEmpty();
+        assertThat(result.snapshot().services()).hasSize(1);
+        assertThat(result.rejected()).containsOnlyKeys(routes.toString());
+    }
+
+    @Test
+    void nothingValidLeftIsAnError() throws Exception {
+        Path services = Files.writeString(dir.resolve("services.yaml"), "kind: [");
+        KeepGoodLoader loader = new KeepGoodLoader(List.of());
+        assertThatThrownBy(() -> loader.load(List.of(services), Map.of())).isInstanceOf(ConfigException.class);
+    }
+}
