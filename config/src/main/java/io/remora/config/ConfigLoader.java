@@ -37,7 +37,8 @@ public final class ConfigLoader {
     }
 
     /**
-     * Loads and validates {@code files} in order, then applies overrides from {@code env}.
+     * Loads and validates {@code files} in order (a directory stands for its YAML files, in name order), then
+     * applies overrides from {@code env}.
      *
      * @param env the environment, usually {@link System#getenv()}; only {@code REMORA_*} names are read
      * @throws ConfigException carrying every error found, including files that cannot be read
@@ -45,7 +46,7 @@ public final class ConfigLoader {
     public static Snapshot load(List<Path> files, Map<String, String> env) throws ConfigException {
         List<ConfigError> errors = new ArrayList<>();
         List<Source> sources = new ArrayList<>();
-        for (Path file : files) {
+        for (Path file : ConfigFiles.expand(files)) {
             try {
                 sources.add(new Source(file.toString(), Files.readAllBytes(file)));
             } catch (IOException e) {

@@ -26,7 +26,7 @@ public final class KeepGoodLoader {
 
     /** Starts from files known to be good together (those the running config was loaded from). */
     public KeepGoodLoader(List<Path> goodFiles) {
-        for (Path f : goodFiles) {
+        for (Path f : ConfigFiles.expand(goodFiles)) {
             try {
                 lastGood.put(f.toString(), Files.readAllBytes(f));
             } catch (IOException e) {
@@ -36,11 +36,12 @@ public final class KeepGoodLoader {
     }
 
     /**
-     * Loads {@code files}; each file with errors falls back to its last good content, then is left out.
+     * Loads {@code paths} (a directory stands for its YAML files); each file with errors falls back to its last good content, then is left out.
      *
      * @throws ConfigException when no combination of the files is valid (nothing to run)
      */
-    public Result load(List<Path> files, Map<String, String> env) throws ConfigException {
+    public Result load(List<Path> paths, Map<String, String> env) throws ConfigException {
+        List<Path> files = ConfigFiles.expand(paths);
         Map<String, byte[]> current = new LinkedHashMap<>();
         Map<String, List<ConfigError>> rejected = new LinkedHashMap<>();
         for (Path f : files) {

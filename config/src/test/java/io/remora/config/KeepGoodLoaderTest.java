@@ -76,4 +76,18 @@ class KeepGoodLoaderTest {
         KeepGoodLoader loader = new KeepGoodLoader(List.of());
         assertThatThrownBy(() -> loader.load(List.of(services), Map.of())).isInstanceOf(ConfigException.class);
     }
+
+    @Test
+    void aDirectoryStandsForItsYamlFilesAndAFileAddedThereIsPickedUp() throws Exception {
+        Path mesh = Files.createDirectories(dir.resolve("mesh"));
+        Files.writeString(mesh.resolve("a-services.yaml"), service("10.0.0.1:80"));
+        Files.writeString(mesh.resolve("notes.txt"), "not config");
+        KeepGoodLoader loader = new KeepGoodLoader(List.of(mesh));
+        assertThat(loader.load(List.of(mesh), Map.of()).snapshot().routes()).isEmpty();
+        Files.writeString(mesh.resolve("b-routes.yml"), route(7));
+        KeepGoodLoader.Result result = loader.load(List.of(mesh), Map.of());
+        assertThat(result.snapshot().routes()).hasSize(1);
+        assertThat(ConfigLoader.load(List.of(mesh), Map.of()).routes().get(0).spec().rules().get(0).timeout())
+                .hasSeconds(7);
+    }
 }

@@ -18,7 +18,8 @@ import java.util.concurrent.Callable;
 @Command(name = "proxy", description = "Run the sidecar proxy from YAML config (files may hold several documents).")
 final class ProxyCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, required = true, arity = "1..*", paramLabel = "FILE",
-            description = "Config files: one Sidecar plus Services and Routes. REMORA_* environment variables override Sidecar fields.")
+            description = "Config files or directories (their *.yaml, *.yml files): one Sidecar plus Services, Routes and"
+                    + " AuthorizationPolicies. REMORA_* environment variables override Sidecar fields.")
     List<Path> config;
 
     @Option(names = "--watch", negatable = true, defaultValue = "true", fallbackValue = "true",

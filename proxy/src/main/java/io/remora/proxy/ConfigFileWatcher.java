@@ -83,7 +83,9 @@ public final class ConfigFileWatcher implements AutoCloseable {
 
     private List<Object> stamps() {
         List<Object> out = new ArrayList<>();
-        for (Path f : files) {
+        // A directory is listed again each time: a file added or removed there is a change too.
+        for (Path f : io.remora.config.ConfigFiles.expand(files)) {
+            out.add(f);
             try {
                 out.add(Files.getLastModifiedTime(f));
                 out.add(Files.size(f));

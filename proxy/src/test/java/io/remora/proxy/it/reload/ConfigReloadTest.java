@@ -153,4 +153,19 @@ class ConfigReloadTest {
         Edge.eventually(Duration.ofSeconds(5), () -> assertThat(log.events("config_rejected"))
                 .anySatisfy(e -> assertThat(e.path("file").asText()).isEqualTo(route.toString())));
     }
+
+    @Test
+    void aDirectoryIsWatchedAndAFileAddedThereApplies() throws Exception {
+        String mesh = mesh(0, 100);
+        int split = mesh.indexOf("---");
+        Path config = Files.createDirectories(dir.resolve("mesh"));
+        Files.writeString(config.resolve("sidecar.yaml"), SIDECAR);
+        Files.writeString(config.resolve("service.yaml"), mesh.substring(0, split));
+        proxy = ProxyServer.start(ConfigLoader.load(List.of(config), Map.of()));
+        watcher = new ConfigFileWatcher(List.of(config), Map.of(), proxy, 100);
+        assertThat(countV2(20)).as("no route yet: both endpoints share the traffic").isBetween(1, 19);
+
+        Files.writeString(config.resolve("route.yaml"), mesh.substring(split + 4));
+        Edge.eventually(Duration.ofSeconds(5), () -> assertThat(countV2(10)).isEqualTo(10));
+    }
 }
