@@ -1,7 +1,9 @@
 # Shared by the standalone benchmarks (footprint.sh, policy.sh); source it, do not run it.
 # Gives: BENCH_DIR, REPO_DIR, JAR; WORK (a temporary directory removed on exit with every pid in PIDS);
 # require_tools TOOL...; ensure_jar; start_ok_backend PORT (nginx answering "ok" on 127.0.0.1:PORT);
-# wait_ready PID PORT (until the sidecar's /healthz/ready on PORT answers).
+# wait_ready PID PORT [LOG] (until the sidecar's /healthz/ready on PORT answers); for A/B runs: SIDECAR_JAVA_OPTS,
+# round_flags "$@" (--rounds, --duration, --conns into ROUNDS, DURATION, CONNS), rps PORT SECONDS, median,
+# alternate NAME_A PORT_A NAME_B PORT_B (warm-up, then rounds into the arrays A_RPS and B_RPS).
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
 JAR=$REPO_DIR/launcher/target/remora.jar
@@ -40,9 +42,47 @@ NGINX
   nginx -p "$WORK" -c "$WORK/nginx.conf"
 }
 
-wait_ready() {
+wait_ready() { # wait_ready PID HEALTH_PORT [LOG_FILE, default $WORK/remora.out]
   until curl -sf -o /dev/null "http://127.0.0.1:$2/healthz/ready"; do
-    kill -0 "$1" 2>/dev/null || { echo "remora exited: $(tail -3 "$WORK/remora.out")" >&2; exit 1; }
+    kill -0 "$1" 2>/dev/null || { echo "remora exited: $(tail -3 "${3:-$WORK/remora.out}")" >&2; exit 1; }
     sleep 0.005
+  done
+}
+
+SIDECAR_JAVA_OPTS="-XX:+UseSerialGC -Xms16m -Xmx64m -Xss256k -XX:MaxDirectMemorySize=64m -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m -Dio.netty.leakDetection.level=disabled"
+WARMUP=5
+
+round_flags() { # round_flags DEFAULT_ROUNDS "$@"
+  ROUNDS=$1 DURATION=10 CONNS=50
+  shift
+  while (($#)); do
+    case "$1" in
+      --rounds) ROUNDS=$2; shift 2 ;;
+      --duration) DURATION=$2; shift 2 ;;
+      --conns) CONNS=$2; shift 2 ;;
+      *) echo "unknown argument: $1" >&2; exit 2 ;;
+    esac
+  done
+}
+
+rps() { # rps PORT SECONDS -> requests per second (HTTP/1.1 keep-alive, one load thread)
+  h2load --h1 -t 1 -c "$CONNS" -D "$2" "http://127.0.0.1:$1/" | awk '/^finished in/ {gsub(/,/, "", $4); print $4}'
+}
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+
+alternate() { # alternate NAME_A PORT_A NAME_B PORT_B
+  rps "$2" "$WARMUP" >/dev/null
+  rps "$4" "$WARMUP" >/dev/null
+  A_RPS=() B_RPS=()
+  local r
+  for ((r = 1; r <= ROUNDS; r++)); do
+    # Alternate which goes first, so neither always runs on a warmer (or hotter) machine.
+    if ((r % 2)); then
+      A_RPS+=("$(rps "$2" "$DURATION")"); B_RPS+=("$(rps "$4" "$DURATION")")
+    else
+      B_RPS+=("$(rps "$4" "$DURATION")"); A_RPS+=("$(rps "$2" "$DURATION")")
+    fi
+    echo "round $r: $1 ${A_RPS[-1]} rps, $3 ${B_RPS[-1]} rps" >&2
   done
 }

@@ -14,19 +14,7 @@
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-ROUNDS=3
-DURATION=10
-CONNS=50
-WARMUP=5
-JAVA_OPTS="-XX:+UseSerialGC -Xms16m -Xmx64m -Xss256k -XX:MaxDirectMemorySize=64m -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m -Dio.netty.leakDetection.level=disabled"
-while (($#)); do
-  case "$1" in
-    --rounds) ROUNDS=$2; shift 2 ;;
-    --duration) DURATION=$2; shift 2 ;;
-    --conns) CONNS=$2; shift 2 ;;
-    *) echo "unknown argument: $1" >&2; exit 2 ;;
-  esac
-done
+round_flags 3 "$@"
 require_tools nginx haproxy h2load openssl curl java
 ensure_jar
 start_ok_backend 18380
@@ -67,12 +55,9 @@ YAML
 start_remora() { # start_remora CONFIG HEALTH_PORT [extra JVM flags]
   local conf=$1 health=$2; shift 2
   # shellcheck disable=SC2086
-  java $JAVA_OPTS "$@" -jar "$JAR" proxy --config "$conf" > "$conf.out" 2>&1 &
+  java $SIDECAR_JAVA_OPTS "$@" -jar "$JAR" proxy --config "$conf" > "$conf.out" 2>&1 &
   PIDS+=($!)
-  until curl -sf -o /dev/null "http://127.0.0.1:$health/healthz/ready"; do
-    kill -0 "${PIDS[-1]}" 2>/dev/null || { echo "remora exited: $(tail -3 "$conf.out")" >&2; exit 1; }
-    sleep 0.01
-  done
+  wait_ready "${PIDS[-1]}" "$health" "$conf.out"
 }
 start_remora "$WORK/server.yaml" 18352
 start_remora "$WORK/client.yaml" 18362
@@ -107,16 +92,8 @@ for port in 18381 18391; do
   [[ $code == 200 ]] || { echo "two-hop path on :$port answered $code" >&2; exit 1; }
 done
 
-load() { h2load --h1 -t 1 -c "$CONNS" -D "$2" "http://127.0.0.1:$1/" | awk '/^finished in/ {gsub(/,/, "", $4); print $4}'; }
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-load 18381 "$WARMUP" >/dev/null
-load 18391 "$WARMUP" >/dev/null
-R=() H=()
-for ((r = 1; r <= ROUNDS; r++)); do
-  if ((r % 2)); then R+=("$(load 18381 "$DURATION")"); H+=("$(load 18391 "$DURATION")")
-  else H+=("$(load 18391 "$DURATION")"); R+=("$(load 18381 "$DURATION")"); fi
-  echo "round $r: remora ${R[-1]} rps, haproxy ${H[-1]} rps" >&2
-done
+alternate remora 18381 haproxy 18391
+R=("${A_RPS[@]}") H=("${B_RPS[@]}")
 rem=$(printf '%s\n' "${R[@]}" | median)
 hap=$(printf '%s\n' "${H[@]}" | median)
 

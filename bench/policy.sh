@@ -11,19 +11,7 @@
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-ROUNDS=5
-DURATION=10
-CONNS=50
-WARMUP=5
-JAVA_OPTS="-XX:+UseSerialGC -Xms16m -Xmx64m -Xss256k -XX:MaxDirectMemorySize=64m -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m -Dio.netty.leakDetection.level=disabled"
-while (($#)); do
-  case "$1" in
-    --rounds) ROUNDS=$2; shift 2 ;;
-    --duration) DURATION=$2; shift 2 ;;
-    --conns) CONNS=$2; shift 2 ;;
-    *) echo "unknown argument: $1" >&2; exit 2 ;;
-  esac
-done
+round_flags 5 "$@"
 require_tools nginx h2load curl java
 ensure_jar
 start_ok_backend 18280
@@ -76,27 +64,12 @@ spec:
 YAML
 
 # shellcheck disable=SC2086
-java $JAVA_OPTS -jar "$JAR" proxy --config "$WORK/remora.yaml" > "$WORK/remora.out" 2>&1 &
+java $SIDECAR_JAVA_OPTS -jar "$JAR" proxy --config "$WORK/remora.yaml" > "$WORK/remora.out" 2>&1 &
 PIDS+=($!)
 wait_ready "${PIDS[0]}" 18292
 
-load() { # load PORT SECONDS -> requests per second
-  h2load --h1 -t 1 -c "$CONNS" -D "$2" "http://127.0.0.1:$1/" | awk '/^finished in/ {gsub(/,/, "", $4); print $4}'
-}
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-
-load 18285 "$WARMUP" >/dev/null
-load 18286 "$WARMUP" >/dev/null
-ON=() OFF=()
-for ((r = 1; r <= ROUNDS; r++)); do
-  # Alternate which variant goes first, so neither always runs on a warmer (or hotter) machine.
-  if ((r % 2)); then
-    ON+=("$(load 18285 "$DURATION")"); OFF+=("$(load 18286 "$DURATION")")
-  else
-    OFF+=("$(load 18286 "$DURATION")"); ON+=("$(load 18285 "$DURATION")")
-  fi
-  echo "round $r: on ${ON[-1]} rps, off ${OFF[-1]} rps" >&2
-done
+alternate on 18285 off 18286
+ON=("${A_RPS[@]}") OFF=("${B_RPS[@]}")
 on=$(printf '%s\n' "${ON[@]}" | median)
 off=$(printf '%s\n' "${OFF[@]}" | median)
 # Non-200 answers by service, code and flags: a policy that fails requests under load shows here. Requests

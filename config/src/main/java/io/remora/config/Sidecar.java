@@ -21,6 +21,11 @@ public record Sidecar(Metadata metadata, Spec spec) implements Resource {
         return "Sidecar";
     }
 
+    /** The workload's name: {@code spec.workload}, or the resource's name when that is not set. */
+    public String workload() {
+        return spec.workload() != null ? spec.workload() : metadata.name();
+    }
+
     /**
      * @param workload     workload name used as source/destination_workload in metrics (default: metadata.name)
      * @param threads      event loops; 0 means one per core

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -37,11 +36,7 @@ public final class ConfigFileWatcher implements AutoCloseable {
         this.server = server;
         this.stamps = stamps();
         this.loader = new KeepGoodLoader(this.files);
-        this.watcher = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "remora-config-watch");
-            t.setDaemon(true);
-            return t;
-        });
+        this.watcher = Daemons.scheduler("remora-config-watch");
         watcher.scheduleWithFixedDelay(this::checkNow, checkMillis, checkMillis, TimeUnit.MILLISECONDS);
     }
 

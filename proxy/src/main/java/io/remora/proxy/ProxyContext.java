@@ -85,8 +85,7 @@ public final class ProxyContext {
     }
 
     public String workload() {
-        String w = sidecar.spec().workload();
-        return w != null ? w : sidecar.metadata().name();
+        return sidecar.workload();
     }
 
     public String namespace() {

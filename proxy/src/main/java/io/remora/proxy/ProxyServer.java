@@ -73,14 +73,13 @@ public final class ProxyServer implements AutoCloseable {
         TlsMeters tlsMeters = new TlsMeters(registry);
         Sidecar.Mtls mtls = sidecar.spec().mtls();
         // Before anything else starts: an unusable certificate or key is a start-up error naming the file.
-        String workloadName = sidecar.spec().workload() != null ? sidecar.spec().workload() : sidecar.metadata().name();
         IdentitySource identity = mtls == null || !mtls.enabled() ? null
                 : mtls.localCa() != null
-                ? new LocalCaIdentitySource(mtls, sidecar.metadata().namespace(), workloadName,
+                ? new LocalCaIdentitySource(mtls, sidecar.metadata().namespace(), sidecar.workload(),
                         java.time.Clock.systemUTC(), tlsMeters)
                 : new FileIdentitySource(mtls, java.time.Clock.systemUTC(), tlsMeters, CERT_CHECK_MILLIS);
         this.group = transport.newGroup(sidecar.spec().threads(), "remora-io");
-        String workload = sidecar.spec().workload() != null ? sidecar.spec().workload() : sidecar.metadata().name();
+        String workload = sidecar.workload();
         ProxyMetrics metrics = new ProxyMetrics(registry, workload, sidecar.metadata().namespace(),
                 identity == null ? null : identity.current().svid().id().toString());
         AccessLog accessLog = new AccessLog(writer, sidecar.spec().accessLog());

@@ -55,8 +55,14 @@ public final class Authorizer {
      * @return null when allowed, else why not
      */
     public Denial check(SpiffeId peer, String path, String method) {
-        String principal = peer == null ? null : peer.toString();
-        String namespace = peer == null ? null : peer.namespace();
+        return check(peer == null ? null : peer.toString(), peer == null ? null : peer.namespace(), path, method);
+    }
+
+    /**
+     * As {@link #check(SpiffeId, String, String)}, with the caller's ID and its namespace as text (a connection
+     * works them out once for all its requests).
+     */
+    public Denial check(String principal, String namespace, String path, String method) {
         for (CompiledPolicy p : deny) {
             // A DENY rule that needs HTTP fields also refuses a TCP connection: when unsure, refuse.
             if (p.matches(principal, namespace, path, method, true)) {

@@ -67,25 +67,33 @@ public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter {
     private boolean peerLooked;
     private io.remora.certs.SpiffeId peerId;
     private String peerPrincipal;
+    private String peerNamespace;
 
     String remoteIp() {
         return remoteIp;
     }
 
-    /** The downstream peer's verified SPIFFE ID (mutual TLS) as text, or null; looked up once per stream. */
+    /** The downstream peer's verified SPIFFE ID (mutual TLS) as text, or null; worked out once per stream. */
     String peerPrincipal() {
-        io.remora.certs.SpiffeId id = peerIdentity();
-        if (id != null && peerPrincipal == null) {
-            peerPrincipal = id.toString();
-        }
+        peerIdentity();
         return peerPrincipal;
     }
 
+    /** The namespace in the downstream peer's SPIFFE ID, or null; worked out once per stream. */
+    String peerNamespace() {
+        peerIdentity();
+        return peerNamespace;
+    }
+
     /** The downstream peer's verified SPIFFE ID (mutual TLS), or null; looked up once per stream. */
-    io.remora.certs.SpiffeId peerIdentity() {
+    private io.remora.certs.SpiffeId peerIdentity() {
         if (!peerLooked) {
             peerLooked = true;
             peerId = io.remora.proxy.tls.PeerIdentity.of(ctx.channel());
+            if (peerId != null) {
+                peerPrincipal = peerId.toString();
+                peerNamespace = peerId.namespace();
+            }
         }
         return peerId;
     }

@@ -139,9 +139,14 @@ final class HttpExchange implements UpstreamRequester {
     private long bytesReceived;
     private long bytesSent;
 
-    /** The caller's verified SPIFFE ID (inbound mutual TLS), or null. */
-    SpiffeId downstreamPeer() {
-        return owner.peerIdentity();
+    /** The caller's verified SPIFFE ID as text (inbound mutual TLS), or null. */
+    String downstreamPrincipal() {
+        return owner.peerPrincipal();
+    }
+
+    /** The namespace in the caller's verified SPIFFE ID, or null. */
+    String downstreamNamespace() {
+        return owner.peerNamespace();
     }
 
     HttpExchange(DownstreamHttpHandler owner, ChannelHandlerContext ctx, ProxyContext pc) {
@@ -557,7 +562,7 @@ final class HttpExchange implements UpstreamRequester {
         if (!owner.listener().outbound()) {
             // Inbound: the app learns who called from the verified identity only; a caller cannot claim one.
             h.remove(X_FORWARDED_CLIENT_CERT);
-            SpiffeId peer = owner.peerIdentity();
+            String peer = owner.peerPrincipal();
             if (peer != null) {
                 h.set(X_FORWARDED_CLIENT_CERT, "By=" + pc.principal() + ";URI=" + peer);
             }

@@ -38,8 +38,8 @@ final class Router {
         }
         String uri = req.uri();
         int q = uri.indexOf('?');
-        Authorizer.Denial denial = authz.check(ex.downstreamPeer(), q < 0 ? uri : uri.substring(0, q),
-                req.method().name());
+        Authorizer.Denial denial = authz.check(ex.downstreamPrincipal(), ex.downstreamNamespace(),
+                q < 0 ? uri : uri.substring(0, q), req.method().name());
         if (denial == null) {
             return true;
         }

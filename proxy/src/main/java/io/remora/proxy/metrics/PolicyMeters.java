@@ -120,25 +120,4 @@ public final class PolicyMeters {
     public void faultDelay() {
         faultDelays.increment();
     }
-
-    // Read back by tests and the admin view.
-    public double retries(RetryReason reason) {
-        return retries[reason.ordinal()].count();
-    }
-
-    public double attempts() {
-        return attempts.count();
-    }
-
-    public double overflowCount(ConcurrencyLimits.Limit limit) {
-        return overflow[limit.ordinal()].count();
-    }
-
-    public double budgetExhaustedCount() {
-        return budgetExhausted.count();
-    }
-
-    public int ejectedNow() {
-        return ejected.get();
-    }
 }

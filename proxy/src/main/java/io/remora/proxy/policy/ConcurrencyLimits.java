@@ -79,16 +79,6 @@ public final class ConcurrencyLimits {
         };
     }
 
-    /** The maximum of {@code limit}. */
-    public int max(Limit limit) {
-        return switch (limit) {
-            case CONNECTIONS -> connections.max;
-            case PENDING -> pending.max;
-            case REQUESTS -> requests.max;
-            case RETRIES -> retries.max;
-        };
-    }
-
     private static final class Gauge extends AtomicInteger {
         private final int max;
 

@@ -174,8 +174,4 @@ public final class OutlierDetector {
     public int maxEjected() {
         return cap;
     }
-
-    public int size() {
-        return size;
-    }
 }

@@ -48,8 +48,7 @@ public final class RouteTable {
 
     private static Authorizer authorizer(Snapshot snapshot) {
         io.remora.config.Sidecar sidecar = snapshot.sidecarOrDefault();
-        String workload = sidecar.spec().workload() != null ? sidecar.spec().workload() : sidecar.metadata().name();
-        return Authorizer.compile(snapshot.authorizationPolicies(), workload, sidecar.metadata().namespace());
+        return Authorizer.compile(snapshot.authorizationPolicies(), sidecar.workload(), sidecar.metadata().namespace());
     }
 
     private RouteTable(Snapshot snapshot, Map<String, ServiceRoutes> byKey, AuthorityIndex byAuthority,

@@ -1,5 +1,6 @@
 package io.remora.proxy.tls;
 
+import io.remora.proxy.Daemons;
 import io.remora.certs.CertificateException;
 import io.remora.certs.Pem;
 import io.remora.certs.Svid;
@@ -14,7 +15,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -40,14 +40,8 @@ public final class FileIdentitySource implements IdentitySource {
         this.clock = clock;
         this.stamps = stamps();
         this.current = load();
-        meters.expiry("workload", () -> current.svid().notAfter().getEpochSecond());
-        meters.expiry("root", () -> current.bundle().roots().stream()
-                .mapToLong(r -> r.getNotAfter().toInstant().getEpochSecond()).min().orElse(0));
-        this.watcher = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "remora-cert-watch");
-            t.setDaemon(true);
-            return t;
-        });
+        meters.expiries(this::current);
+        this.watcher = Daemons.scheduler("remora-cert-watch");
         watcher.scheduleWithFixedDelay(this::reloadIfChanged, checkMillis, checkMillis, TimeUnit.MILLISECONDS);
     }
 

@@ -1,5 +1,6 @@
 package io.remora.proxy.tls;
 
+import io.remora.proxy.Daemons;
 import io.remora.certs.CertificateAuthority;
 import io.remora.certs.CertificateException;
 import io.remora.certs.Pem;
@@ -13,7 +14,6 @@ import javax.net.ssl.SSLException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -50,14 +50,8 @@ public final class LocalCaIdentitySource implements IdentitySource {
                 config.serviceAccount() != null ? config.serviceAccount() : workload);
         this.ttl = config.certificateTtl();
         this.current = issue();
-        meters.expiry("workload", () -> current.svid().notAfter().getEpochSecond());
-        meters.expiry("root", () -> bundle.roots().stream()
-                .mapToLong(r -> r.getNotAfter().toInstant().getEpochSecond()).min().orElse(0));
-        this.renewer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "remora-cert-renew");
-            t.setDaemon(true);
-            return t;
-        });
+        meters.expiries(this::current);
+        this.renewer = Daemons.scheduler("remora-cert-renew");
         scheduleNext();
     }
 

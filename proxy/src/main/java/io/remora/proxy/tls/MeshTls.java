@@ -58,14 +58,11 @@ public final class MeshTls {
     public static MeshTls build(Svid svid, TrustBundle bundle, Clock clock, SslProvider provider) throws SSLException {
         SvidTrustManager trust = new SvidTrustManager(bundle, clock);
         X509Certificate[] chain = svid.chain().toArray(X509Certificate[]::new);
-        SslContext server = SslContextBuilder.forServer(svid.key(), chain)
-                .sslProvider(provider)
-                .protocols("TLSv1.3", "TLSv1.2")
-                .ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
+        SslContext server = common(SslContextBuilder.forServer(svid.key(), chain), provider,
+                ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1)
                 .trustManager(trust)
                 // Optional at the TLS level so a missing client certificate is refused by us, with its reason.
                 .clientAuth(ClientAuth.OPTIONAL)
-                .applicationProtocolConfig(alpn(ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1))
                 .build();
         return new MeshTls(svid, bundle, server,
                 client(svid, chain, trust, ApplicationProtocolNames.HTTP_1_1, provider),
@@ -75,25 +72,29 @@ public final class MeshTls {
 
     private static SslContext client(Svid svid, X509Certificate[] chain, SvidTrustManager trust, String protocol,
                                      SslProvider provider) throws SSLException {
-        SslContextBuilder b = SslContextBuilder.forClient()
-                .sslProvider(provider)
-                .protocols("TLSv1.3", "TLSv1.2")
-                .ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
+        return common(SslContextBuilder.forClient(), provider, protocol == null ? new String[0] : new String[] {protocol})
                 .keyManager(svid.key(), chain)
                 .trustManager(trust)
                 // SPIFFE authentication replaces host names: the peer's ID is checked after the handshake.
-                .endpointIdentificationAlgorithm(null);
-        if (protocol != null) {
-            b.applicationProtocolConfig(alpn(protocol));
-        }
-        return b.build();
+                .endpointIdentificationAlgorithm(null)
+                .build();
     }
 
-    private static ApplicationProtocolConfig alpn(String... protocols) {
-        return new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
-                // The only combination both the OpenSSL and the JDK providers support.
-                ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, protocols);
+    /**
+     * What every TLS context of the proxy shares (the inbound listener's server-only TLS too): the provider,
+     * TLS 1.3 preferred and 1.2 the minimum, HTTP/2-safe ciphers, and ALPN offering {@code alpn} (none if empty).
+     */
+    public static SslContextBuilder common(SslContextBuilder b, SslProvider provider, String... alpn) {
+        b.sslProvider(provider)
+                .protocols("TLSv1.3", "TLSv1.2")
+                .ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE);
+        if (alpn.length > 0) {
+            b.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                    // The only combination both the OpenSSL and the JDK providers support.
+                    ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                    ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, alpn));
+        }
+        return b;
     }
 
     public Svid svid() {

@@ -56,15 +56,19 @@ public final class TlsMeters {
         plaintextRefused.increment();
     }
 
-    /** Exports the expiry (epoch seconds) of a certificate in use; the supplier is read at scrape time. */
-    public void expiry(String certificate, Supplier<Number> epochSeconds) {
+    /**
+     * Exports when the certificates in use expire: the workload's SVID and the earliest root of the trust bundle,
+     * read from {@code current} at scrape time, so a rotation shows at once.
+     */
+    public void expiries(Supplier<MeshTls> current) {
+        expiry("workload", () -> current.get().svid().notAfter().getEpochSecond());
+        expiry("root", () -> current.get().bundle().roots().stream()
+                .mapToLong(r -> r.getNotAfter().toInstant().getEpochSecond()).min().orElse(0));
+    }
+
+    private void expiry(String certificate, Supplier<Number> epochSeconds) {
         Gauge.builder("remora.cert.expiry.timestamp.seconds", epochSeconds, s -> s.get().doubleValue())
                 .description("When a certificate in use expires (Unix seconds)")
                 .tag("certificate", certificate).register(registry);
-    }
-
-    public double failures(String direction, String reason) {
-        Counter c = failures.get(direction + '|' + reason);
-        return c == null ? 0 : c.count();
     }
 }

@@ -2,14 +2,12 @@ package io.remora.proxy.testing;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
-import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
@@ -29,7 +27,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -69,7 +66,6 @@ public final class HttpTestServer implements AutoCloseable {
     /** Seed of the {@code /bytes/{n}} body. */
     public static final long BYTES_SEED = 0x5EED_B17E5L;
     private static final int CHUNK = 16 * 1024;
-    private static final byte[] PREFACE = ByteBufUtil.getBytes(Http2CodecUtil.connectionPrefaceBuf());
 
     /** A request head as the server saw it. */
     public record SeenRequest(String protocol, String method, String uri, HttpHeaders headers) {
@@ -98,7 +94,8 @@ public final class HttpTestServer implements AutoCloseable {
                         @Override
                         protected void initChannel(Channel ch) {
                             connections.incrementAndGet();
-                            ch.pipeline().addLast(new PrefaceSniffer());
+                            ch.pipeline().addLast(new PrefaceSniffer(HttpTestServer.this::configureHttp1,
+                                    HttpTestServer.this::configureH2));
                         }
                     })
                     .bind(new InetSocketAddress("127.0.0.1", 0)).syncUninterruptibly().channel();
@@ -146,39 +143,20 @@ public final class HttpTestServer implements AutoCloseable {
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
-    /** Chooses HTTP/1.1 or h2c by the first bytes, then removes itself (forwarding what it read). */
-    private final class PrefaceSniffer extends ByteToMessageDecoder {
-        @Override
-        protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-            int n = Math.min(in.readableBytes(), PREFACE.length);
-            for (int i = 0; i < n; i++) {
-                if (in.getByte(in.readerIndex() + i) != PREFACE[i]) {
-                    configureHttp1(ctx);
-                    return;
-                }
-            }
-            if (n == PREFACE.length) {
-                configureH2(ctx);
-            }
-        }
+    private void configureHttp1(ChannelHandlerContext ctx) {
+        ctx.pipeline().addAfter(ctx.name(), null, new HttpServerCodec());
+        ctx.pipeline().addLast(new HttpServerKeepAliveHandler(), new HttpServerExpectContinueHandler(),
+                new FlowControlHandler(), new Exchange("http/1.1"));
+    }
 
-        private void configureHttp1(ChannelHandlerContext ctx) {
-            ctx.pipeline().addAfter(ctx.name(), null, new HttpServerCodec());
-            ctx.pipeline().addLast(new HttpServerKeepAliveHandler(), new HttpServerExpectContinueHandler(),
-                    new FlowControlHandler(), new Exchange("http/1.1"));
-            ctx.pipeline().remove(this);
-        }
-
-        private void configureH2(ChannelHandlerContext ctx) {
-            ctx.pipeline().addAfter(ctx.name(), null, Http2FrameCodecBuilder.forServer().build());
-            ctx.pipeline().addLast(new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
-                @Override
-                protected void initChannel(Http2StreamChannel ch) {
-                    ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true), new Exchange("h2"));
-                }
-            }));
-            ctx.pipeline().remove(this);
-        }
+    private void configureH2(ChannelHandlerContext ctx) {
+        ctx.pipeline().addAfter(ctx.name(), null, Http2FrameCodecBuilder.forServer().build());
+        ctx.pipeline().addLast(new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+            @Override
+            protected void initChannel(Http2StreamChannel ch) {
+                ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true), new Exchange("h2"));
+            }
+        }));
     }
 
     private enum Route { ECHO, BYTES, STATUS, NAME, SLOW, TRAILERS, OK }

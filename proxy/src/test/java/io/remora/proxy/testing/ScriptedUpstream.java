@@ -1,7 +1,6 @@
 package io.remora.proxy.testing;
 
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -11,7 +10,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -21,7 +19,6 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -47,7 +44,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * stream is reset) without answering. Every request is logged with its headers and body, and counted by method.
  */
 public final class ScriptedUpstream implements AutoCloseable {
-    private static final byte[] PREFACE = ByteBufUtil.getBytes(Http2CodecUtil.connectionPrefaceBuf());
 
     /** What the upstream does with one request. */
     public sealed interface Step permits Answer, Hang, Close {
@@ -120,7 +116,8 @@ public final class ScriptedUpstream implements AutoCloseable {
                         @Override
                         protected void initChannel(Channel ch) {
                             connections.incrementAndGet();
-                            ch.pipeline().addLast(new PrefaceSniffer());
+                            ch.pipeline().addLast(new PrefaceSniffer(ScriptedUpstream.this::configureHttp1,
+                                    ScriptedUpstream.this::configureH2));
                         }
                     })
                     .bind(new InetSocketAddress("127.0.0.1", 0)).syncUninterruptibly().channel();
@@ -183,31 +180,20 @@ public final class ScriptedUpstream implements AutoCloseable {
         return step == null ? otherwise : step;
     }
 
-    /** Chooses HTTP/1.1 or h2c by the first bytes, then removes itself. */
-    private final class PrefaceSniffer extends ByteToMessageDecoder {
-        @Override
-        protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-            int n = Math.min(in.readableBytes(), PREFACE.length);
-            for (int i = 0; i < n; i++) {
-                if (in.getByte(in.readerIndex() + i) != PREFACE[i]) {
-                    ctx.pipeline().addAfter(ctx.name(), null, new HttpServerCodec());
-                    ctx.pipeline().addLast(new HttpObjectAggregator(1 << 20), new Exchange("http/1.1"));
-                    ctx.pipeline().remove(this);
-                    return;
-                }
+    private void configureHttp1(ChannelHandlerContext ctx) {
+        ctx.pipeline().addAfter(ctx.name(), null, new HttpServerCodec());
+        ctx.pipeline().addLast(new HttpObjectAggregator(1 << 20), new Exchange("http/1.1"));
+    }
+
+    private void configureH2(ChannelHandlerContext ctx) {
+        ctx.pipeline().addAfter(ctx.name(), null, Http2FrameCodecBuilder.forServer().build());
+        ctx.pipeline().addLast(new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+            @Override
+            protected void initChannel(Http2StreamChannel ch) {
+                ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true),
+                        new HttpObjectAggregator(1 << 20), new Exchange("h2"));
             }
-            if (n == PREFACE.length) {
-                ctx.pipeline().addAfter(ctx.name(), null, Http2FrameCodecBuilder.forServer().build());
-                ctx.pipeline().addLast(new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
-                    @Override
-                    protected void initChannel(Http2StreamChannel ch) {
-                        ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true),
-                                new HttpObjectAggregator(1 << 20), new Exchange("h2"));
-                    }
-                }));
-                ctx.pipeline().remove(this);
-            }
-        }
+        }));
     }
 
     private final class Exchange extends SimpleChannelInboundHandler<FullHttpRequest> {

@@ -10,14 +10,14 @@ import java.util.Map;
  * Builds the YAML of a test sidecar (every listener on 127.0.0.1 port 0, one event loop, no access log) and
  * starts a proxy from it.
  */
-final class Proxies {
+public final class Proxies {
     static final String NAMESPACE = "test";
 
     private Proxies() {
     }
 
     /** A Sidecar with one explicit upstream listener per service name (in namespace {@code test}). */
-    static String sidecar(String... services) {
+    public static String sidecar(String... services) {
         return sidecar(null, null, services);
     }
 

@@ -2,6 +2,7 @@ package io.remora.proxy.it.resilience;
 
 import io.remora.proxy.ProxyServer;
 import io.remora.proxy.it.edge.Edge;
+import io.remora.proxy.it.http.Proxies;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -29,18 +30,7 @@ final class Mesh implements AutoCloseable {
      * @param rule          YAML of the rule's policy fields, indented by 6 spaces, or null for the defaults
      */
     Mesh(String protocol, String trafficPolicy, String rule, InetSocketAddress... endpoints) throws Exception {
-        StringBuilder y = new StringBuilder("""
-                apiVersion: remora.io/v1
-                kind: Sidecar
-                metadata: {name: t, namespace: test}
-                spec:
-                  threads: 1
-                  accessLog: false
-                  admin: 127.0.0.1:0
-                  metrics: 127.0.0.1:0
-                  health: 127.0.0.1:0
-                  outbound:
-                    upstreams: [{listen: 127.0.0.1:0, service: svc.test}]
+        StringBuilder y = new StringBuilder(Proxies.sidecar("svc")).append("""
                 ---
                 apiVersion: remora.io/v1
                 kind: Service
