@@ -29,7 +29,6 @@ final class FieldRules {
                     "serverFirstPorts", new Rule(false, null, IntRange.PORT))),
             Map.entry(Sidecar.Upstream.class, Map.of("listen", REQUIRED, "service", REQUIRED)),
             Map.entry(Sidecar.Tls.class, Map.of("certificate", REQUIRED, "privateKey", REQUIRED)),
-            Map.entry(Sidecar.Mtls.class, Map.of("trustBundle", REQUIRED)),
             Map.entry(Sidecar.Limits.class, Map.of(
                     "maxRequestLineBytes", new Rule(false, null, IntRange.POSITIVE),
                     "maxHeaderBytes", new Rule(false, null, IntRange.POSITIVE),

@@ -18,11 +18,18 @@ import java.util.Map;
  * one reloader per set of files.
  */
 public final class KeepGoodLoader {
-    /** What a reload produced: the snapshot to run, and the files rejected (their last good content kept). */
-    public record Result(Snapshot snapshot, Map<String, List<ConfigError>> rejected) {
+    /**
+     * What a reload produced: the snapshot to run, the files rejected (their last good content kept), and the
+     * sources the snapshot was built from (name → bytes, a rejected one with its last good content), in order.
+     */
+    public record Result(Snapshot snapshot, Map<String, List<ConfigError>> rejected, Map<String, byte[]> sources) {
     }
 
     private final Map<String, byte[]> lastGood = new HashMap<>();
+
+    /** Starts with no last good content: a broken source is left out until it has been good once. */
+    public KeepGoodLoader() {
+    }
 
     /** Starts from files known to be good together (those the running config was loaded from). */
     public KeepGoodLoader(List<Path> goodFiles) {
@@ -56,13 +63,29 @@ public final class KeepGoodLoader {
                 }
             }
         }
-        for (int round = 0; round <= files.size(); round++) {
+        return settle(current, rejected, env);
+    }
+
+    /**
+     * Loads in-memory sources (name as errors print it → YAML bytes, in order), each with errors falling back to its
+     * last good content, then left out. For sources that are not files: a control plane's API objects.
+     *
+     * @throws ConfigException when no combination of the sources is valid
+     */
+    public Result loadSources(Map<String, byte[]> sources, Map<String, String> env) throws ConfigException {
+        return settle(new LinkedHashMap<>(sources), new LinkedHashMap<>(), env);
+    }
+
+    private Result settle(Map<String, byte[]> current, Map<String, List<ConfigError>> rejected,
+                          Map<String, String> env) throws ConfigException {
+        int sourceCount = current.size();
+        for (int round = 0; round <= sourceCount; round++) {
             List<Map.Entry<String, byte[]>> sources = new ArrayList<>();
             current.forEach((name, bytes) -> sources.add(new AbstractMap.SimpleEntry<>(name, bytes)));
             try {
                 Snapshot snapshot = ConfigLoader.loadSources(sources, env);
                 lastGood.putAll(current);
-                return new Result(snapshot, rejected);
+                return new Result(snapshot, rejected, java.util.Collections.unmodifiableMap(current));
             } catch (ConfigException e) {
                 Map<String, List<ConfigError>> byFile = new LinkedHashMap<>();
                 for (ConfigError error : e.errors()) {

@@ -38,11 +38,14 @@ public record Sidecar(Metadata metadata, Spec spec) implements Resource {
      * @param accessLog    write one JSON line per request to stdout
      * @param limits       request parsing limits
      * @param serverFirstPorts destination ports treated as opaque TCP without waiting for client bytes
-     * @param mtls         the workload's identity and how it talks to other sidecars; null means no mTLS
+     * @param mtls         the workload's identity and how it talks to other sidecars; null means no mTLS, unless a
+     *                     control plane issues the identity
+     * @param controlPlane where services, routes, policies and the workload certificate come from; null means
+     *                     static mode (all from local files)
      */
     public record Spec(String workload, int threads, Inbound inbound, Outbound outbound, HostPort admin,
                        HostPort metrics, HostPort health, Duration drainTime, boolean accessLog, Limits limits,
-                       List<Integer> serverFirstPorts, Mtls mtls) {
+                       List<Integer> serverFirstPorts, Mtls mtls, ControlPlane controlPlane) {
         public Spec {
             threads = Math.max(0, threads);
             outbound = outbound == null ? Outbound.defaults() : outbound;
@@ -54,10 +57,43 @@ public record Sidecar(Metadata metadata, Spec spec) implements Resource {
             serverFirstPorts = serverFirstPorts == null ? Defaults.SERVER_FIRST_PORTS : List.copyOf(serverFirstPorts);
         }
 
+        public Spec(String workload, int threads, Inbound inbound, Outbound outbound, HostPort admin, HostPort metrics,
+                    HostPort health, Duration drainTime, boolean accessLog, Limits limits,
+                    List<Integer> serverFirstPorts, Mtls mtls) {
+            this(workload, threads, inbound, outbound, admin, metrics, health, drainTime, accessLog, limits,
+                    serverFirstPorts, mtls, null);
+        }
+
         public static Spec defaults() {
             return new Spec(null, Defaults.THREADS, null, null, null, null, null, null, Defaults.ACCESS_LOG, null, null,
-                    null);
+                    null, null);
         }
+    }
+
+    /**
+     * The control plane this sidecar is configured by. Its certificate (an X.509-SVID naming its identity) comes
+     * from the control plane's CA service, which decides the identity from the credential in {@code tokenFile}.
+     *
+     * @param address     host:port of the control plane (its port is 15010)
+     * @param tokenFile   the workload's credential: a bootstrap token locally, the projected service-account token
+     *                    in Kubernetes; read again at every certificate request
+     * @param trustBundle PEM roots the control plane's certificate must lead to (the mesh's roots)
+     * @param identity    the SPIFFE ID the control plane must present; null: any ID of the trust domain whose
+     *                    service account is {@code remora-control-plane}
+     * @param stateDir    where the last-known-good config and the current certificate are kept, so a restart while
+     *                    the control plane is unreachable starts from them; null: {@code <tmp>/remora/<ns>/<workload>}
+     */
+    public record ControlPlane(HostPort address, String tokenFile, String trustBundle, String identity,
+                               String stateDir) {
+    }
+
+    /** The directory the control-plane client keeps its state in ({@code controlPlane.stateDir} or its default). */
+    public java.nio.file.Path stateDir() {
+        ControlPlane cp = spec.controlPlane();
+        if (cp != null && cp.stateDir() != null) {
+            return java.nio.file.Path.of(cp.stateDir());
+        }
+        return java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "remora", metadata.namespace(), workload());
     }
 
     /**

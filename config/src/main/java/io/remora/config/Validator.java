@@ -36,7 +36,15 @@ final class Validator {
         validator.checkIdentities(documents);
         validator.indexServices(documents);
         Map<String, LoadedDocument> routeByService = new HashMap<>();
+        boolean fromControlPlane = documents.stream().anyMatch(
+                d -> d.resource() instanceof Sidecar s && s.spec().controlPlane() != null);
         for (LoadedDocument document : documents) {
+            if (fromControlPlane && !document.kind().equals("Sidecar")) {
+                validator.error(document.where(), "metadata.name", "got a " + document.kind() + " beside a Sidecar with"
+                        + " spec.controlPlane, expected only the Sidecar: services, routes and policies come from the"
+                        + " control plane");
+                continue;
+            }
             Resource resource = document.resource();
             if (resource instanceof Service service) {
                 validator.checkService(service, document.where());
@@ -496,7 +504,7 @@ final class Validator {
         List<Sidecar.Upstream> upstreams = spec.outbound().upstreams();
         for (int i = 0; i < upstreams.size(); i++) {
             String reference = upstreams.get(i).service();
-            if (resolve(reference) == null && servicesComplete) {
+            if (resolve(reference) == null && servicesComplete && spec.controlPlane() == null) {
                 error(where, "spec.outbound.upstreams[" + i + "].service", unknownService(reference, SERVICE_REFERENCE));
             }
         }
@@ -510,7 +518,39 @@ final class Validator {
             }
         }
         Sidecar.Mtls mtls = spec.mtls();
-        if (mtls != null) {
+        Sidecar.ControlPlane controlPlane = spec.controlPlane();
+        if (controlPlane != null) {
+            if (controlPlane.address() == null) {
+                error(where, "spec.controlPlane.address", "missing, expected host:port of the control plane");
+            } else {
+                checkPort(where, "spec.controlPlane.address", controlPlane.address());
+            }
+            if (controlPlane.tokenFile() == null) {
+                error(where, "spec.controlPlane.tokenFile", "missing, expected the file holding this workload's"
+                        + " credential (a bootstrap token, or the projected service-account token)");
+            } else if (!java.nio.file.Files.isReadable(java.nio.file.Path.of(controlPlane.tokenFile()))) {
+                error(where, "spec.controlPlane.tokenFile", "got " + RecordBinder.quote(controlPlane.tokenFile())
+                        + ", a file that does not exist or cannot be read; expected a readable token file");
+            }
+            if (controlPlane.trustBundle() == null) {
+                error(where, "spec.controlPlane.trustBundle", "missing, expected a PEM file with the mesh's roots");
+            } else {
+                checkReadableFile(where, "spec.controlPlane.trustBundle", controlPlane.trustBundle(), "CERTIFICATE");
+            }
+            if (controlPlane.identity() != null && !controlPlane.identity().startsWith("spiffe://")) {
+                error(where, "spec.controlPlane.identity", "got " + RecordBinder.quote(controlPlane.identity())
+                        + ", expected a SPIFFE ID (spiffe://<trust domain>/ns/<namespace>/sa/<service account>)");
+            }
+            if (mtls != null && (mtls.certificate() != null || mtls.privateKey() != null || mtls.localCa() != null
+                    || mtls.trustBundle() != null)) {
+                error(where, "spec.mtls", "got certificate, privateKey, localCa or trustBundle beside controlPlane,"
+                        + " expected only mode (and certificateTtl): the control plane issues the certificate");
+            }
+            if (mtls != null && mtls.certificateTtl().compareTo(Duration.ofMinutes(1)) < 0) {
+                error(where, "spec.mtls.certificateTtl", "got " + RecordBinder.quote(Durations.format(
+                        mtls.certificateTtl())) + ", expected at least 1m");
+            }
+        } else if (mtls != null) {
             boolean files = mtls.certificate() != null || mtls.privateKey() != null;
             if (files == (mtls.localCa() != null)) {
                 error(where, "spec.mtls", files ? "got both certificate/privateKey and localCa, expected one: files"
@@ -531,7 +571,12 @@ final class Validator {
                 error(where, "spec.mtls.certificateTtl", "got " + RecordBinder.quote(Durations.format(
                         mtls.certificateTtl())) + ", expected at least 1m");
             }
-            checkReadableFile(where, "spec.mtls.trustBundle", mtls.trustBundle(), "CERTIFICATE");
+            if (mtls.trustBundle() == null) {
+                error(where, "spec.mtls.trustBundle", "missing, expected a PEM file with the trust domain's roots"
+                        + " (only a Sidecar with a controlPlane gets them from there)");
+            } else {
+                checkReadableFile(where, "spec.mtls.trustBundle", mtls.trustBundle(), "CERTIFICATE");
+            }
             if (mtls.enabled() && spec.inbound() != null && spec.inbound().tls() != null) {
                 error(where, "spec.inbound.tls", "got both inbound.tls and mtls, expected one: with mtls the"
                         + " inbound listener terminates mutual TLS with the workload's SVID");

@@ -17,6 +17,7 @@ class ConfigDocTest {
     private static final List<Class<?>> RECORDS = List.of(Metadata.class,
             Sidecar.Spec.class, Sidecar.Inbound.class, Sidecar.Outbound.class, Sidecar.Capture.class,
             Sidecar.Upstream.class, Sidecar.Limits.class, Sidecar.Tls.class, Sidecar.Mtls.class,
+            Sidecar.ControlPlane.class,
             Service.Spec.class, Service.Endpoint.class, Service.Subset.class, Service.TrafficPolicy.class,
             Service.CircuitBreaker.class, Service.OutlierDetection.class, Service.RetryBudget.class,
             Route.Spec.class, Route.Rule.class, Route.Match.class, Route.StringMatch.class, Route.Backend.class,

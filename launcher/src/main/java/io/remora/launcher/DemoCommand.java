@@ -10,7 +10,7 @@ import io.remora.certs.Pem;
 import io.remora.proxy.ConfigFileWatcher;
 import io.remora.proxy.ProxyServer;
 import io.remora.proxy.Transport;
-import io.remora.proxy.log.Log;
+import io.remora.log.Log;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

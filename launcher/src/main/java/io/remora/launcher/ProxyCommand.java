@@ -6,7 +6,7 @@ import io.remora.config.ConfigLoader;
 import io.remora.config.Snapshot;
 import io.remora.proxy.ConfigFileWatcher;
 import io.remora.proxy.ProxyServer;
-import io.remora.proxy.log.Log;
+import io.remora.log.Log;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

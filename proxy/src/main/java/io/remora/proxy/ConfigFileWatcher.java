@@ -4,7 +4,7 @@ import io.remora.config.ConfigError;
 import io.remora.config.ConfigException;
 import io.remora.config.KeepGoodLoader;
 import io.remora.config.Snapshot;
-import io.remora.proxy.log.Log;
+import io.remora.log.Log;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package io.remora.proxy.cluster;
 
 import io.remora.config.Service;
-import io.remora.proxy.log.Log;
+import io.remora.log.Log;
 import io.remora.proxy.metrics.PolicyMeters;
 import io.remora.proxy.policy.ConcurrencyLimits;
 import io.remora.proxy.policy.OutlierDetector;

@@ -25,7 +25,7 @@ import io.remora.config.Sidecar;
 import io.remora.proxy.ProxyContext;
 import io.remora.proxy.http.DownstreamHttpHandler;
 import io.remora.proxy.http.H2ConnectionHandler;
-import io.remora.proxy.log.Log;
+import io.remora.log.Log;
 import io.remora.proxy.net.OriginalDst;
 import io.remora.proxy.route.ServiceRoutes;
 

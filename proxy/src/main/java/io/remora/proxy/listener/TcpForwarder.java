@@ -9,7 +9,7 @@ import io.remora.proxy.cluster.Cluster;
 import io.remora.proxy.cluster.Endpoint;
 import io.remora.proxy.http.InboundTargets;
 import io.remora.proxy.log.AccessLogEntry;
-import io.remora.proxy.log.Log;
+import io.remora.log.Log;
 import io.remora.proxy.net.OwnConnections;
 import io.remora.proxy.metrics.Reporter;
 import io.remora.proxy.metrics.TcpMeters;

@@ -1,5 +1,8 @@
 package io.remora.proxy.log;
 
+import io.remora.log.JsonLine;
+import io.remora.log.JsonWriter;
+
 import java.util.concurrent.atomic.LongAdder;
 
 /**

@@ -31,7 +31,7 @@ public final class OwnConnections {
 
     /** The one log event for a refused self-capture, with the rule that prevents it. */
     public static void logRefused(SocketAddress originalDst, SocketAddress downstreamRemote) {
-        io.remora.proxy.log.Log.warn("capture_loop_refused", "original_dst", String.valueOf(originalDst),
+        io.remora.log.Log.warn("capture_loop_refused", "original_dst", String.valueOf(originalDst),
                 "remote", String.valueOf(downstreamRemote),
                 "hint", "exclude the proxy's own traffic from capture (iptables -m owner --uid-owner)");
     }

@@ -6,7 +6,7 @@ import io.remora.certs.Pem;
 import io.remora.certs.Svid;
 import io.remora.certs.TrustBundle;
 import io.remora.config.Sidecar;
-import io.remora.proxy.log.Log;
+import io.remora.log.Log;
 
 import javax.net.ssl.SSLException;
 import java.io.IOException;

@@ -6,7 +6,7 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.remora.certs.SpiffeId;
 import io.remora.certs.SvidException;
-import io.remora.proxy.log.Log;
+import io.remora.log.Log;
 
 /**
  * Sits right after the inbound {@link SslHandler}: when the handshake is over, a peer with a valid SVID is recorded

@@ -8,7 +8,7 @@ import io.remora.certs.SpiffeId;
 import io.remora.certs.Svid;
 import io.remora.certs.TrustBundle;
 import io.remora.config.Sidecar;
-import io.remora.proxy.log.Log;
+import io.remora.log.Log;
 
 import javax.net.ssl.SSLException;
 import java.nio.file.Path;

@@ -1,5 +1,7 @@
 package io.remora.proxy.tls;
 
+import io.remora.certs.SvidTrustManager;
+
 import io.netty.handler.codec.http2.Http2SecurityUtil;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;

@@ -7,7 +7,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.remora.certs.SpiffeId;
 import io.remora.certs.SvidException;
-import io.remora.proxy.log.Log;
+import io.remora.log.Log;
 
 import java.net.InetSocketAddress;
 

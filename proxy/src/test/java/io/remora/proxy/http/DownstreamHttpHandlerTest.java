@@ -16,7 +16,7 @@ import io.remora.proxy.ProxyContext;
 import io.remora.proxy.Transport;
 import io.remora.proxy.listener.ListenerSpec;
 import io.remora.proxy.log.AccessLog;
-import io.remora.proxy.log.JsonWriter;
+import io.remora.log.JsonWriter;
 import io.remora.proxy.metrics.ProxyMetrics;
 import io.remora.proxy.route.RouteTable;
 import org.junit.jupiter.api.AfterEach;

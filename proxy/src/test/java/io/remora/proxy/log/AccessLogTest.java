@@ -1,6 +1,8 @@
 package io.remora.proxy.log;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.remora.log.BlockingOutputStream;
+import io.remora.log.JsonWriter;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 

@@ -4,7 +4,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.remora.proxy.log.AccessLog;
 import io.remora.proxy.log.AccessLogEntry;
-import io.remora.proxy.log.JsonWriter;
+import io.remora.log.JsonWriter;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;

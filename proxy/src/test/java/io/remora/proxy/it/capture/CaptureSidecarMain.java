@@ -3,7 +3,7 @@ package io.remora.proxy.it.capture;
 import com.sun.net.httpserver.HttpServer;
 import io.remora.config.ConfigLoader;
 import io.remora.proxy.ProxyServer;
-import io.remora.proxy.log.Log;
+import io.remora.log.Log;
 
 import java.io.IOException;
 import java.io.InputStream;

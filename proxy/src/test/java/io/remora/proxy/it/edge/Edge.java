@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.remora.config.ConfigLoader;
 import io.remora.config.Snapshot;
 import io.remora.proxy.ProxyServer;
-import io.remora.proxy.log.JsonWriter;
+import io.remora.log.JsonWriter;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package io.remora.proxy.it.edge;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.remora.proxy.log.Log;
+import io.remora.log.Log;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package io.remora.proxy.log;
+package io.remora.log;
 
 import org.junit.jupiter.api.Test;
 

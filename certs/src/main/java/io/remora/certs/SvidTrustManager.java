@@ -1,7 +1,4 @@
-package io.remora.proxy.tls;
-
-import io.remora.certs.SvidException;
-import io.remora.certs.TrustBundle;
+package io.remora.certs;
 
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
@@ -15,14 +12,14 @@ import java.util.List;
  * Trusts a peer when its chain is an X.509-SVID of the trust domain leading to a root of the bundle (SPIFFE
  * authentication, not host names). The refusal carries its {@link SvidException.Reason} so the handshake's failure
  * can be counted by reason. Whether the peer is the identity a connection expected is checked after the
- * handshake ({@link MeshTls#peerIdentity}), since one context serves every endpoint.
+ * handshake, since one context serves every peer.
  */
-final class SvidTrustManager extends X509ExtendedTrustManager {
+public final class SvidTrustManager extends X509ExtendedTrustManager {
     /** A refusal with its reason, as the TLS stack wants it (a CertificateException). */
-    static final class Refused extends CertificateException {
-        final SvidException.Reason reason;
+    public static final class Refused extends CertificateException {
+        public final SvidException.Reason reason;
         /** The identity the peer's leaf claims (its URI SANs), or null when it claims none. */
-        final String seen;
+        public final String seen;
 
         Refused(SvidException e, String seen) {
             super(e.getMessage(), e);
@@ -34,7 +31,7 @@ final class SvidTrustManager extends X509ExtendedTrustManager {
     private final TrustBundle bundle;
     private final Clock clock;
 
-    SvidTrustManager(TrustBundle bundle, Clock clock) {
+    public SvidTrustManager(TrustBundle bundle, Clock clock) {
         this.bundle = bundle;
         this.clock = clock;
     }
@@ -44,7 +41,7 @@ final class SvidTrustManager extends X509ExtendedTrustManager {
             bundle.verify(chain == null ? List.of() : List.of(chain), clock.instant());
         } catch (SvidException e) {
             String seen = chain == null || chain.length == 0 ? null
-                    : String.join(",", io.remora.certs.X509Svids.uriSans(chain[0]));
+                    : String.join(",", X509Svids.uriSans(chain[0]));
             throw new Refused(e, seen == null || seen.isEmpty() ? null : seen);
         }
     }

@@ -1,4 +1,4 @@
-package io.remora.proxy.log;
+package io.remora.log;
 
 import java.util.logging.Handler;
 import java.util.logging.Level;

@@ -1,4 +1,4 @@
-package io.remora.proxy.log;
+package io.remora.log;
 
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
@@ -6,9 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
 
 /** Collects bytes, but the first write blocks until released: lets a test hold the writer thread deterministically. */
-final class BlockingOutputStream extends OutputStream {
-    final CountDownLatch writeStarted = new CountDownLatch(1);
-    final CountDownLatch release = new CountDownLatch(1);
+public final class BlockingOutputStream extends OutputStream {
+    public final CountDownLatch writeStarted = new CountDownLatch(1);
+    public final CountDownLatch release = new CountDownLatch(1);
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
 
     @Override
@@ -29,7 +29,7 @@ final class BlockingOutputStream extends OutputStream {
         }
     }
 
-    String text() {
+    public String text() {
         synchronized (bytes) {
             return bytes.toString(StandardCharsets.UTF_8);
         }

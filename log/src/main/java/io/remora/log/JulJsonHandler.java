@@ -1,4 +1,4 @@
-package io.remora.proxy.log;
+package io.remora.log;
 
 import java.time.Duration;
 import java.util.logging.ErrorManager;

@@ -1,4 +1,4 @@
-package io.remora.proxy.log;
+package io.remora.log;
 
 import java.net.InetSocketAddress;
 
@@ -8,7 +8,7 @@ import java.net.InetSocketAddress;
  * are escaped, other characters are kept (the writer encodes UTF-8) except unpaired surrogates, which are written
  * as {@code \\uXXXX} so the line stays valid.
  */
-final class JsonLine {
+public final class JsonLine {
     private static final ThreadLocal<JsonLine> PER_THREAD = ThreadLocal.withInitial(JsonLine::new);
     /** A builder grown past this by an unusually long line is replaced rather than kept for the thread's life. */
     private static final int RETAINED_CAPACITY = 16 * 1024;
@@ -22,7 +22,7 @@ final class JsonLine {
     }
 
     /** Starts an object; the caller must call {@link #finish()} or {@link #abandon()}. */
-    static JsonLine begin() {
+    public static JsonLine begin() {
         JsonLine line = PER_THREAD.get();
         if (line.inUse) {
             // Re-entered on this thread (a value's toString logged something): use a private builder.
@@ -36,7 +36,7 @@ final class JsonLine {
     }
 
     /** A string field; omitted when {@code value} is null. */
-    JsonLine string(String name, CharSequence value) {
+    public JsonLine string(String name, CharSequence value) {
         if (value != null) {
             name(name);
             quote(sb, value);
@@ -44,14 +44,14 @@ final class JsonLine {
         return this;
     }
 
-    JsonLine number(String name, long value) {
+    public JsonLine number(String name, long value) {
         name(name);
         sb.append(value);
         return this;
     }
 
     /** A JSON value for an arbitrary object: numbers and booleans as such, null as null, anything else a string. */
-    JsonLine value(String name, Object value) {
+    public JsonLine value(String name, Object value) {
         name(name);
         if (value == null) {
             sb.append("null");
@@ -76,7 +76,7 @@ final class JsonLine {
     }
 
     /** ISO-8601 UTC with milliseconds, e.g. {@code 2026-11-24T09:03:07.042Z}. */
-    JsonLine time(String name, long epochMillis) {
+    public JsonLine time(String name, long epochMillis) {
         name(name);
         sb.append('"');
         appendIsoTime(sb, epochMillis);
@@ -85,7 +85,7 @@ final class JsonLine {
     }
 
     /** Microseconds written as milliseconds with three decimals ({@code 1234} becomes {@code 1.234}). */
-    JsonLine millis(String name, long micros) {
+    public JsonLine millis(String name, long micros) {
         name(name);
         long us = Math.max(0, micros);
         sb.append(us / 1000).append('.');
@@ -100,7 +100,7 @@ final class JsonLine {
         return this;
     }
 
-    String finish() {
+    public String finish() {
         sb.append('}');
         String line = sb.toString();
         abandon();
@@ -108,7 +108,7 @@ final class JsonLine {
     }
 
     /** Releases the builder without producing a line (after a failure while formatting). */
-    void abandon() {
+    public void abandon() {
         if (sb.capacity() > RETAINED_CAPACITY) {
             sb = new StringBuilder(512);
         }

@@ -1,4 +1,4 @@
-package io.remora.proxy.log;
+package io.remora.log;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;

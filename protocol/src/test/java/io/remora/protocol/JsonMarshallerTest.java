@@ -1,0 +1,49 @@
+package io.remora.protocol;
+
+import io.grpc.StatusRuntimeException;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class JsonMarshallerTest {
+    @Test
+    void requestsAndResponsesSurviveTheWire() {
+        var m = MeshProtocol.SUBSCRIBE;
+        DiscoveryRequest hello = DiscoveryRequest.hello(new Node("shop", "cart", List.of("payments.shop")), "abc");
+        assertThat(m.parseRequest(m.streamRequest(hello))).isEqualTo(hello);
+        DiscoveryRequest nack = DiscoveryRequest.nack("abc", "n1", DiscoveryRequest.Reason.INVALID_CONFIG, "x:1:2: bad");
+        assertThat(m.parseRequest(m.streamRequest(nack))).isEqualTo(nack);
+        assertThat(m.parseRequest(m.streamRequest(nack)).isNack()).isTrue();
+        DiscoveryResponse push = new DiscoveryResponse("v1", "n1", "kind: Service\n");
+        assertThat(m.parseResponse(m.streamResponse(push))).isEqualTo(push);
+    }
+
+    @Test
+    void aNodeWithoutCallsMayCallAnything() {
+        var m = MeshProtocol.SUBSCRIBE;
+        DiscoveryRequest hello = DiscoveryRequest.hello(new Node("shop", "cart", null), null);
+        assertThat(m.parseRequest(m.streamRequest(hello)).node().calls()).isNull();
+    }
+
+    @Test
+    void garbageIsAnInvalidArgument() {
+        assertThatThrownBy(() -> MeshProtocol.SIGN_CERTIFICATE.parseRequest(
+                new ByteArrayInputStream("{not json".getBytes(StandardCharsets.UTF_8))))
+                .isInstanceOf(StatusRuntimeException.class)
+                .hasMessageContaining("INVALID_ARGUMENT").hasMessageContaining("CertificateRequest");
+    }
+
+    @Test
+    void bearerTokens() {
+        assertThat(MeshProtocol.token(MeshProtocol.bearer("t0k"))).isEqualTo("t0k");
+        assertThat(MeshProtocol.token("bearer  t0k ")).isEqualTo("t0k");
+        assertThat(MeshProtocol.token("Basic abc")).isNull();
+        assertThat(MeshProtocol.token("Bearer ")).isNull();
+        assertThat(MeshProtocol.token(null)).isNull();
+    }
+}
