@@ -103,7 +103,7 @@ class LogTest {
         assertThat(error.get("cluster").asText()).isEqualTo("payments.shop");
         String exception = error.get("exception").asText();
         assertThat(exception).startsWith("java.lang.RuntimeException: connect failed")
-                .contains("\tat io.remora.proxy.log.LogTest.errorsCarryTheExceptionAsOneField")
+                .contains("\tat io.remora.log.LogTest.errorsCarryTheExceptionAsOneField")
                 .contains("Caused by: java.lang.IllegalStateException: pool exhausted");
         assertThat(lines.get(1).has("exception")).isFalse();
     }
