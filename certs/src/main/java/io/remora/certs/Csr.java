@@ -20,6 +20,19 @@ public final class Csr {
     private Csr() {
     }
 
+    /**
+     * A request that asks for no identity, signed with {@code keys}: what a sidecar sends a CA that decides its
+     * identity from a credential.
+     */
+    public static PKCS10CertificationRequest create(KeyPair keys) {
+        try {
+            return new JcaPKCS10CertificationRequestBuilder(new X500Name(""), keys.getPublic())
+                    .build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate()));
+        } catch (OperatorCreationException e) {
+            throw new CertificateException("cannot create a CSR: " + e.getMessage(), e);
+        }
+    }
+
     /** A request for {@code id}, signed with {@code keys}. */
     public static PKCS10CertificationRequest create(KeyPair keys, SpiffeId id) {
         try {

@@ -1,0 +1,119 @@
+package io.remora.controlplane.mesh;
+
+import io.remora.config.AuthorizationPolicy;
+import io.remora.config.HostPort;
+import io.remora.config.Route;
+import io.remora.config.Service;
+import io.remora.config.Snapshot;
+import io.remora.protocol.Node;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Cuts one sidecar's snapshot from the mesh: the AuthorizationPolicies of its own workload (inbound), and the
+ * services it may call with everything routing to them needs (outbound): the routes for those services, the
+ * services their backends name, and so on until nothing new is reached. A sidecar that declares no list of calls
+ * (transparent capture) gets every service and route.
+ */
+public final class ProxyNeeds {
+    private ProxyNeeds() {
+    }
+
+    public static ProxySnapshot cut(MeshState mesh, Node node) {
+        Snapshot s = mesh.snapshot();
+        Set<ResourceKey> keys = new TreeSet<>();
+        for (AuthorizationPolicy p : s.authorizationPolicies()) {
+            if (p.metadata().namespace().equals(node.namespace())
+                    && (p.spec().workloads().isEmpty() || p.spec().workloads().contains(node.workload()))) {
+                keys.add(key("AuthorizationPolicy", p.metadata().namespace(), p.metadata().name()));
+            }
+        }
+        if (node.calls() == null) {
+            s.services().forEach(v -> keys.add(key("Service", v.metadata().namespace(), v.metadata().name())));
+            s.routes().forEach(r -> keys.add(key("Route", r.metadata().namespace(), r.metadata().name())));
+        } else {
+            outbound(s, node.calls(), keys);
+        }
+        StringBuilder text = new StringBuilder();
+        Map<ResourceKey, String> chosen = new TreeMap<>();
+        for (ResourceKey k : keys) {
+            String t = mesh.texts().get(k);
+            if (t != null) {
+                chosen.put(k, t);
+            }
+        }
+        // Services first, so a reader meets what routes refer to before the routes.
+        for (String kind : List.of("Service", "Route", "AuthorizationPolicy")) {
+            chosen.forEach((k, t) -> {
+                if (k.kind().equals(kind)) {
+                    text.append("---\n").append(t);
+                }
+            });
+        }
+        String resources = text.toString();
+        return new ProxySnapshot(Versions.of(resources), resources, chosen.size());
+    }
+
+    private static void outbound(Snapshot s, List<String> calls, Set<ResourceKey> keys) {
+        Map<String, Service> byReference = new HashMap<>();
+        for (Service v : s.services()) {
+            byReference.put(v.key(), v);
+            for (String host : v.spec().hosts()) {
+                byReference.putIfAbsent(host.toLowerCase(Locale.ROOT), v);
+            }
+            for (HostPort a : v.spec().addresses()) {
+                byReference.putIfAbsent(a.toString().toLowerCase(Locale.ROOT), v);
+            }
+        }
+        Map<String, List<Route>> routesByService = new HashMap<>();
+        for (Route r : s.routes()) {
+            for (String ref : r.spec().services()) {
+                Service v = resolve(byReference, ref);
+                if (v != null) {
+                    routesByService.computeIfAbsent(v.key(), k -> new java.util.ArrayList<>()).add(r);
+                }
+            }
+        }
+        Deque<Service> todo = new ArrayDeque<>();
+        Set<String> seen = new java.util.HashSet<>();
+        for (String call : calls) {
+            Service v = resolve(byReference, call);
+            if (v != null && seen.add(v.key())) {
+                todo.add(v);
+            }
+        }
+        while (!todo.isEmpty()) {
+            Service v = todo.poll();
+            keys.add(key("Service", v.metadata().namespace(), v.metadata().name()));
+            for (Route r : routesByService.getOrDefault(v.key(), List.of())) {
+                keys.add(key("Route", r.metadata().namespace(), r.metadata().name()));
+                // A route names its services and its backends' services; the sidecar's validator wants them all.
+                List<String> refs = new java.util.ArrayList<>(r.spec().services());
+                r.spec().rules().forEach(rule -> rule.backends().forEach(b -> refs.add(b.service())));
+                for (String ref : refs) {
+                    Service w = resolve(byReference, ref);
+                    if (w != null && seen.add(w.key())) {
+                        todo.add(w);
+                    }
+                }
+            }
+        }
+    }
+
+    private static Service resolve(Map<String, Service> byReference, String reference) {
+        Service v = byReference.get(reference);
+        return v != null ? v : byReference.get(reference.toLowerCase(Locale.ROOT));
+    }
+
+    private static ResourceKey key(String kind, String namespace, String name) {
+        return new ResourceKey(kind, namespace, name);
+    }
+}
