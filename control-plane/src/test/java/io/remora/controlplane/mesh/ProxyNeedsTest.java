@@ -1,0 +1,117 @@
+package io.remora.controlplane.mesh;
+
+import io.remora.config.ConfigLoader;
+import io.remora.config.Snapshot;
+import io.remora.protocol.Node;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ProxyNeedsTest {
+    private static final String MESH = """
+            apiVersion: remora.io/v1
+            kind: Service
+            metadata: {name: web, namespace: shop}
+            spec: {hosts: [web.example.com], endpoints: [{address: 10.0.0.1:80}]}
+            ---
+            apiVersion: remora.io/v1
+            kind: Service
+            metadata: {name: payments, namespace: shop}
+            spec: {endpoints: [{address: 10.0.0.2:80}]}
+            ---
+            apiVersion: remora.io/v1
+            kind: Service
+            metadata: {name: payments-v2, namespace: shop}
+            spec: {endpoints: [{address: 10.0.0.3:80}]}
+            ---
+            apiVersion: remora.io/v1
+            kind: Service
+            metadata: {name: audit, namespace: ops}
+            spec: {endpoints: [{address: 10.0.0.4:80}]}
+            ---
+            apiVersion: remora.io/v1
+            kind: Route
+            metadata: {name: payments, namespace: shop}
+            spec:
+              services: [payments.shop]
+              rules:
+                - backends: [{service: payments.shop, weight: 90}, {service: payments-v2.shop, weight: 10}]
+            ---
+            apiVersion: remora.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: web-callers, namespace: shop}
+            spec: {workloads: [web], rules: [{from: {namespaces: [shop]}}]}
+            ---
+            apiVersion: remora.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: everyone-in-shop, namespace: shop}
+            spec: {rules: [{from: {namespaces: [shop]}}]}
+            ---
+            apiVersion: remora.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: ops, namespace: ops}
+            spec: {rules: [{from: {namespaces: [ops]}}]}
+            """;
+
+    private static MeshState mesh() throws Exception {
+        Snapshot s = ConfigLoader.parse("mesh.yaml", MESH, Map.of());
+        Map<ResourceKey, String> texts = new TreeMap<>();
+        ResourceTexts.split(MESH.getBytes(StandardCharsets.UTF_8), "default", texts);
+        return new MeshState(Versions.of(texts), s, new TreeMap<>(texts), Instant.EPOCH);
+    }
+
+    private static Snapshot cut(Node node) throws Exception {
+        ProxySnapshot p = ProxyNeeds.cut(mesh(), node);
+        // What is cut must stand on its own: the sidecar validates it alone.
+        Snapshot s = ConfigLoader.parse("cut", p.resources(), Map.of());
+        assertThat(p.resourceCount()).isEqualTo(s.services().size() + s.routes().size()
+                + s.authorizationPolicies().size());
+        return s;
+    }
+
+    @Test
+    void aCallerGetsTheServiceItCallsItsRoutesAndTheServicesTheirBackendsName() throws Exception {
+        Snapshot s = cut(new Node("shop", "web", List.of("payments.shop")));
+        assertThat(s.services()).extracting(v -> v.key()).containsExactlyInAnyOrder("payments.shop", "payments-v2.shop");
+        assertThat(s.routes()).extracting(r -> r.metadata().name()).containsExactly("payments");
+        assertThat(s.authorizationPolicies()).extracting(p -> p.metadata().name())
+                .containsExactlyInAnyOrder("web-callers", "everyone-in-shop");
+    }
+
+    @Test
+    void aCallIsResolvedByHostAsWell() throws Exception {
+        Snapshot s = cut(new Node("ops", "audit", List.of("web.example.com")));
+        assertThat(s.services()).extracting(v -> v.key()).containsExactly("web.shop");
+        assertThat(s.authorizationPolicies()).extracting(p -> p.metadata().name()).containsExactly("ops");
+    }
+
+    @Test
+    void aCapturingSidecarGetsEveryServiceAndRoute() throws Exception {
+        Snapshot s = cut(new Node("shop", "cart", null));
+        assertThat(s.services()).hasSize(4);
+        assertThat(s.routes()).hasSize(1);
+        assertThat(s.authorizationPolicies()).extracting(p -> p.metadata().name()).containsExactly("everyone-in-shop");
+    }
+
+    @Test
+    void equalNeedsGiveEqualSnapshotsAndAnUnrelatedChangeKeepsTheVersion() throws Exception {
+        Node node = new Node("shop", "web", List.of("payments.shop"));
+        MeshState before = mesh();
+        assertThat(ProxyNeeds.cut(before, node)).isEqualTo(ProxyNeeds.cut(mesh(), node));
+        String changed = MESH.replace("10.0.0.4:80", "10.0.0.5:80");
+        Snapshot s = ConfigLoader.parse("mesh.yaml", changed, Map.of());
+        Map<ResourceKey, String> texts = new TreeMap<>();
+        ResourceTexts.split(changed.getBytes(StandardCharsets.UTF_8), "default", texts);
+        MeshState after = new MeshState(Versions.of(texts), s, new TreeMap<>(texts), Instant.EPOCH);
+        assertThat(after.version()).isNotEqualTo(before.version());
+        assertThat(ProxyNeeds.cut(after, node).version()).isEqualTo(ProxyNeeds.cut(before, node).version());
+        assertThat(after.removesEndpointsOf(before)).isTrue();
+        assertThat(before.removesEndpointsOf(before)).isFalse();
+    }
+}
