@@ -76,6 +76,7 @@ public final class ControlPlaneServer implements AutoCloseable {
     private final AdminServer admin;
     private final CaDirectory ca;
     private volatile boolean ready;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private final int port;
 
     private ControlPlaneServer(Options options) throws IOException {
@@ -186,6 +187,9 @@ public final class ControlPlaneServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         ready = false;
         admin.close();
         grpc.shutdownNow();

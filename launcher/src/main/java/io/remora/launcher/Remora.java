@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Remora.Version.class,
         description = "Remora service mesh: sidecar proxy and tools.",
-        subcommands = {ProxyCommand.class, DemoCommand.class, ValidateCommand.class, CertsCommand.class})
+        subcommands = {ProxyCommand.class, ControlPlaneCommand.class, DemoCommand.class, ValidateCommand.class,
+                CertsCommand.class})
 public final class Remora implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -17,4 +17,12 @@ final class Signals {
         sun.misc.Signal.handle(new sun.misc.Signal("TERM"), drain);
         sun.misc.Signal.handle(new sun.misc.Signal("INT"), drain);
     }
+
+    /** Runs {@code stop} on SIGTERM or SIGINT (a process without a drain: the control plane). */
+    @SuppressWarnings("removal")
+    static void onTermination(Runnable stop) {
+        sun.misc.SignalHandler handler = signal -> stop.run();
+        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), handler);
+        sun.misc.Signal.handle(new sun.misc.Signal("INT"), handler);
+    }
 }

@@ -1,0 +1,150 @@
+package io.remora.launcher;
+
+import io.remora.config.Durations;
+import io.remora.config.HostPort;
+import io.remora.controlplane.ControlPlaneServer;
+import io.remora.controlplane.ca.BootstrapTokens;
+import io.remora.controlplane.ca.CredentialVerifier;
+import io.remora.controlplane.source.DirectorySource;
+import io.remora.controlplane.source.MeshSource;
+import io.remora.log.Log;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code remora control-plane --config-dir mesh/}: serves the mesh in a YAML directory (or the Kubernetes API) to
+ * sidecars, and signs their certificates, until SIGTERM.
+ */
+@Command(name = "control-plane", description = "Run the control plane: push routing policy and endpoints to"
+        + " sidecars, sign their workload certificates.", subcommands = ControlPlaneCommand.Token.class)
+final class ControlPlaneCommand implements Callable<Integer> {
+    @Option(names = "--config-dir", paramLabel = "DIR", description = "YAML directory (or files) with Services,"
+            + " Routes and AuthorizationPolicies; watched, changes are pushed within a second.")
+    List<Path> configDirs = new ArrayList<>();
+
+    @Option(names = "--kubernetes", description = "Also read Services, EndpointSlices and Remora's resources"
+            + " (CRDs, deploy/kubernetes/crds.yaml) from the Kubernetes API, and verify service-account tokens"
+            + " with TokenReview.")
+    boolean kubernetes;
+
+    @Option(names = "--watch-namespace", paramLabel = "NS", description = "With --kubernetes: only this namespace"
+            + " (default: all).")
+    String watchNamespace;
+
+    @Option(names = "--ca-dir", paramLabel = "DIR", defaultValue = "remora-ca", description = "The CA: ca.pem/ca.key"
+            + " (an intermediate) or root.pem/root.key, and root.pem as trust bundle; an empty directory gets a new"
+            + " root (default: ${DEFAULT-VALUE}).")
+    Path caDir;
+
+    @Option(names = "--trust-domain", defaultValue = "cluster.local", description = "Trust domain of a CA created in"
+            + " an empty --ca-dir (default: ${DEFAULT-VALUE}).")
+    String trustDomain;
+
+    @Option(names = "--tokens", paramLabel = "FILE", description = "Bootstrap tokens, one line per workload:"
+            + " <namespace>/<serviceAccount> <token> (default: <ca-dir>/bootstrap-tokens); add one with"
+            + " 'remora control-plane token'.")
+    Path tokens;
+
+    @Option(names = "--listen", defaultValue = "0.0.0.0:15010", description = "Push and CA port, TLS (default:"
+            + " ${DEFAULT-VALUE}).")
+    String listen;
+
+    @Option(names = "--admin", defaultValue = "0.0.0.0:15014", description = "Metrics (/stats/prometheus), health"
+            + " (/healthz/ready) and /debug/proxies (default: ${DEFAULT-VALUE}).")
+    String admin;
+
+    @Option(names = "--namespace", defaultValue = "remora-system", description = "The control plane's own namespace,"
+            + " in its SPIFFE ID (default: ${DEFAULT-VALUE}).")
+    String namespace;
+
+    @Option(names = "--certificate-ttl", defaultValue = "24h", description = "Lifetime of workload certificates"
+            + " (default: ${DEFAULT-VALUE}); sidecars renew at half of it.")
+    String certificateTtl;
+
+    @Option(names = "--quiet", defaultValue = "100ms", description = "Push once changes have been quiet this long"
+            + " (default: ${DEFAULT-VALUE}).")
+    String quiet;
+
+    @Option(names = "--max-delay", defaultValue = "1s", description = "...but never later than this after the first"
+            + " change (default: ${DEFAULT-VALUE}); endpoint removals are pushed at once.")
+    String maxDelay;
+
+    @Override
+    public Integer call() throws Exception {
+        Log.bridgeJul();
+        if (configDirs.isEmpty() && !kubernetes) {
+            System.err.println("remora control-plane: give --config-dir DIR, --kubernetes, or both");
+            return 2;
+        }
+        Clock clock = Clock.systemUTC();
+        List<MeshSource> sources = new ArrayList<>();
+        if (!configDirs.isEmpty()) {
+            sources.add(new DirectorySource(configDirs, clock, 100));
+        }
+        CredentialVerifier credentials;
+        if (kubernetes) {
+            KubernetesMode mode = KubernetesMode.start(trustDomain, watchNamespace, clock);
+            sources.add(mode.source());
+            credentials = mode.credentials();
+        } else {
+            Path file = tokens != null ? tokens : caDir.resolve("bootstrap-tokens");
+            if (!Files.exists(file)) {
+                Files.createDirectories(file.toAbsolutePath().getParent());
+                Files.writeString(file, "# <namespace>/<serviceAccount> <token>, one line per workload\n");
+            }
+            credentials = new BootstrapTokens(file);
+        }
+        ControlPlaneServer server = ControlPlaneServer.start(new ControlPlaneServer.Options(
+                address(listen), address(admin), caDir, trustDomain, namespace, Durations.parse(certificateTtl),
+                Durations.parse(quiet), Durations.parse(maxDelay), sources, credentials, clock));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Signals.onTermination(() -> {
+            server.close();
+            stopped.countDown();
+        });
+        stopped.await();
+        Log.flush();
+        return 0;
+    }
+
+    static InetSocketAddress address(String text) {
+        HostPort hp = HostPort.parse(text);
+        return new InetSocketAddress(hp.host(), hp.port());
+    }
+
+    /** {@code remora control-plane token shop/web}: adds a bootstrap token for a workload and prints it. */
+    @Command(name = "token", description = "Add a bootstrap token for a workload to the tokens file and print it.")
+    static final class Token implements Callable<Integer> {
+        @Parameters(paramLabel = "NAMESPACE/SERVICE_ACCOUNT")
+        String workload;
+
+        @Option(names = "--tokens", paramLabel = "FILE", defaultValue = "remora-ca/bootstrap-tokens",
+                description = "The tokens file (default: ${DEFAULT-VALUE}).")
+        Path tokens;
+
+        @Override
+        public Integer call() throws Exception {
+            String[] parts = workload.split("/");
+            if (parts.length != 2 || parts[0].isEmpty() || parts[1].isEmpty()) {
+                System.err.println("remora control-plane token: got \"" + workload
+                        + "\", expected <namespace>/<serviceAccount>");
+                return 2;
+            }
+            if (tokens.toAbsolutePath().getParent() != null) {
+                Files.createDirectories(tokens.toAbsolutePath().getParent());
+            }
+            System.out.println(BootstrapTokens.add(tokens, parts[0], parts[1]));
+            return 0;
+        }
+    }
+}
