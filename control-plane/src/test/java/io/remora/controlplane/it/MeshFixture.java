@@ -17,8 +17,8 @@ import java.time.Duration;
 import java.util.List;
 
 /** A control plane on a YAML directory, on free loopback ports, with a CA and bootstrap tokens in {@code dir}. */
-final class MeshFixture implements AutoCloseable {
-    static final String SERVICES = """
+public final class MeshFixture implements AutoCloseable {
+    public static final String SERVICES = """
             apiVersion: remora.io/v1
             kind: Service
             metadata: {name: reviews, namespace: shop}
@@ -38,7 +38,7 @@ final class MeshFixture implements AutoCloseable {
               endpoints: [{address: 127.0.0.1:9201}]
             """;
 
-    static String route(int v1, int v2) {
+    public static String route(int v1, int v2) {
         return """
                 apiVersion: remora.io/v1
                 kind: Route
@@ -53,7 +53,7 @@ final class MeshFixture implements AutoCloseable {
                 """.formatted(v1, v2);
     }
 
-    static final String POLICY = """
+    public static final String POLICY = """
             apiVersion: remora.io/v1
             kind: AuthorizationPolicy
             metadata: {name: ratings-callers, namespace: shop}
@@ -62,18 +62,26 @@ final class MeshFixture implements AutoCloseable {
               rules: [{from: {namespaces: [shop]}}]
             """;
 
-    final Path dir;
-    final Path mesh;
-    final Path tokens;
-    final ControlPlaneServer server;
-    final TrustBundle bundle;
+    public final Path dir;
+    public final Path mesh;
+    public final Path tokens;
+    public final ControlPlaneServer server;
+    public final TrustBundle bundle;
 
-    MeshFixture(Path dir, Duration quiet, Duration maxDelay, MeshSource... extra) throws IOException {
+    public MeshFixture(Path dir, Duration quiet, Duration maxDelay, MeshSource... extra) throws IOException {
+        this(dir, true, quiet, maxDelay, extra);
+    }
+
+    /** With {@code files} false the directory starts empty: the other sources hold the mesh. */
+    public MeshFixture(Path dir, boolean files, Duration quiet, Duration maxDelay, MeshSource... extra)
+            throws IOException {
         this.dir = dir;
         this.mesh = Files.createDirectories(dir.resolve("mesh"));
-        Files.writeString(mesh.resolve("10-services.yaml"), SERVICES);
-        Files.writeString(mesh.resolve("20-routes.yaml"), route(90, 10));
-        Files.writeString(mesh.resolve("30-policies.yaml"), POLICY);
+        if (files) {
+            Files.writeString(mesh.resolve("10-services.yaml"), SERVICES);
+            Files.writeString(mesh.resolve("20-routes.yaml"), route(90, 10));
+            Files.writeString(mesh.resolve("30-policies.yaml"), POLICY);
+        }
         this.tokens = dir.resolve("tokens");
         Files.writeString(tokens, "# namespace/serviceAccount token\n");
         List<MeshSource> sources = new java.util.ArrayList<>(List.of(
@@ -86,11 +94,11 @@ final class MeshFixture implements AutoCloseable {
         this.bundle = TrustBundle.of("root.pem", Pem.readCertificates(dir.resolve("ca").resolve("root.pem")));
     }
 
-    String token(String namespace, String serviceAccount) throws IOException {
+    public String token(String namespace, String serviceAccount) throws IOException {
         return BootstrapTokens.add(tokens, namespace, serviceAccount);
     }
 
-    String scrape() {
+    public String scrape() {
         return server.metrics().scrape();
     }
 

@@ -34,9 +34,9 @@ import java.util.function.Function;
  * A sidecar reduced to the protocol: gets a certificate with a token, subscribes, answers each push with what
  * {@code answer} decides (ACK or NACK), and keeps what it received.
  */
-final class TestSidecar implements AutoCloseable {
-    final BlockingQueue<DiscoveryResponse> received = new LinkedBlockingQueue<>();
-    final BlockingQueue<Throwable> errors = new LinkedBlockingQueue<>();
+public final class TestSidecar implements AutoCloseable {
+    public final BlockingQueue<DiscoveryResponse> received = new LinkedBlockingQueue<>();
+    public final BlockingQueue<Throwable> errors = new LinkedBlockingQueue<>();
     final List<X509Certificate> chain;
     private final ManagedChannel channel;
     private final StreamObserver<DiscoveryRequest> requests;
@@ -54,7 +54,7 @@ final class TestSidecar implements AutoCloseable {
         }
     }
 
-    TestSidecar(int port, TrustBundle bundle, String token, Node node, String running,
+    public TestSidecar(int port, TrustBundle bundle, String token, Node node, String running,
                 Function<DiscoveryResponse, DiscoveryRequest> answer) {
         KeyPair keys = KeyPairs.ecP256();
         this.chain = sign(port, bundle, token, keys);
@@ -87,11 +87,11 @@ final class TestSidecar implements AutoCloseable {
         }
     }
 
-    static DiscoveryRequest ack(DiscoveryResponse r) {
+    public static DiscoveryRequest ack(DiscoveryResponse r) {
         return DiscoveryRequest.ack(r.version(), r.nonce());
     }
 
-    DiscoveryResponse next() throws InterruptedException {
+    public DiscoveryResponse next() throws InterruptedException {
         DiscoveryResponse r = received.poll(10, TimeUnit.SECONDS);
         if (r == null) {
             throw new AssertionError("no push within 10 s; errors: " + errors);
