@@ -1,5 +1,6 @@
 package io.remora.launcher;
 
+import io.remora.certs.CertificateException;
 import io.remora.config.ConfigError;
 import io.remora.config.ConfigException;
 import io.remora.config.ConfigLoader;
@@ -19,13 +20,14 @@ import java.util.concurrent.Callable;
 final class ProxyCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, required = true, arity = "1..*", paramLabel = "FILE",
             description = "Config files or directories (their *.yaml, *.yml files): one Sidecar plus Services, Routes and"
-                    + " AuthorizationPolicies. REMORA_* environment variables override Sidecar fields.")
+                    + " AuthorizationPolicies (with spec.controlPlane, only the Sidecar: the control plane pushes the"
+                    + " rest). REMORA_* environment variables override Sidecar fields.")
     List<Path> config;
 
     @Option(names = "--watch", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Reload the config files when they change (default; --no-watch turns it off):"
                     + " services, routes and policies apply without a restart, invalid files are refused and the"
-                    + " running config kept.")
+                    + " running config kept. Off when the Sidecar names a controlPlane, which pushes them.")
     boolean watch = true;
 
     @Override
@@ -40,8 +42,20 @@ final class ProxyCommand implements Callable<Integer> {
             }
             return 1;
         }
-        ProxyServer server = ProxyServer.start(snapshot);
-        try (ConfigFileWatcher watcher = watch ? new ConfigFileWatcher(config, System.getenv(), server, 500) : null) {
+        // With a control plane the files hold only the Sidecar, read at start: services, routes and policies are
+        // pushed, and a reload of the files would replace them with none.
+        boolean controlPlane = snapshot.sidecarOrDefault().spec().controlPlane() != null;
+        ProxyServer server;
+        try {
+            server = ProxyServer.start(snapshot);
+        } catch (CertificateException e) {
+            // No usable workload certificate (files, local CA, or the control plane refused or is unreachable).
+            System.err.println("remora proxy: " + e.getMessage());
+            Log.flush();
+            return 1;
+        }
+        try (ConfigFileWatcher watcher = watch && !controlPlane
+                ? new ConfigFileWatcher(config, System.getenv(), server, 500) : null) {
             Signals.drainOnTermination(server);
             server.awaitTermination();
         }

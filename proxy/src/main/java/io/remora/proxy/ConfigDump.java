@@ -16,7 +16,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** {@code /config_dump}: the config the proxy runs with, as JSON, in the same shapes and units as the YAML. */
+/**
+ * {@code /config_dump}: the config the proxy runs with, as JSON, in the same shapes and units as the YAML; with a
+ * control plane, also a {@code control_plane} section saying where the config comes from and how that goes.
+ */
 final class ConfigDump {
     private ConfigDump() {
     }
@@ -28,8 +31,16 @@ final class ConfigDump {
                     .addSerializer(HostPort.class, new ToStringSerializer<>(HostPort::toString)));
 
     static String json(Snapshot snapshot, List<Map<String, Object>> listeners) {
+        return json(snapshot, listeners, null);
+    }
+
+    /** @param controlPlane the control-plane section; null in static mode, which has none */
+    static String json(Snapshot snapshot, List<Map<String, Object>> listeners, Map<String, Object> controlPlane) {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("version", snapshot.version());
+        if (controlPlane != null) {
+            root.put("control_plane", controlPlane);
+        }
         root.put("listeners", listeners);
         root.put("sidecar", snapshot.sidecarOrDefault());
         root.put("services", snapshot.services());

@@ -9,18 +9,27 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.remora.config.HostPort;
+import io.remora.config.MtlsMode;
 import io.remora.config.Sidecar;
 import io.remora.config.Snapshot;
 import io.remora.proxy.admin.AdminServers;
 import io.remora.proxy.admin.AdminView;
 import io.remora.proxy.cluster.Cluster;
 import io.remora.proxy.cluster.Endpoint;
+import io.remora.proxy.controlplane.CertificateClient;
+import io.remora.proxy.controlplane.ConfigTarget;
+import io.remora.proxy.controlplane.ControlPlaneChannels;
+import io.remora.proxy.controlplane.ControlPlaneClient;
+import io.remora.proxy.controlplane.ControlPlaneSettings;
+import io.remora.proxy.controlplane.ControlPlaneStatus;
+import io.remora.proxy.controlplane.LastKnownGood;
 import io.remora.proxy.http.DownstreamHttpHandler;
 import io.remora.proxy.listener.DownstreamInitializer;
 import io.remora.proxy.listener.ListenerSpec;
 import io.remora.proxy.log.AccessLog;
 import io.remora.log.JsonWriter;
 import io.remora.log.Log;
+import io.remora.proxy.tls.ControlPlaneIdentitySource;
 import io.remora.proxy.tls.FileIdentitySource;
 import io.remora.proxy.tls.IdentitySource;
 import io.remora.proxy.tls.LocalCaIdentitySource;
@@ -32,6 +41,7 @@ import io.remora.proxy.policy.Ticker;
 import io.remora.proxy.route.RouteTable;
 
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -44,6 +54,13 @@ import java.util.concurrent.TimeUnit;
 /**
  * One running sidecar: its listeners, event loops, admin endpoints and shared state. Started from a
  * validated snapshot; stopped by {@link #drain()} (graceful) or {@link #close()} (immediate).
+ *
+ * <p>Static mode (no {@code spec.controlPlane}): the snapshot's services, routes and policies are what it runs.
+ * Control-plane mode: the snapshot holds only the Sidecar; the workload certificate comes from the control plane's CA
+ * service ({@link ControlPlaneIdentitySource}; start fails when neither a kept one nor a new one is to be had), the
+ * proxy starts from the last-known-good config in the state directory when there is one (else with no services, not
+ * ready until the first snapshot is applied), and once the listeners are bound the {@link ControlPlaneClient}
+ * subscribes and applies what is pushed.
  */
 public final class ProxyServer implements AutoCloseable {
     /** How often the mTLS certificate files are checked for a rotation. */
@@ -52,6 +69,13 @@ public final class ProxyServer implements AutoCloseable {
     private static final long SWEEP_MILLIS = 100;
 
     private final Snapshot snapshot;
+    private final ControlPlaneSettings cpSettings;
+    /** Control-plane mode only (else null): its channels, the identity it issues, what is kept, how it goes. */
+    private final ControlPlaneChannels cpChannels;
+    private final ControlPlaneIdentitySource cpIdentity;
+    private final LastKnownGood lastKnownGood;
+    private final ControlPlaneStatus cpStatus;
+    private volatile ControlPlaneClient cpClient;
     private final io.micrometer.core.instrument.Counter configApplied;
     private final io.micrometer.core.instrument.Counter configRejected;
     private final Transport transport;
@@ -65,19 +89,49 @@ public final class ProxyServer implements AutoCloseable {
     private volatile boolean stopped;
     private volatile CompletableFuture<Void> draining;
 
-    private ProxyServer(Snapshot snapshot, Transport transport, JsonWriter writer) {
-        this.snapshot = snapshot;
+    private ProxyServer(Snapshot given, Transport transport, JsonWriter writer, ControlPlaneSettings cpSettings) {
         this.transport = transport;
-        Sidecar sidecar = snapshot.sidecarOrDefault();
+        this.cpSettings = cpSettings;
+        Sidecar.ControlPlane cp = given.sidecarOrDefault().spec().controlPlane();
+        Sidecar sidecar = cp == null ? given.sidecarOrDefault() : withDefaultMtls(given.sidecarOrDefault());
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         TlsMeters tlsMeters = new TlsMeters(registry);
         Sidecar.Mtls mtls = sidecar.spec().mtls();
-        // Before anything else starts: an unusable certificate or key is a start-up error naming the file.
-        IdentitySource identity = mtls == null || !mtls.enabled() ? null
-                : mtls.localCa() != null
-                ? new LocalCaIdentitySource(mtls, sidecar.metadata().namespace(), sidecar.workload(),
-                        java.time.Clock.systemUTC(), tlsMeters)
-                : new FileIdentitySource(mtls, java.time.Clock.systemUTC(), tlsMeters, CERT_CHECK_MILLIS);
+        IdentitySource identity;
+        Snapshot starting;
+        if (cp == null) {
+            this.cpChannels = null;
+            this.cpIdentity = null;
+            this.lastKnownGood = null;
+            this.cpStatus = null;
+            // Before anything else starts: an unusable certificate or key is a start-up error naming the file.
+            identity = mtls == null || !mtls.enabled() ? null
+                    : mtls.localCa() != null
+                    ? new LocalCaIdentitySource(mtls, sidecar.metadata().namespace(), sidecar.workload(),
+                            java.time.Clock.systemUTC(), tlsMeters)
+                    : new FileIdentitySource(mtls, java.time.Clock.systemUTC(), tlsMeters, CERT_CHECK_MILLIS);
+            starting = given;
+        } else {
+            this.cpChannels = new ControlPlaneChannels(cp, cpSettings.clock());
+            try {
+                // The subscription presents this certificate even when mTLS between sidecars is DISABLE.
+                this.cpIdentity = new ControlPlaneIdentitySource(sidecar.stateDir(), cpChannels.address(),
+                        new CertificateClient(cpChannels, Path.of(cp.tokenFile()), cpSettings.callTimeout()),
+                        cpSettings.certificateTiming(), tlsMeters);
+            } catch (RuntimeException e) {
+                cpChannels.close();
+                throw e;
+            }
+            identity = mtls.enabled() ? cpIdentity : null;
+            this.lastKnownGood = new LastKnownGood(sidecar.stateDir());
+            this.cpStatus = new ControlPlaneStatus(cpChannels.address(), lastKnownGood.path(), cpSettings.clock(),
+                    registry);
+            starting = lastKnownGood.load(sidecar);
+            if (starting != null) {
+                Log.info("last_known_good_loaded", "version", starting.version(),
+                        "file", lastKnownGood.path().toString(), "services", starting.services().size());
+            }
+        }
         this.group = transport.newGroup(sidecar.spec().threads(), "remora-io");
         String workload = sidecar.workload();
         ProxyMetrics metrics = new ProxyMetrics(registry, workload, sidecar.metadata().namespace(),
@@ -87,9 +141,42 @@ public final class ProxyServer implements AutoCloseable {
                 .description("Snapshots applied to the running proxy after start").register(registry);
         this.configRejected = io.micrometer.core.instrument.Counter.builder("remora.config.rejected")
                 .description("Snapshots refused; the running config was kept").register(registry);
-        this.pc = new ProxyContext(sidecar, transport, metrics, accessLog,
-                RouteTable.build(snapshot, Ticker.SYSTEM, metrics::policy),
+        RouteTable table = null;
+        if (starting != null) {
+            try {
+                table = RouteTable.build(starting, Ticker.SYSTEM, metrics::policy);
+            } catch (IllegalArgumentException e) {
+                if (cp == null) {
+                    throw e;
+                }
+                Log.warn("last_known_good_unusable", "file", lastKnownGood.path().toString(), "error", e.getMessage());
+            }
+        }
+        if (table == null) {
+            // Control-plane mode with nothing kept: no services (404 NR) and not ready until the first snapshot.
+            starting = new Snapshot("", sidecar, List.of(), List.of(), List.of());
+            table = RouteTable.build(starting, Ticker.SYSTEM, metrics::policy);
+            Log.info("waiting_for_control_plane", "address", cpChannels.address(),
+                    "last_known_good", lastKnownGood.path().toString());
+        }
+        this.snapshot = starting;
+        this.pc = new ProxyContext(sidecar, transport, metrics, accessLog, table,
                 new DefaultChannelGroup("downstream", GlobalEventExecutor.INSTANCE), identity, tlsMeters);
+    }
+
+    /**
+     * A control plane issues the identity even when the Sidecar says nothing of mTLS: its mode is then PERMISSIVE,
+     * written into the Sidecar the proxy runs with, so everything that reads the mode sees one.
+     */
+    private static Sidecar withDefaultMtls(Sidecar s) {
+        Sidecar.Spec spec = s.spec();
+        if (spec.mtls() != null) {
+            return s;
+        }
+        return new Sidecar(s.metadata(), new Sidecar.Spec(spec.workload(), spec.threads(), spec.inbound(),
+                spec.outbound(), spec.admin(), spec.metrics(), spec.health(), spec.drainTime(), spec.accessLog(),
+                spec.limits(), spec.serverFirstPorts(),
+                new Sidecar.Mtls(MtlsMode.PERMISSIVE, null, null, null, null, null, null), spec.controlPlane()));
     }
 
     /** Binds every listener of the snapshot's Sidecar and the admin endpoints; ready when it returns. */
@@ -98,14 +185,38 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     public static ProxyServer start(Snapshot snapshot, JsonWriter writer) throws InterruptedException {
-        ProxyServer server = new ProxyServer(snapshot, Transport.best(), writer);
+        return start(snapshot, writer, ControlPlaneSettings.defaults());
+    }
+
+    /**
+     * Starts with the given control-plane timing (tests make it fast and move its clock); static mode ignores it.
+     *
+     * @throws io.remora.certs.CertificateException in control-plane mode when no workload certificate is kept and
+     *                                              the control plane gave none within the start timeout; the message
+     *                                              carries the control plane's reason
+     */
+    public static ProxyServer start(Snapshot snapshot, JsonWriter writer, ControlPlaneSettings cpSettings)
+            throws InterruptedException {
+        ProxyServer server = new ProxyServer(snapshot, Transport.best(), writer, cpSettings);
         try {
             server.bindAll();
+            server.subscribe();
         } catch (RuntimeException | InterruptedException e) {
             server.close();
             throw e;
         }
         return server;
+    }
+
+    /** Control-plane mode: subscribes once the listeners are bound, so a pushed snapshot has somewhere to go. */
+    private void subscribe() {
+        if (cpChannels == null) {
+            return;
+        }
+        ControlPlaneClient client = new ControlPlaneClient(cpChannels, () -> cpIdentity.current().svid(),
+                new Target(), lastKnownGood, cpStatus, cpSettings.reconnect());
+        cpClient = client;
+        client.start();
     }
 
     private void bindAll() throws InterruptedException {
@@ -135,7 +246,8 @@ public final class ProxyServer implements AutoCloseable {
         // Outlier detection returns ejected endpoints on this tick; each service acts once per its own interval.
         group.next().scheduleAtFixedRate(() -> pc.routes().sweep(), SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
         ready = true;
-        Log.info("proxy_ready", "version", snapshot.version(), "transport", transport.name(),
+        Log.info("proxy_ready", "version", snapshot.version(),
+                "control_plane", cpChannels == null ? "none" : cpChannels.address(), "transport", transport.name(),
                 "threads", String.valueOf(spec.threads()), "admin", String.valueOf(admin.adminAddress()),
                 "metrics", String.valueOf(admin.metricsAddress()), "health", String.valueOf(admin.healthAddress()));
     }
@@ -196,8 +308,14 @@ public final class ProxyServer implements AutoCloseable {
         return pc;
     }
 
+    /** Listening, not draining, and (with a control plane) running a config: kept or pushed. */
     public boolean ready() {
-        return ready && !pc.draining() && !stopped;
+        return ready && !pc.draining() && !stopped && (cpChannels == null || !configVersion().isEmpty());
+    }
+
+    /** The control-plane connection's state; null in static mode. */
+    public ControlPlaneStatus controlPlaneStatus() {
+        return cpStatus;
     }
 
     /**
@@ -206,7 +324,13 @@ public final class ProxyServer implements AutoCloseable {
      * streams. Completes when every downstream connection is gone or the drain time is over; then the
      * proxy stops.
      */
-    public synchronized CompletableFuture<Void> drain() {
+    public CompletableFuture<Void> drain() {
+        // Outside the lock: the client's thread may be waiting for it in apply().
+        stopControlPlane();
+        return startDrain();
+    }
+
+    private synchronized CompletableFuture<Void> startDrain() {
         if (draining != null) {
             return draining;
         }
@@ -292,8 +416,21 @@ public final class ProxyServer implements AutoCloseable {
         return terminated.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    private void stopControlPlane() {
+        ControlPlaneClient client = cpClient;
+        if (client != null) {
+            client.close();
+        }
+    }
+
     @Override
-    public synchronized void close() {
+    public void close() {
+        // Outside the lock: the client's thread may be waiting for it in apply().
+        stopControlPlane();
+        closeNow();
+    }
+
+    private synchronized void closeNow() {
         if (stopped) {
             return;
         }
@@ -313,6 +450,10 @@ public final class ProxyServer implements AutoCloseable {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
         if (pc.identity() != null) {
             pc.identity().close();
+        }
+        if (cpIdentity != null) {
+            cpIdentity.close();
+            cpChannels.close();
         }
         Log.info("proxy_stopped");
         terminated.countDown();
@@ -338,11 +479,30 @@ public final class ProxyServer implements AutoCloseable {
         return out;
     }
 
+    /** Where the control-plane client puts what it accepted. */
+    private final class Target implements ConfigTarget {
+        @Override
+        public Sidecar sidecar() {
+            return snapshot.sidecarOrDefault();
+        }
+
+        @Override
+        public String runningVersion() {
+            return configVersion();
+        }
+
+        @Override
+        public void apply(Snapshot next) {
+            ProxyServer.this.apply(next);
+        }
+    }
+
     /** What the admin endpoints show and do. */
     private final class View implements AdminView {
         @Override
         public String configDumpJson() {
-            return ConfigDump.json(pc.routes().snapshot(), listenerDump());
+            return ConfigDump.json(pc.routes().snapshot(), listenerDump(),
+                    cpStatus == null ? null : cpStatus.dump(ProxyServer.this.configVersion()));
         }
 
         @Override

@@ -11,12 +11,14 @@ import java.util.function.Supplier;
 
 /**
  * What mTLS looks like from outside: refused handshakes by direction and reason, plaintext connections the inbound
- * listener accepted in PERMISSIVE mode (zero for long enough means STRICT is safe), and when the certificates in use
- * expire. Counters are created once per label set and cached.
+ * listener accepted in PERMISSIVE mode (zero for long enough means STRICT is safe), when the certificates in use
+ * expire, and how requests for a certificate to the control plane went. Counters are created once per label set
+ * and cached.
  */
 public final class TlsMeters {
     private final MeterRegistry registry;
     private final Map<String, Counter> failures = new ConcurrentHashMap<>();
+    private final Map<String, Counter> certificateRequests = new ConcurrentHashMap<>();
     private final Counter plaintextAccepted;
     private final Counter plaintextRefused;
     private final Counter handshakes;
@@ -42,6 +44,13 @@ public final class TlsMeters {
         failures.computeIfAbsent(direction + '|' + reason, k -> Counter.builder("remora.mtls.handshake.failures")
                 .description("Mutual TLS handshakes refused, by direction and reason")
                 .tag("direction", direction).tag("reason", reason).register(registry)).increment();
+    }
+
+    /** A certificate request to the control plane's CA service: {@code issued}, {@code refused} or {@code failed}. */
+    public void certificateRequest(String result) {
+        certificateRequests.computeIfAbsent(result, k -> Counter.builder("remora.certificate.requests")
+                .description("Workload certificate requests to the control plane, by result")
+                .tag("result", result).register(registry)).increment();
     }
 
     public void handshake() {

@@ -1,0 +1,228 @@
+package io.remora.proxy.controlplane;
+
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ClientResponseObserver;
+import io.remora.certs.Svid;
+import io.remora.config.Sidecar;
+import io.remora.log.Log;
+import io.remora.protocol.DiscoveryRequest;
+import io.remora.protocol.DiscoveryResponse;
+import io.remora.protocol.MeshProtocol;
+import io.remora.protocol.Node;
+import io.remora.proxy.Daemons;
+import io.remora.proxy.policy.Backoff;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+
+/**
+ * The sidecar's subscription to the control plane: one {@code Subscribe} stream over a channel presenting the
+ * workload's current SVID; a hello naming the workload, what it calls and the version it runs; then every push is
+ * handed to the {@link SnapshotAcceptor} and its ACK or NACK sent back. When the stream ends (the control plane went
+ * away, refused us, or the network broke) it subscribes again after full-jitter exponential backoff, with a new
+ * channel, so a renewed certificate is used; the backoff starts over once a message arrives. The running config is
+ * never touched by a disconnect: traffic flows on what was applied last.
+ *
+ * <p>Threading: everything (connecting, the gRPC callbacks, acceptance, reconnect timers) runs on one daemon thread
+ * of its own, so the client's state needs no locks and no event loop ever waits for it.
+ */
+public final class ControlPlaneClient implements AutoCloseable {
+    private final ControlPlaneChannels channels;
+    private final Supplier<Svid> svid;
+    private final SnapshotAcceptor acceptor;
+    private final ControlPlaneStatus status;
+    private final Node node;
+    private final Backoff backoff;
+    private final ScheduledExecutorService thread;
+    /** The thread as the channels' executor: a callback arriving after close is dropped, not an error. */
+    private final Executor callbacks;
+    /** The stream in use; null between attempts. Client thread only. */
+    private Subscription current;
+    /** Attempts since a message last arrived. Client thread only. */
+    private int failures;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /**
+     * @param svid      the workload's current SVID, presented to the control plane at each (re)subscription
+     * @param reconnect backoff between subscription attempts
+     */
+    public ControlPlaneClient(ControlPlaneChannels channels, Supplier<Svid> svid, ConfigTarget target,
+                              LastKnownGood lastKnownGood, ControlPlaneStatus status, Backoff reconnect) {
+        this.channels = channels;
+        this.svid = svid;
+        this.status = status;
+        this.acceptor = new SnapshotAcceptor(target, lastKnownGood, status);
+        this.node = node(target.sidecar());
+        this.backoff = reconnect;
+        this.thread = Daemons.scheduler("remora-control-plane");
+        this.callbacks = r -> {
+            try {
+                thread.execute(r);
+            } catch (RejectedExecutionException e) {
+                // Closed: nothing is left to tell.
+            }
+        };
+    }
+
+    /**
+     * Who this sidecar is and what it needs: the services its upstream listeners name, or null (any service) when
+     * transparent capture is on, since the app may then call anything.
+     */
+    static Node node(Sidecar sidecar) {
+        Sidecar.Outbound out = sidecar.spec().outbound();
+        List<String> calls = out.capture().enabled() ? null
+                : out.upstreams().stream().map(Sidecar.Upstream::service).distinct().toList();
+        return new Node(sidecar.metadata().namespace(), sidecar.workload(), calls);
+    }
+
+    /** Subscribes (in the background); returns at once. */
+    public void start() {
+        thread.execute(this::subscribe);
+    }
+
+    private void subscribe() {
+        if (closed.get()) {
+            return;
+        }
+        ManagedChannel channel;
+        try {
+            channel = channels.subscription(svid.get(), callbacks);
+        } catch (Exception e) {
+            retry(false, "cannot open a channel: " + e.getMessage());
+            return;
+        }
+        Subscription s = new Subscription(channel);
+        current = s;
+        String running = acceptor.runningVersion();
+        Log.info("control_plane_subscribing", "address", channels.address(), "version", running,
+                "workload", node.workload(), "namespace", node.namespace());
+        try {
+            ClientCalls.asyncBidiStreamingCall(channel.newCall(MeshProtocol.SUBSCRIBE, CallOptions.DEFAULT), s)
+                    .onNext(DiscoveryRequest.hello(node, running));
+        } catch (RuntimeException e) {
+            // Caught whole: this runs as a scheduled task, and one that throws would end the reconnecting.
+            s.ended(String.valueOf(e));
+        }
+    }
+
+    /**
+     * Schedules the next attempt. {@code control_plane_disconnected} when a subscription that had been answered
+     * ended, {@code control_plane_unreachable} when an attempt got nowhere.
+     */
+    private void retry(boolean wasConnected, String why) {
+        failures++;
+        long delay = backoff.delayNanos(failures, ThreadLocalRandom.current());
+        Log.warn(wasConnected ? "control_plane_disconnected" : "control_plane_unreachable",
+                "address", channels.address(), "error", why, "attempt", failures,
+                "retry_in_ms", Duration.ofNanos(delay).toMillis());
+        try {
+            thread.schedule(this::subscribe, delay, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            // Closed meanwhile: no more attempts.
+        }
+    }
+
+    /** One subscription attempt: its channel and stream. Its callbacks run on the client thread. */
+    private final class Subscription implements ClientResponseObserver<DiscoveryRequest, DiscoveryResponse> {
+        private final ManagedChannel channel;
+        private ClientCallStreamObserver<DiscoveryRequest> requests;
+        private boolean answered;
+
+        Subscription(ManagedChannel channel) {
+            this.channel = channel;
+        }
+
+        @Override
+        public void beforeStart(ClientCallStreamObserver<DiscoveryRequest> requests) {
+            this.requests = requests;
+        }
+
+        @Override
+        public void onNext(DiscoveryResponse push) {
+            if (this != current || closed.get()) {
+                return;
+            }
+            status.contact(push.nonce());
+            failures = 0;
+            if (!answered) {
+                answered = true;
+                status.connected(true);
+                Log.info("control_plane_connected", "address", channels.address());
+            }
+            requests.onNext(acceptor.accept(push));
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            ended(ControlPlaneChannels.describe(Status.fromThrowable(t)));
+        }
+
+        @Override
+        public void onCompleted() {
+            ended("the control plane ended the subscription");
+        }
+
+        private void ended(String why) {
+            if (this != current) {
+                return;
+            }
+            current = null;
+            status.connected(false);
+            channel.shutdownNow();
+            if (!closed.get()) {
+                retry(answered, why);
+            }
+        }
+
+        void cancel() {
+            if (requests != null) {
+                requests.cancel("the sidecar is stopping", null);
+            }
+            channel.shutdownNow();
+        }
+    }
+
+    /** Ends the subscription and stops reconnecting; the running config stays as it is. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        CompletableFuture<ManagedChannel> cancelled = new CompletableFuture<>();
+        try {
+            thread.execute(() -> {
+                Subscription s = current;
+                current = null;
+                status.connected(false);
+                if (s != null) {
+                    s.cancel();
+                }
+                cancelled.complete(s == null ? null : s.channel);
+            });
+            ManagedChannel channel = cancelled.get(2, TimeUnit.SECONDS);
+            if (channel != null) {
+                // Lets the cancelled call's last callbacks run before the thread goes.
+                channel.awaitTermination(2, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            Log.warn("control_plane_close_failed", "error", e.toString());
+        } finally {
+            thread.shutdownNow();
+        }
+        Log.info("control_plane_unsubscribed", "address", channels.address());
+    }
+}
