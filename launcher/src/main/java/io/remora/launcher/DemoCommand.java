@@ -6,8 +6,9 @@ import io.remora.config.ConfigException;
 import io.remora.config.ConfigLoader;
 import io.remora.config.Snapshot;
 import io.remora.certs.CertificateAuthority;
-import io.remora.certs.Pem;
-import io.remora.proxy.ConfigFileWatcher;
+import io.remora.controlplane.ControlPlaneServer;
+import io.remora.controlplane.ca.BootstrapTokens;
+import io.remora.controlplane.source.DirectorySource;
 import io.remora.proxy.ProxyServer;
 import io.remora.proxy.Transport;
 import io.remora.log.Log;
@@ -15,22 +16,24 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * {@code remora demo}: a local mesh on embedded defaults. Two versions of a demo service, each with its own sidecar
- * (STRICT mutual TLS, SVIDs issued from a demo CA created at start), and the caller's sidecar in front of them,
- * which splits traffic 90/10 (or by header) over mTLS, with inbound, metrics and admin on Istio's ports. The
- * caller's config file is watched: editing its weights shifts traffic within a second. Prints what to curl.
+ * {@code remora demo}: a local mesh on embedded defaults. The control plane on a YAML directory (and its CA, created
+ * at start), two versions of a demo service each with its own sidecar (STRICT mutual TLS), and the caller's sidecar
+ * in front of them, which splits traffic 90/10 (or by header) over mTLS, with inbound, metrics and admin on Istio's
+ * ports. Every sidecar gets its certificate and its config from the control plane; editing the route file in the
+ * directory shifts traffic within a second. Prints what to curl.
  */
-@Command(name = "demo", description = "Run a local demo mesh: a caller's sidecar and two versions of a service,"
-        + " each behind its own sidecar, with mTLS between them; prints URLs to curl and scrape and the file to edit.")
+@Command(name = "demo", description = "Run a local demo mesh: the control plane on a YAML directory, a caller's"
+        + " sidecar and two versions of a service each behind its own sidecar, with mTLS between them; prints URLs to"
+        + " curl and scrape and the file to edit.")
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--outbound-port", defaultValue = "9001", description = "Port the app calls (default: ${DEFAULT-VALUE}).")
     int outboundPort;
@@ -65,31 +68,19 @@ final class DemoCommand implements Callable<Integer> {
             + " directory).")
     Path dir;
 
+    @Option(names = "--control-plane-port", defaultValue = "15010",
+            description = "The control plane's push and CA port (default: ${DEFAULT-VALUE}).")
+    int controlPlanePort;
+
+    @Option(names = "--control-plane-admin-port", defaultValue = "15014",
+            description = "The control plane's metrics and health port (default: ${DEFAULT-VALUE}).")
+    int controlPlaneAdminPort;
+
     static final String TRUST_DOMAIN = "cluster.local";
 
-    /** The caller's sidecar, the service and the route: the file to edit. */
-    static String yaml(int outboundPort, int v1SidecarPort, int v2SidecarPort, int adminPort, int metricsPort,
-                       int healthPort, int inboundPort, int appPort, Path ca) {
+    /** The service, its route (the file to edit) and who may call it: the control plane's YAML directory. */
+    static String service(int v1SidecarPort, int v2SidecarPort) {
         return """
-                # The demo mesh, seen from the caller's sidecar. Edit the weights of the canary rule and save:
-                # the sidecar applies the change within a second.
-                apiVersion: remora.io/v1
-                kind: Sidecar
-                metadata: {name: demo, namespace: demo}
-                spec:
-                  threads: 1
-                  admin: 127.0.0.1:%d
-                  metrics: 127.0.0.1:%d
-                  health: 127.0.0.1:%d
-                  inbound: {listen: 127.0.0.1:%d, app: 127.0.0.1:%d, appProtocol: http}
-                  outbound:
-                    upstreams:
-                      - {listen: 127.0.0.1:%d, service: hello.demo}
-                  mtls:
-                    mode: PERMISSIVE
-                    localCa: {certificate: %s, privateKey: %s}
-                    trustBundle: %s
-                ---
                 apiVersion: remora.io/v1
                 kind: Service
                 metadata: {name: hello, namespace: demo}
@@ -103,26 +94,67 @@ final class DemoCommand implements Callable<Integer> {
                     - {name: v2, labels: {version: v2}}
                 ---
                 apiVersion: remora.io/v1
-                kind: Route
-                metadata: {name: hello, namespace: demo}
+                kind: AuthorizationPolicy
+                metadata: {name: callers, namespace: demo}
                 spec:
-                  services: [hello.demo]
-                  rules:
-                    - name: pinned-to-v2
-                      matches:
-                        - headers: {x-version: {exact: v2}}
-                      backends: [{service: hello.demo, subset: v2}]
-                    - name: canary
-                      backends:
-                        - {service: hello.demo, subset: v1, weight: 90}
-                        - {service: hello.demo, subset: v2, weight: 10}
-                """.formatted(adminPort, metricsPort, healthPort, inboundPort, appPort, outboundPort,
-                ca.resolve("root.pem"), ca.resolve("root.key"), ca.resolve("root.pem"), v1SidecarPort, TRUST_DOMAIN,
-                v2SidecarPort, TRUST_DOMAIN);
+                  workloads: [hello-v1, hello-v2]
+                  rules: [{from: {namespaces: [demo]}}]
+                """.formatted(v1SidecarPort, TRUST_DOMAIN, v2SidecarPort, TRUST_DOMAIN);
     }
 
-    /** The sidecar of one version of the service: STRICT mTLS in front of its app; who may call it. */
-    static String serviceSidecar(String version, int inboundPort, int appPort, Path ca) {
+    static final String ROUTE = """
+            # How the callers of hello.demo split their requests. Edit the canary weights and save: the control
+            # plane pushes the change to every sidecar that calls hello.demo within a second.
+            apiVersion: remora.io/v1
+            kind: Route
+            metadata: {name: hello, namespace: demo}
+            spec:
+              services: [hello.demo]
+              rules:
+                - name: pinned-to-v2
+                  matches:
+                    - headers: {x-version: {exact: v2}}
+                  backends: [{service: hello.demo, subset: v2}]
+                - name: canary
+                  backends:
+                    - {service: hello.demo, subset: v1, weight: 90}
+                    - {service: hello.demo, subset: v2, weight: 10}
+            """;
+
+    /** The bootstrap part every sidecar shares: where the control plane is and how this workload proves itself. */
+    private String controlPlane(Path home, String name) {
+        return """
+                  controlPlane:
+                    address: 127.0.0.1:%d
+                    tokenFile: %s
+                    trustBundle: %s
+                    stateDir: %s
+                """.formatted(controlPlanePort, home.resolve("tokens").resolve(name), home.resolve("ca/root.pem"),
+                home.resolve("state").resolve(name));
+    }
+
+    /** The caller's sidecar: an upstream listener for hello.demo, PERMISSIVE inbound to the local app (v1). */
+    String caller(Path home) {
+        return """
+                apiVersion: remora.io/v1
+                kind: Sidecar
+                metadata: {name: caller, namespace: demo}
+                spec:
+                  threads: 1
+                  admin: 127.0.0.1:%d
+                  metrics: 127.0.0.1:%d
+                  health: 127.0.0.1:%d
+                  inbound: {listen: 127.0.0.1:%d, app: 127.0.0.1:%d, appProtocol: http}
+                  outbound:
+                    upstreams:
+                      - {listen: 127.0.0.1:%d, service: hello.demo}
+                  mtls: {mode: PERMISSIVE}
+                """.formatted(adminPort, metricsPort, healthPort, inboundPort, v1Port, outboundPort)
+                + controlPlane(home, "caller");
+    }
+
+    /** The sidecar of one version of the service: STRICT mTLS in front of its app. */
+    String serviceSidecar(Path home, String version, int sidecarPort, int appPort) {
         return """
                 apiVersion: remora.io/v1
                 kind: Sidecar
@@ -134,59 +166,59 @@ final class DemoCommand implements Callable<Integer> {
                   metrics: 127.0.0.1:0
                   health: 127.0.0.1:0
                   inbound: {listen: 127.0.0.1:%d, app: 127.0.0.1:%d, appProtocol: http}
-                  mtls:
-                    mode: STRICT
-                    localCa: {certificate: %s, privateKey: %s}
-                    trustBundle: %s
-                    serviceAccount: hello
-                ---
-                apiVersion: remora.io/v1
-                kind: AuthorizationPolicy
-                metadata: {name: callers, namespace: demo}
-                spec:
-                  rules: [{from: {namespaces: [demo]}}]
-                """.formatted(version, inboundPort, appPort, ca.resolve("root.pem"), ca.resolve("root.key"),
-                ca.resolve("root.pem"));
+                  mtls: {mode: STRICT}
+                """.formatted(version, sidecarPort, appPort) + controlPlane(home, "hello-" + version);
     }
 
     @Override
     public Integer call() throws Exception {
         Log.bridgeJul();
         Path home = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("remora-demo-");
-        Path ca = Files.createDirectories(home.resolve("ca"));
-        CertificateAuthority root = CertificateAuthority.createRoot(TRUST_DOMAIN, Duration.ofDays(30),
-                Clock.systemUTC());
-        Pem.writeCertificates(ca.resolve("root.pem"), List.of(root.certificate()));
-        Pem.writePrivateKey(ca.resolve("root.key"), root.key());
-        Path mesh = write(home.resolve("demo.yaml"), yaml(outboundPort, v1SidecarPort, v2SidecarPort, adminPort,
-                metricsPort, healthPort, inboundPort, v1Port, ca));
-        Path v1Sidecar = write(home.resolve("hello-v1.yaml"), serviceSidecar("v1", v1SidecarPort, v1Port, ca));
-        Path v2Sidecar = write(home.resolve("hello-v2.yaml"), serviceSidecar("v2", v2SidecarPort, v2Port, ca));
+        Path mesh = Files.createDirectories(home.resolve("mesh"));
+        write(mesh.resolve("hello.yaml"), service(v1SidecarPort, v2SidecarPort));
+        Path route = write(mesh.resolve("hello-route.yaml"), ROUTE);
+        Path tokens = Files.createDirectories(home.resolve("tokens"));
+        Path tokensFile = home.resolve("bootstrap-tokens");
+        Files.writeString(tokensFile, "# <namespace>/<serviceAccount> <token>\n");
+        write(tokens.resolve("caller"), BootstrapTokens.add(tokensFile, "demo", "caller"));
+        String hello = BootstrapTokens.add(tokensFile, "demo", "hello");
+        write(tokens.resolve("hello-v1"), hello);
+        write(tokens.resolve("hello-v2"), hello);
+        Clock clock = Clock.systemUTC();
+        ControlPlaneServer controlPlane = ControlPlaneServer.start(new ControlPlaneServer.Options(
+                new InetSocketAddress("127.0.0.1", controlPlanePort),
+                new InetSocketAddress("127.0.0.1", controlPlaneAdminPort), home.resolve("ca"), TRUST_DOMAIN, "demo",
+                CertificateAuthority.DEFAULT_LEAF_TTL, ControlPlaneServer.Options.QUIET,
+                ControlPlaneServer.Options.MAX_DELAY, List.of(new DirectorySource(List.of(mesh), clock, 100)),
+                new BootstrapTokens(tokensFile), clock));
+        Path sidecars = Files.createDirectories(home.resolve("sidecars"));
         Snapshot caller;
         Snapshot helloV1;
         Snapshot helloV2;
         try {
-            caller = ConfigLoader.load(List.of(mesh), Map.of());
-            helloV1 = ConfigLoader.load(List.of(v1Sidecar), Map.of());
-            helloV2 = ConfigLoader.load(List.of(v2Sidecar), Map.of());
+            caller = ConfigLoader.load(List.of(write(sidecars.resolve("caller.yaml"), caller(home))), Map.of());
+            helloV1 = ConfigLoader.load(List.of(write(sidecars.resolve("hello-v1.yaml"),
+                    serviceSidecar(home, "v1", v1SidecarPort, v1Port))), Map.of());
+            helloV2 = ConfigLoader.load(List.of(write(sidecars.resolve("hello-v2.yaml"),
+                    serviceSidecar(home, "v2", v2SidecarPort, v2Port))), Map.of());
         } catch (ConfigException e) {
             for (ConfigError error : e.errors()) {
                 System.err.println(error.format());
             }
+            controlPlane.close();
             return 1;
         }
         Transport transport = Transport.best();
         EventLoopGroup apps = transport.newGroup(1, "demo-app");
-        try (DemoBackend v1 = DemoBackend.start(apps, transport, "127.0.0.1", v1Port, "hello", "v1");
+        try (controlPlane;
+             DemoBackend v1 = DemoBackend.start(apps, transport, "127.0.0.1", v1Port, "hello", "v1");
              DemoBackend v2 = DemoBackend.start(apps, transport, "127.0.0.1", v2Port, "hello", "v2");
              ProxyServer v1Proxy = ProxyServer.start(helloV1);
-             ProxyServer v2Proxy = ProxyServer.start(helloV2)) {
-            ProxyServer server = ProxyServer.start(caller);
-            try (ConfigFileWatcher watcher = new ConfigFileWatcher(List.of(mesh), Map.of(), server, 500)) {
-                System.err.println(banner(mesh, server));
-                Signals.drainOnTermination(server);
-                server.awaitTermination();
-            }
+             ProxyServer v2Proxy = ProxyServer.start(helloV2);
+             ProxyServer server = ProxyServer.start(caller)) {
+            System.err.println(banner(route, server));
+            Signals.drainOnTermination(server);
+            server.awaitTermination();
         } finally {
             apps.shutdownGracefully().awaitUninterruptibly();
             Log.flush();
@@ -206,7 +238,8 @@ final class DemoCommand implements Callable<Integer> {
                 Remora demo is running (Ctrl-C drains and stops it).
                   hello.demo v1:   app 127.0.0.1:%d behind its sidecar on 127.0.0.1:%d (STRICT mTLS)
                   hello.demo v2:   app 127.0.0.1:%d behind its sidecar on 127.0.0.1:%d (STRICT mTLS)
-                  to shift traffic, edit the canary weights in %s (applied within a second)
+                  control plane:   127.0.0.1:%d (push + CA), metrics on 127.0.0.1:%d
+                  to shift traffic, edit the canary weights in %s (pushed within a second)
 
                 Try:
                   curl -s %s/                        # through the sidecars over mTLS: 90%% v1, 10%% v2
@@ -217,8 +250,12 @@ final class DemoCommand implements Callable<Integer> {
                   curl -s http://127.0.0.1:%d/certs          # the caller's SPIFFE ID and certificates
                   curl -s http://127.0.0.1:%d/clusters
                   curl -s http://127.0.0.1:%d/healthz/ready
-                """.formatted(v1Port, v1SidecarPort, v2Port, v2SidecarPort, file, out, out,
+                  curl -s http://127.0.0.1:%d/debug/proxies      # the control plane: each sidecar and its version
+                  curl -s http://127.0.0.1:%d/stats/prometheus | grep remora_cp_
+                """.formatted(v1Port, v1SidecarPort, v2Port, v2SidecarPort, controlPlanePort, controlPlaneAdminPort,
+                file, out, out,
                 server.inboundAddress().getPort(), server.metricsAddress().getPort(), server.adminAddress().getPort(),
-                server.adminAddress().getPort(), server.adminAddress().getPort(), server.healthAddress().getPort());
+                server.adminAddress().getPort(), server.adminAddress().getPort(), server.healthAddress().getPort(),
+                controlPlaneAdminPort, controlPlaneAdminPort);
     }
 }

@@ -19,8 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * The README's main command, in process on free ports: traffic flows through the caller's sidecar and the service
- * sidecars over mTLS, split by weight; editing the weights in the printed file shifts it; /quitquitquit ends it.
+ * The README's main command, in process on free ports: the control plane issues every sidecar's certificate and
+ * config; traffic flows through the caller's sidecar and the service sidecars over mTLS, split by weight; editing the
+ * weights in the control plane's directory shifts it; /quitquitquit ends it.
  */
 @Timeout(90)
 class DemoCommandTest {
@@ -46,11 +47,13 @@ class DemoCommandTest {
         int admin = freePort();
         int metrics = freePort();
         int health = freePort();
+        int cpAdmin = freePort();
         String[] args = {"demo", "--dir", dir.toString(), "--outbound-port", String.valueOf(out),
             "--v1-port", String.valueOf(freePort()), "--v2-port", String.valueOf(freePort()),
             "--v1-sidecar-port", String.valueOf(freePort()), "--v2-sidecar-port", String.valueOf(freePort()),
             "--admin-port", String.valueOf(admin), "--metrics-port", String.valueOf(metrics),
-            "--health-port", String.valueOf(health), "--inbound-port", String.valueOf(freePort())};
+            "--health-port", String.valueOf(health), "--inbound-port", String.valueOf(freePort()),
+            "--control-plane-port", String.valueOf(freePort()), "--control-plane-admin-port", String.valueOf(cpAdmin)};
         CompletableFuture<Integer> demo = CompletableFuture.supplyAsync(() -> new CommandLine(new Remora()).execute(args));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {
@@ -80,7 +83,9 @@ class DemoCommandTest {
         assertThat(get(metrics, "/stats/prometheus").body())
                 .contains("destination_principal=\"spiffe://cluster.local/ns/demo/sa/hello\"");
 
-        Path file = dir.resolve("demo.yaml");
+        assertThat(get(cpAdmin, "/debug/proxies").body()).contains("spiffe://cluster.local/ns/demo/sa/caller")
+                .contains("spiffe://cluster.local/ns/demo/sa/hello");
+        Path file = dir.resolve("mesh").resolve("hello-route.yaml");
         Files.writeString(file, Files.readString(file).replace("subset: v1, weight: 90", "subset: v1, weight: 0")
                 .replace("subset: v2, weight: 10", "subset: v2, weight: 100"));
         long shifted = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
