@@ -65,6 +65,9 @@ public final class ControlPlaneServer implements AutoCloseable {
         public static final Duration MAX_DELAY = Duration.ofSeconds(1);
     }
 
+    /** Lifetime of the control plane's own serving certificate (renewed at half). */
+    private static final Duration SERVING_TTL = Duration.ofHours(24);
+
     private final Options options;
     private final ControlPlaneMetrics metrics = new ControlPlaneMetrics();
     private final ScheduledExecutorService scheduler;
@@ -89,7 +92,7 @@ public final class ControlPlaneServer implements AutoCloseable {
         Clock clock = options.clock();
         this.ca = CaDirectory.load(options.caDir(), options.trustDomain(), clock);
         TrustBundle bundle = TrustBundle.of(options.caDir().resolve("root.pem").toString(), ca.roots());
-        ServingIdentity identity = new ServingIdentity(ca.ca(), options.namespace(), CertificateAuthorityTtl.SERVING,
+        ServingIdentity identity = new ServingIdentity(ca.ca(), options.namespace(), SERVING_TTL,
                 clock, scheduler);
         MeshState initial = MeshState.empty(clock.instant());
         this.push = new PushService(initial, metrics, clock);
@@ -123,11 +126,6 @@ public final class ControlPlaneServer implements AutoCloseable {
                 "admin", options.admin().getHostString() + ":" + admin.port(), "spiffe_id", identity.id().toString(),
                 "trust_domain", ca.ca().trustDomain(), "mesh_version", builder.state().version(),
                 "sources", String.join(",", options.sources().stream().map(MeshSource::name).toList()));
-    }
-
-    /** Lifetime of the control plane's own serving certificate (renewed at half). */
-    private static final class CertificateAuthorityTtl {
-        static final Duration SERVING = Duration.ofHours(24);
     }
 
     public static ControlPlaneServer start(Options options) {

@@ -126,7 +126,19 @@ final class ProxyStream implements StreamObserver<DiscoveryRequest> {
         service.subscribed(this);
     }
 
-    /** Offers the snapshot of a new mesh state; {@code changedAt} null when the push is not a mesh change. */
+    /**
+     * Answers the hello with the current snapshot, even one the sidecar already runs: it confirms the version and
+     * tells the sidecar its subscription is live.
+     */
+    void greet(ProxySnapshot snapshot) {
+        if (!closed && node != null) {
+            waiting = snapshot;
+            waitingChangedAt = null;
+            flush();
+        }
+    }
+
+    /** Offers the snapshot of a new mesh state; {@code changedAt} starts the convergence clock. */
     void offer(ProxySnapshot snapshot, Instant changedAt) {
         if (closed || node == null) {
             return;

@@ -122,7 +122,7 @@ public final class PushService implements AutoCloseable {
         Log.info("proxy_subscribed", "proxy", s.id().toString(), "workload", s.node().workload(),
                 "running", s.runningVersion(), "calls", s.node().calls() == null ? "*" : String.join(",",
                         s.node().calls()));
-        s.offer(snapshotFor(s.node()), null);
+        s.greet(snapshotFor(s.node()));
     }
 
     void unsubscribed(ProxyStream s) {

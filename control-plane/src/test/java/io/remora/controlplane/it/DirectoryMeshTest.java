@@ -114,12 +114,13 @@ class DirectoryMeshTest {
     }
 
     @Test
-    void aSidecarThatRunsTheCurrentVersionIsNotPushedTo() throws Exception {
+    void aReconnectingSidecarIsGreetedWithTheVersionItRunsAndNoConvergenceIsCountedForIt() throws Exception {
         mesh = new MeshFixture(dir, Duration.ofMillis(20), Duration.ofMillis(200));
         TestSidecar first = sidecar("web", List.of("reviews.shop"), null);
         String version = first.next().version();
         TestSidecar restarted = sidecar("web", List.of("reviews.shop"), version);
-        assertThat(restarted.received.poll(500, TimeUnit.MILLISECONDS)).isNull();
+        assertThat(restarted.next().version()).isEqualTo(version);
+        assertThat(mesh.scrape()).contains("remora_cp_convergence_seconds_count 0");
     }
 
     @Test
