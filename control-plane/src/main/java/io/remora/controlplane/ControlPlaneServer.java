@@ -120,7 +120,7 @@ public final class ControlPlaneServer implements AutoCloseable {
             closeables.add(source);
             source.start(content -> builder.update(content).ifPresent(publisher::changed));
         }
-        this.admin = new AdminServer(options.admin(), metrics, push, () -> ready);
+        this.admin = new AdminServer(options.admin(), metrics, push, () -> ready && push.live());
         ready = true;
         Log.info("control_plane_ready", "listen", options.listen().getHostString() + ":" + grpc.getPort(),
                 "admin", options.admin().getHostString() + ":" + admin.port(), "spiffe_id", identity.id().toString(),

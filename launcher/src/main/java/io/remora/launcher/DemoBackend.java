@@ -28,14 +28,14 @@ import java.nio.charset.StandardCharsets;
  * The demo's application: answers every request with a line of JSON naming itself (service and
  * version) and the request it saw, so a caller can watch traffic split between versions.
  */
-final class DemoBackend implements AutoCloseable {
+public final class DemoBackend implements AutoCloseable {
     private final Channel channel;
 
     private DemoBackend(Channel channel) {
         this.channel = channel;
     }
 
-    static DemoBackend start(EventLoopGroup group, Transport transport, String host, int port, String service,
+    public static DemoBackend start(EventLoopGroup group, Transport transport, String host, int port, String service,
                              String version) throws InterruptedException {
         Channel ch = new ServerBootstrap().group(group).channel(transport.serverChannel())
                 .childHandler(new ChannelInitializer<SocketChannel>() {

@@ -34,6 +34,7 @@ public final class MeshBuilder {
     private final Rejections rejections;
     private Map<String, List<ConfigError>> rejectedNow = Map.of();
     private MeshState state;
+    private boolean built;
 
     public MeshBuilder(List<MeshSource> sources, Rejections rejections, MeshState initial) {
         for (MeshSource s : sources) {
@@ -47,9 +48,22 @@ public final class MeshBuilder {
         return state;
     }
 
-    /** Takes a source's new content; returns the new mesh state when the mesh changed. */
+    /** Whether every source has delivered its content at least once. */
+    public synchronized boolean complete() {
+        return latest.keySet().containsAll(sources.keySet());
+    }
+
+    /**
+     * Takes a source's new content; returns the new mesh state when the mesh changed. Nothing is built until every
+     * source has delivered once: a mesh missing a source's resources would take them away from the sidecars.
+     */
     public synchronized Optional<MeshState> update(SourceContent content) {
         latest.put(content.source(), content);
+        if (!complete()) {
+            Log.info("mesh_waiting_for_sources", "delivered", content.source(), "waiting_for",
+                    String.join(",", sources.keySet().stream().filter(n -> !latest.containsKey(n)).toList()));
+            return Optional.empty();
+        }
         Map<String, byte[]> all = new LinkedHashMap<>();
         Map<String, String> sourceOf = new LinkedHashMap<>();
         for (SourceContent c : latest.values()) {
@@ -72,9 +86,10 @@ public final class MeshBuilder {
         result.sources().values().forEach(bytes -> ResourceTexts.split(bytes, Defaults.NAMESPACE, texts));
         texts.keySet().removeIf(k -> k.kind().equals("Sidecar")); // a bootstrap is the sidecar's own, never pushed
         String version = Versions.of(texts);
-        if (version.equals(state.version())) {
+        if (version.equals(state.version()) && built) {
             return Optional.empty();
         }
+        built = true;
         MeshState previous = state;
         state = new MeshState(version, result.snapshot(), new TreeMap<>(texts), content.changedAt());
         Log.info("mesh_changed", "version", version, "previous", previous.version(), "source", content.source(),

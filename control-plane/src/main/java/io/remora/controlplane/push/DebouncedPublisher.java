@@ -12,7 +12,8 @@ import java.util.function.Consumer;
 
 /**
  * Holds mesh changes back per the {@link Debouncer} and publishes the newest state when due: changes in quick
- * succession become one push, an endpoint removal goes at once.
+ * succession become one push, an endpoint removal goes at once. The first mesh (built once every source has
+ * delivered) is published without waiting.
  */
 public final class DebouncedPublisher {
     private final Debouncer debouncer;
@@ -22,6 +23,7 @@ public final class DebouncedPublisher {
     private MeshState latest;
     private MeshState published;
     private ScheduledFuture<?> check;
+    private boolean first;
 
     public DebouncedPublisher(Duration quiet, Duration maxDelay, Clock clock, ScheduledExecutorService scheduler,
                               MeshState initial, Consumer<MeshState> publish) {
@@ -33,8 +35,15 @@ public final class DebouncedPublisher {
         this.published = initial;
     }
 
-    /** A new mesh state was built. */
+    /** A new mesh state was built. The first is published at once: sidecars are waiting for it. */
     public synchronized void changed(MeshState next) {
+        if (!first) {
+            first = true;
+            latest = next;
+            published = next;
+            publish.accept(next);
+            return;
+        }
         boolean urgent = next.removesEndpointsOf(latest) || next.removesEndpointsOf(published);
         latest = next;
         debouncer.changed(clock.instant(), urgent);

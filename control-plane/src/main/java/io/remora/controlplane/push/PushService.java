@@ -47,6 +47,7 @@ public final class PushService implements AutoCloseable {
     private final Set<ProxyStream> streams = new LinkedHashSet<>();
     private final Map<Node, ProxySnapshot> cut = new HashMap<>();
     private MeshState mesh;
+    private volatile boolean live;
     private long nonces;
 
     public PushService(MeshState initial, ControlPlaneMetrics metrics, Clock clock) {
@@ -85,15 +86,30 @@ public final class PushService implements AutoCloseable {
         return new ProxyStream(this, out, peer.id());
     }
 
-    /** Pushes {@code next} to every sidecar it changes; its change time starts the convergence clock. */
+    /**
+     * Pushes {@code next} to every sidecar it changes; its change time starts the convergence clock. The first
+     * publication makes the service live: sidecars that subscribed before it are greeted then, never with a mesh
+     * that is not yet built from every source.
+     */
     public void publish(MeshState next) {
         onPushThread(() -> {
             mesh = next;
             cut.clear();
+            boolean greet = !live;
+            live = true;
             for (ProxyStream s : List.copyOf(streams)) {
-                s.offer(snapshotFor(s.node()), next.changedAt());
+                if (greet) {
+                    s.greet(snapshotFor(s.node()));
+                } else {
+                    s.offer(snapshotFor(s.node()), next.changedAt());
+                }
             }
         });
+    }
+
+    /** Whether a mesh built from every source has been published (sidecars are served from then on). */
+    public boolean live() {
+        return live;
     }
 
     public MeshState published() {
@@ -122,7 +138,9 @@ public final class PushService implements AutoCloseable {
         Log.info("proxy_subscribed", "proxy", s.id().toString(), "workload", s.node().workload(),
                 "running", s.runningVersion(), "calls", s.node().calls() == null ? "*" : String.join(",",
                         s.node().calls()));
-        s.greet(snapshotFor(s.node()));
+        if (live) {
+            s.greet(snapshotFor(s.node()));
+        }
     }
 
     void unsubscribed(ProxyStream s) {

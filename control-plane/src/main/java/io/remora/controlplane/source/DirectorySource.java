@@ -25,7 +25,8 @@ public final class DirectorySource implements MeshSource {
     private final Clock clock;
     private final long checkMillis;
     private final ScheduledExecutorService scheduler;
-    private Map<Path, String> seen = Map.of();
+    /** What the last delivery saw; null before the first, which is always delivered (an empty directory too). */
+    private Map<Path, String> seen;
     private Listener listener;
 
     public DirectorySource(List<Path> paths, Clock clock, long checkMillis) {
@@ -67,7 +68,7 @@ public final class DirectorySource implements MeshSource {
                     origins.put(f.toString(), Files.readAllBytes(f));
                 } catch (IOException e) {
                     // Gone between listing and reading: the next check sees it.
-                    seen = Map.of();
+                    seen = null;
                 }
             }
             listener.changed(new SourceContent(name(), origins, clock.instant()));
