@@ -12,7 +12,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 
 /** Messages travel as JSON in gRPC frames: readable with any gRPC tool, and no code generation. */
-final class JsonMarshaller<T> implements MethodDescriptor.Marshaller<T> {
+class JsonMarshaller<T> implements MethodDescriptor.Marshaller<T> {
     private static final ObjectMapper MAPPER = new ObjectMapper()
             .setSerializationInclusion(JsonInclude.Include.NON_NULL)
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -21,6 +21,10 @@ final class JsonMarshaller<T> implements MethodDescriptor.Marshaller<T> {
 
     JsonMarshaller(Class<T> type) {
         this.type = type;
+    }
+
+    static ObjectMapper mapper() {
+        return MAPPER;
     }
 
     @Override

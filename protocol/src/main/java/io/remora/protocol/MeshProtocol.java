@@ -26,7 +26,7 @@ public final class MeshProtocol {
                     .setType(MethodDescriptor.MethodType.BIDI_STREAMING)
                     .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, "Subscribe"))
                     .setRequestMarshaller(new JsonMarshaller<>(DiscoveryRequest.class))
-                    .setResponseMarshaller(new JsonMarshaller<>(DiscoveryResponse.class))
+                    .setResponseMarshaller(new ResponseMarshaller())
                     .build();
 
     public static final MethodDescriptor<CertificateRequest, CertificateResponse> SIGN_CERTIFICATE =

@@ -24,6 +24,22 @@ class JsonMarshallerTest {
     }
 
     @Test
+    void aSnapshotSentToManySidecarsIsEncodedOnceAndEachPushKeepsItsOwnVersionAndNonce() {
+        var m = MeshProtocol.SUBSCRIBE;
+        String resources = "kind: Service\nmetadata: {name: \"a\"}\n\ttab \u00e9\n";
+        for (int i = 0; i < 3; i++) {
+            DiscoveryResponse push = new DiscoveryResponse("v" + i, "n" + i, resources);
+            assertThat(m.parseResponse(m.streamResponse(push))).isEqualTo(push);
+        }
+        for (int i = 0; i < 100; i++) { // more distinct snapshots than are kept
+            DiscoveryResponse push = new DiscoveryResponse("w" + i, "n", "r" + i);
+            assertThat(m.parseResponse(m.streamResponse(push))).isEqualTo(push);
+        }
+        DiscoveryResponse empty = new DiscoveryResponse("e", "n", null);
+        assertThat(m.parseResponse(m.streamResponse(empty))).isEqualTo(empty);
+    }
+
+    @Test
     void aNodeWithoutCallsMayCallAnything() {
         var m = MeshProtocol.SUBSCRIBE;
         DiscoveryRequest hello = DiscoveryRequest.hello(new Node("shop", "cart", null), null);

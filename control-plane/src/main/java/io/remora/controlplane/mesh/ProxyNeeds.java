@@ -27,20 +27,40 @@ public final class ProxyNeeds {
     private ProxyNeeds() {
     }
 
-    public static ProxySnapshot cut(MeshState mesh, Node node) {
-        Snapshot s = mesh.snapshot();
-        Set<ResourceKey> keys = new TreeSet<>();
-        for (AuthorizationPolicy p : s.authorizationPolicies()) {
+    /**
+     * What a snapshot depends on: sidecars with equal needs get equal snapshots, so one cut serves them all (a
+     * thousand replicas of a workload, or different workloads selected by the same policies).
+     *
+     * @param policies the AuthorizationPolicies that select the sidecar's workload
+     * @param calls    what it calls; null for everything
+     */
+    public record Needs(Set<ResourceKey> policies, List<String> calls) {
+    }
+
+    /** The needs of {@code node} in {@code mesh}: a pass over the policies, cheap beside a cut. */
+    public static Needs of(MeshState mesh, Node node) {
+        Set<ResourceKey> policies = new TreeSet<>();
+        for (AuthorizationPolicy p : mesh.snapshot().authorizationPolicies()) {
             if (p.metadata().namespace().equals(node.namespace())
                     && (p.spec().workloads().isEmpty() || p.spec().workloads().contains(node.workload()))) {
-                keys.add(key("AuthorizationPolicy", p.metadata().namespace(), p.metadata().name()));
+                policies.add(key("AuthorizationPolicy", p.metadata().namespace(), p.metadata().name()));
             }
         }
-        if (node.calls() == null) {
+        return new Needs(policies, node.calls());
+    }
+
+    public static ProxySnapshot cut(MeshState mesh, Node node) {
+        return cut(mesh, of(mesh, node));
+    }
+
+    public static ProxySnapshot cut(MeshState mesh, Needs needs) {
+        Snapshot s = mesh.snapshot();
+        Set<ResourceKey> keys = new TreeSet<>(needs.policies());
+        if (needs.calls() == null) {
             s.services().forEach(v -> keys.add(key("Service", v.metadata().namespace(), v.metadata().name())));
             s.routes().forEach(r -> keys.add(key("Route", r.metadata().namespace(), r.metadata().name())));
         } else {
-            outbound(s, node.calls(), keys);
+            outbound(s, needs.calls(), keys);
         }
         StringBuilder text = new StringBuilder();
         Map<ResourceKey, String> chosen = new TreeMap<>();

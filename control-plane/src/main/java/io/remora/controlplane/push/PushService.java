@@ -29,7 +29,8 @@ import java.util.concurrent.Executors;
 /**
  * The {@code Subscribe} method: keeps every sidecar's stream and pushes each published mesh state to the sidecars
  * whose snapshot it changes. All stream state lives on one push thread, so no locks: a thousand sidecars with the
- * same needs share one snapshot, cut once per mesh state.
+ * same needs share one snapshot, cut once per mesh state (and encoded once: the protocol's marshaller keeps the
+ * encoded resources of recent versions).
  */
 public final class PushService implements AutoCloseable {
     /** One connected sidecar, for {@code /debug/proxies}. */
@@ -45,7 +46,7 @@ public final class PushService implements AutoCloseable {
         return t;
     });
     private final Set<ProxyStream> streams = new LinkedHashSet<>();
-    private final Map<Node, ProxySnapshot> cut = new HashMap<>();
+    private final Map<ProxyNeeds.Needs, ProxySnapshot> cut = new HashMap<>();
     private MeshState mesh;
     private volatile boolean live;
     private long nonces;
@@ -152,7 +153,7 @@ public final class PushService implements AutoCloseable {
     }
 
     private ProxySnapshot snapshotFor(Node node) {
-        return cut.computeIfAbsent(node, n -> ProxyNeeds.cut(mesh, n));
+        return cut.computeIfAbsent(ProxyNeeds.of(mesh, node), needs -> ProxyNeeds.cut(mesh, needs));
     }
 
     void onPushThread(Runnable r) {

@@ -85,6 +85,15 @@ class ProxyNeedsTest {
     }
 
     @Test
+    void workloadsSelectedByTheSamePoliciesShareTheirNeedsAndSoOneCut() throws Exception {
+        MeshState mesh = mesh();
+        ProxyNeeds.Needs cart = ProxyNeeds.of(mesh, new Node("shop", "cart", List.of("payments.shop")));
+        ProxyNeeds.Needs orders = ProxyNeeds.of(mesh, new Node("shop", "orders", List.of("payments.shop")));
+        ProxyNeeds.Needs web = ProxyNeeds.of(mesh, new Node("shop", "web", List.of("payments.shop")));
+        assertThat(cart).isEqualTo(orders).isNotEqualTo(web);
+    }
+
+    @Test
     void aCallIsResolvedByHostAsWell() throws Exception {
         Snapshot s = cut(new Node("ops", "audit", List.of("web.example.com")));
         assertThat(s.services()).extracting(v -> v.key()).containsExactly("web.shop");
