@@ -77,6 +77,7 @@ public final class ProxyServer implements AutoCloseable {
     private final ControlPlaneStatus cpStatus;
     private volatile ControlPlaneClient cpClient;
     private final io.micrometer.core.instrument.Counter configApplied;
+    private final io.remora.proxy.metrics.ConfigVersionGauge versionGauge;
     private final io.micrometer.core.instrument.Counter configRejected;
     private final Transport transport;
     private final EventLoopGroup group;
@@ -160,6 +161,7 @@ public final class ProxyServer implements AutoCloseable {
                     "last_known_good", lastKnownGood.path().toString());
         }
         this.snapshot = starting;
+        this.versionGauge = new io.remora.proxy.metrics.ConfigVersionGauge(registry, starting.version());
         this.pc = new ProxyContext(sidecar, transport, metrics, accessLog, table,
                 new DefaultChannelGroup("downstream", GlobalEventExecutor.INSTANCE), identity, tlsMeters);
     }
@@ -392,6 +394,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         String previous = pc.routes().snapshot().version();
         pc.swapRoutes(table);
+        versionGauge.set(next.version());
         configApplied.increment();
         Log.info("config_applied", "version", next.version(), "previous", previous,
                 "services", next.services().size(), "routes", next.routes().size(),

@@ -129,6 +129,8 @@ class ConfigReloadTest {
         assertThat(log.events("config_rejected").get(1).path("errors").asText()).contains("restart the proxy");
         assertThat(Edge.sample(Edge.scrape(proxy), "remora_config_rejected_total")).isEqualTo(2);
         assertThat(Edge.sample(Edge.scrape(proxy), "remora_config_applied_total")).isEqualTo(1);
+        assertThat(Edge.scrape(proxy)).contains("remora_config_version_info{version=\"" + applied + "\"} 1")
+                .containsOnlyOnce("remora_config_version_info{");
         assertThat(countV2(5)).isEqualTo(5);
     }
 
