@@ -25,6 +25,8 @@ final class Validator {
     private final Map<String, LoadedDocument> servicesByKey = new LinkedHashMap<>();
     /** Lower-cased host or virtual address text of each valid Service → its key. */
     private final Map<String, String> serviceKeyByHost = new HashMap<>();
+    /** The name each host is matched by ({@link HostNames#matchName}), or each address → the Service owning it. */
+    private final Map<String, String> hostOwners = new HashMap<>();
     /** False when some Service had errors: its hosts are unknown, so unresolved references are not reported. */
     private boolean servicesComplete = true;
 
@@ -114,33 +116,53 @@ final class Validator {
             }
             List<String> hosts = service.spec().hosts();
             for (int i = 0; i < hosts.size(); i++) {
-                claimHost(key, hosts.get(i), document.where(), "spec.hosts[" + i + "]", hostPaths, hostSources);
+                claimHost(key, hosts.get(i), false, document.where(), "spec.hosts[" + i + "]", hostPaths,
+                        hostSources);
             }
             List<HostPort> addresses = service.spec().addresses();
             for (int i = 0; i < addresses.size(); i++) {
-                claimHost(key, addresses.get(i).toString(), document.where(), "spec.addresses[" + i + "]",
+                claimHost(key, addresses.get(i).toString(), true, document.where(), "spec.addresses[" + i + "]",
                         hostPaths, hostSources);
             }
         }
-        for (Map.Entry<String, String> e : serviceKeyByHost.entrySet()) {
+        for (Map.Entry<String, String> e : hostOwners.entrySet()) {
             String owner = e.getValue();
             if (servicesByKey.containsKey(e.getKey()) && !e.getKey().equals(owner)) {
                 error(hostSources.get(e.getKey()), hostPaths.get(e.getKey()), "got " + RecordBinder.quote(e.getKey())
                         + ", which is the key of another Service; expected a host that names only " + owner);
             }
         }
+        // Every Service also answers to its cluster DNS names; a host naming another Service's is a conflict too.
+        for (String key : servicesByKey.keySet()) {
+            for (String suffix : CLUSTER_DNS_SUFFIXES) {
+                String name = HostNames.matchName(key + suffix);
+                String owner = hostOwners.get(name);
+                if (owner != null && !owner.equals(key)) {
+                    error(hostSources.get(name), hostPaths.get(name), "got " + RecordBinder.quote(name)
+                            + ", which is a DNS name of Service " + key + "; expected a host that names only "
+                            + owner);
+                }
+            }
+        }
     }
 
-    private void claimHost(String key, String host, SourceMap where, String path, Map<String, String> hostPaths,
-                           Map<String, SourceMap> hostSources) {
+    /** The cluster DNS names every Service answers to besides its key, as the proxy indexes them. */
+    private static final List<String> CLUSTER_DNS_SUFFIXES = List.of(".svc", ".svc.cluster.local");
+
+    private void claimHost(String key, String host, boolean address, SourceMap where, String path,
+                           Map<String, String> hostPaths, Map<String, SourceMap> hostSources) {
         String normalised = host.toLowerCase(Locale.ROOT);
-        String owner = serviceKeyByHost.putIfAbsent(normalised, key);
+        serviceKeyByHost.putIfAbsent(normalised, key);
+        // Owned by the name the proxy matches: "shop.example", "Shop.Example:80" and "shop.example." are one host.
+        // Addresses keep their port (the original destination is matched by address and port).
+        String name = address ? normalised : HostNames.matchName(host);
+        String owner = hostOwners.putIfAbsent(name, key);
         if (owner == null) {
-            hostPaths.put(normalised, path);
-            hostSources.put(normalised, where);
+            hostPaths.put(name, path);
+            hostSources.put(name, where);
         } else if (!owner.equals(key)) {
             error(where, path, "got " + RecordBinder.quote(host) + ", which already names Service " + owner + " at "
-                    + hostSources.get(normalised).describe(hostPaths.get(normalised))
+                    + hostSources.get(name).describe(hostPaths.get(name))
                     + "; expected each host and address to name one Service");
         }
     }

@@ -252,4 +252,45 @@ class ValidatorTest {
         assertThat(Errors.of(yaml)).containsExactly(
                 "s.yaml:5:48: spec.endpoints[0].weight: got \"-1\", expected a positive integer");
     }
+
+    @Test
+    void hostsThatTheProxyMatchesAsOneNameOneServiceOnly() {
+        String a = """
+                apiVersion: remora.io/v1
+                kind: Service
+                metadata: {name: a, namespace: shop}
+                spec: {hosts: [shared.example], endpoints: [{address: 127.0.0.1:1}]}
+                ---
+                apiVersion: remora.io/v1
+                kind: Service
+                metadata: {name: b, namespace: shop}
+                spec: {hosts: ["%s"], endpoints: [{address: 127.0.0.1:2}]}
+                """;
+        for (String same : java.util.List.of("Shared.Example:80", "shared.example.", "SHARED.example:8080")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> ConfigLoader.parse("s.yaml", a.formatted(same),
+                            java.util.Map.of()))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("s.yaml:9:")
+                    .hasMessageContaining("already names Service a.shop");
+        }
+    }
+
+    @Test
+    void aHostThatIsAnotherServicesClusterDnsNameIsRefused() {
+        String text = """
+                apiVersion: remora.io/v1
+                kind: Service
+                metadata: {name: a, namespace: shop}
+                spec: {hosts: [b.shop.svc.cluster.local], endpoints: [{address: 127.0.0.1:1}]}
+                ---
+                apiVersion: remora.io/v1
+                kind: Service
+                metadata: {name: b, namespace: shop}
+                spec: {endpoints: [{address: 127.0.0.1:2}]}
+                """;
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ConfigLoader.parse("s.yaml", text, java.util.Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("s.yaml:4:")
+                .hasMessageContaining("which is a DNS name of Service b.shop");
+    }
 }
