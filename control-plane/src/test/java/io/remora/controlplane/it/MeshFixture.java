@@ -75,6 +75,12 @@ public final class MeshFixture implements AutoCloseable {
     /** With {@code files} false the directory starts empty: the other sources hold the mesh. */
     public MeshFixture(Path dir, boolean files, Duration quiet, Duration maxDelay, MeshSource... extra)
             throws IOException {
+        this(dir, files, quiet, maxDelay, null, extra);
+    }
+
+    /** {@code credentials} null: bootstrap tokens in {@code dir/tokens}. */
+    public MeshFixture(Path dir, boolean files, Duration quiet, Duration maxDelay, CredentialVerifier credentials,
+                       MeshSource... extra) throws IOException {
         this.dir = dir;
         this.mesh = Files.createDirectories(dir.resolve("mesh"));
         if (files) {
@@ -87,7 +93,9 @@ public final class MeshFixture implements AutoCloseable {
         List<MeshSource> sources = new java.util.ArrayList<>(List.of(
                 new DirectorySource(List.of(mesh), Clock.systemUTC(), 20)));
         sources.addAll(List.of(extra));
-        CredentialVerifier credentials = new BootstrapTokens(tokens);
+        if (credentials == null) {
+            credentials = new BootstrapTokens(tokens);
+        }
         this.server = ControlPlaneServer.start(new ControlPlaneServer.Options(new InetSocketAddress("127.0.0.1", 0),
                 new InetSocketAddress("127.0.0.1", 0), dir.resolve("ca"), "cluster.local", "remora-system",
                 Duration.ofHours(1), quiet, maxDelay, sources, credentials, Clock.systemUTC()));

@@ -41,7 +41,7 @@ public final class TestSidecar implements AutoCloseable {
     private final ManagedChannel channel;
     private final StreamObserver<DiscoveryRequest> requests;
 
-    static List<X509Certificate> sign(int port, TrustBundle bundle, String token, KeyPair keys) {
+    public static List<X509Certificate> sign(int port, TrustBundle bundle, String token, KeyPair keys) {
         ManagedChannel plain = channel(port, bundle, null, null);
         try {
             var stub = io.grpc.stub.ClientCalls.blockingUnaryCall(
