@@ -566,11 +566,7 @@ final class Validator {
             if (mtls != null && (mtls.certificate() != null || mtls.privateKey() != null || mtls.localCa() != null
                     || mtls.trustBundle() != null)) {
                 error(where, "spec.mtls", "got certificate, privateKey, localCa or trustBundle beside controlPlane,"
-                        + " expected only mode (and certificateTtl): the control plane issues the certificate");
-            }
-            if (mtls != null && mtls.certificateTtl().compareTo(Duration.ofMinutes(1)) < 0) {
-                error(where, "spec.mtls.certificateTtl", "got " + RecordBinder.quote(Durations.format(
-                        mtls.certificateTtl())) + ", expected at least 1m");
+                        + " expected only mode: the control plane issues the certificate (and decides its lifetime)");
             }
         } else if (mtls != null) {
             boolean files = mtls.certificate() != null || mtls.privateKey() != null;
