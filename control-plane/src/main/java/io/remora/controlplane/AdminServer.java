@@ -1,5 +1,6 @@
 package io.remora.controlplane;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.remora.controlplane.push.PushService;
@@ -8,15 +9,27 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
 
 /**
  * The control plane's plain-HTTP side port (15014): {@code /stats/prometheus}, {@code /healthz/ready} (a mesh was
- * built and the push port is open), {@code /healthz/live}, and {@code /debug/proxies} (each connected sidecar with
- * the version it runs). Not on the data path, so the JDK's small HTTP server is enough.
+ * built from every source and the push port is open), {@code /healthz/live}, and {@code /debug/proxies} (each
+ * connected sidecar with the version it runs). Not on the data path, so the JDK's small HTTP server is enough.
  */
 final class AdminServer implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpServer server;
+    private final ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "remora-cp-admin");
+        t.setDaemon(true);
+        return t;
+    });
 
     AdminServer(InetSocketAddress listen, ControlPlaneMetrics metrics, PushService push, BooleanSupplier ready)
             throws IOException {
@@ -28,23 +41,24 @@ final class AdminServer implements AutoCloseable {
             reply(ex, ok ? 200 : 503, "text/plain", ok ? "ready\n" : "not ready\n");
         });
         server.createContext("/debug/proxies", ex -> {
-            StringBuilder sb = new StringBuilder("{\"mesh_version\":\"").append(push.published().version())
-                    .append("\",\"proxies\":[");
-            boolean first = true;
+            List<Map<String, Object>> proxies = new ArrayList<>();
             for (PushService.ProxyStatus p : push.proxies()) {
-                sb.append(first ? "" : ",").append("{\"id\":\"").append(p.id()).append("\",\"workload\":\"")
-                        .append(p.workload()).append("\",\"running\":\"").append(p.running())
-                        .append("\",\"nacked\":").append(p.nacked() == null ? "null" : "\"" + p.nacked() + "\"")
-                        .append(",\"last_contact\":\"").append(p.lastContact()).append("\"}");
-                first = false;
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("id", p.id());
+                m.put("namespace", p.namespace());
+                m.put("workload", p.workload());
+                m.put("running", p.running());
+                m.put("nacked", p.nacked());
+                m.put("last_contact", String.valueOf(p.lastContact()));
+                proxies.add(m);
             }
-            reply(ex, 200, "application/json", sb.append("]}\n").toString());
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("mesh_version", push.published().version());
+            body.put("proxies", proxies);
+            reply(ex, 200, "application/json", JSON.writeValueAsString(body) + "\n");
         });
-        server.setExecutor(java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "remora-cp-admin");
-            t.setDaemon(true);
-            return t;
-        }));
+        // Two threads: a slow /debug/proxies (it waits for the push thread) never holds up /healthz/ready.
+        server.setExecutor(executor);
         server.start();
     }
 
@@ -64,5 +78,6 @@ final class AdminServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        executor.shutdownNow();
     }
 }

@@ -10,7 +10,6 @@ import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
-import io.remora.certs.SvidTrustManager;
 import io.remora.certs.TrustBundle;
 import io.remora.controlplane.ca.CaService;
 import io.remora.controlplane.ca.CredentialVerifier;
@@ -110,6 +109,10 @@ public final class ControlPlaneServer implements AutoCloseable {
                 .sslContext(tls)
                 .addService(ServerInterceptors.intercept(service.build(), Peer.interceptor(() -> bundle, clock)))
                 .permitKeepAliveTime(5, TimeUnit.SECONDS)
+                // Streams move between replicas now and then (gRPC adds ±10 % jitter), so a new replica gets its
+                // share; the grace lets a push in flight finish.
+                .maxConnectionAge(30, TimeUnit.MINUTES)
+                .maxConnectionAgeGrace(30, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)
                 .keepAliveTime(30, TimeUnit.SECONDS)
                 .build()
@@ -118,7 +121,12 @@ public final class ControlPlaneServer implements AutoCloseable {
         // Sources start once the push side exists: their first content is the first mesh.
         for (MeshSource source : options.sources()) {
             closeables.add(source);
-            source.start(content -> builder.update(content).ifPresent(publisher::changed));
+            source.start(content -> {
+                // Built and handed on under one lock: two sources' states reach the publisher in the order built.
+                synchronized (builder) {
+                    builder.update(content).ifPresent(publisher::changed);
+                }
+            });
         }
         this.admin = new AdminServer(options.admin(), metrics, push, () -> ready && push.live());
         ready = true;
@@ -152,7 +160,9 @@ public final class ControlPlaneServer implements AutoCloseable {
                         return new javax.net.ssl.KeyManager[] {identity};
                     }
                 })
-                .trustManager(new SvidTrustManager(bundle, clock))
+                // Any client chain passes the handshake; Peer checks it per call against the bundle, so a refused
+                // certificate is answered with its reason instead of a bare TLS alert.
+                .trustManager(new AnyClientChain())
                 .clientAuth(ClientAuth.OPTIONAL)
                 .protocols("TLSv1.3");
         return GrpcSslContexts.configure(b, provider).build();

@@ -86,6 +86,13 @@ final class ControlPlaneCommand implements Callable<Integer> {
             System.err.println("remora control-plane: give --config-dir DIR, --kubernetes, or both");
             return 2;
         }
+        for (Path p : configDirs) {
+            if (!Files.isReadable(p)) {
+                // Served as an empty mesh it would take every service away from every sidecar.
+                System.err.println("remora control-plane: --config-dir " + p + " does not exist or cannot be read");
+                return 2;
+            }
+        }
         Clock clock = Clock.systemUTC();
         List<MeshSource> sources = new ArrayList<>();
         if (!configDirs.isEmpty()) {
@@ -98,10 +105,7 @@ final class ControlPlaneCommand implements Callable<Integer> {
             credentials = mode.credentials();
         } else {
             Path file = tokens != null ? tokens : caDir.resolve("bootstrap-tokens");
-            if (!Files.exists(file)) {
-                Files.createDirectories(file.toAbsolutePath().getParent());
-                Files.writeString(file, "# <namespace>/<serviceAccount> <token>, one line per workload\n");
-            }
+            BootstrapTokens.create(file);
             credentials = new BootstrapTokens(file);
         }
         ControlPlaneServer server = ControlPlaneServer.start(new ControlPlaneServer.Options(

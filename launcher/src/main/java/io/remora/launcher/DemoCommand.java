@@ -179,7 +179,7 @@ final class DemoCommand implements Callable<Integer> {
         Path route = write(mesh.resolve("hello-route.yaml"), ROUTE);
         Path tokens = Files.createDirectories(home.resolve("tokens"));
         Path tokensFile = home.resolve("bootstrap-tokens");
-        Files.writeString(tokensFile, "# <namespace>/<serviceAccount> <token>\n");
+        Files.deleteIfExists(tokensFile);
         write(tokens.resolve("caller"), BootstrapTokens.add(tokensFile, "demo", "caller"));
         String hello = BootstrapTokens.add(tokensFile, "demo", "hello");
         write(tokens.resolve("hello-v1"), hello);

@@ -9,12 +9,15 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Pushes, encoded with the resources JSON-escaped once per distinct snapshot: a control plane sends the same
- * snapshot (the same String) to many sidecars, and only the version and nonce differ from one to the next. A few
- * recent snapshots are kept; the String's cached hash makes the lookup cheap.
+ * snapshot (the same String) to many sidecars, and only the version and nonce differ from one to the next. Recent
+ * snapshots are kept up to a bound in bytes (the String and its encoding each count); the String's cached hash
+ * makes the lookup cheap.
  */
 final class ResponseMarshaller extends JsonMarshaller<DiscoveryResponse> {
-    private static final int KEPT = 64;
+    /** At most this many encoded bytes are kept (about a mesh's worth of distinct snapshots); then all are dropped. */
+    private static final long KEPT_BYTES = 8L << 20;
     private final ConcurrentHashMap<String, byte[]> encoded = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong keptBytes = new java.util.concurrent.atomic.AtomicLong();
 
     ResponseMarshaller() {
         super(DiscoveryResponse.class);
@@ -28,10 +31,11 @@ final class ResponseMarshaller extends JsonMarshaller<DiscoveryResponse> {
         try {
             byte[] resources = encoded.get(value.resources());
             if (resources == null) {
-                if (encoded.size() >= KEPT) {
-                    encoded.clear();
-                }
                 resources = mapper().writeValueAsBytes(value.resources());
+                if (keptBytes.addAndGet(2L * resources.length) > KEPT_BYTES) {
+                    encoded.clear(); // superseded snapshots go with the rest; the current ones are encoded again
+                    keptBytes.set(2L * resources.length);
+                }
                 encoded.put(value.resources(), resources);
             }
             ByteArrayOutputStream out = new ByteArrayOutputStream(resources.length + 96);

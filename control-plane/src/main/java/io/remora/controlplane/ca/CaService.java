@@ -60,6 +60,16 @@ public final class CaService {
         } catch (CredentialVerifier.Refused e) {
             refuse(out, address, "refused_credential", Status.UNAUTHENTICATED, "credential refused: " + e.getMessage());
             return;
+        } catch (RuntimeException e) {
+            refuse(out, address, "error", Status.INTERNAL, "the credential could not be checked: " + e.getMessage());
+            return;
+        }
+        if (MeshProtocol.CONTROL_PLANE_SERVICE_ACCOUNT.equals(workload.serviceAccount())) {
+            // Sidecars trust that service account as the control plane; only the control plane issues it (itself).
+            refuse(out, address, "refused_credential", Status.PERMISSION_DENIED, "credential refused: service account "
+                    + workload.serviceAccount() + " in " + workload.namespace() + " is the control plane's;"
+                    + " its certificate is never issued to a workload");
+            return;
         }
         SpiffeId id = SpiffeId.workload(ca.trustDomain(), workload.namespace(), workload.serviceAccount());
         List<X509Certificate> chain;

@@ -25,6 +25,11 @@ public record MeshState(String version, Snapshot snapshot, SortedMap<ResourceKey
         texts = Collections.unmodifiableSortedMap(new TreeMap<>(texts));
     }
 
+    /** This state, as the result of changes seen since {@code at} (the earliest of those it merges). */
+    public MeshState changedSince(Instant at) {
+        return at.isBefore(changedAt) ? new MeshState(version, snapshot, texts, at) : this;
+    }
+
     public static MeshState empty(Instant at) {
         return new MeshState(Versions.of(Map.of()), new Snapshot("empty", null, null, null), new TreeMap<>(), at);
     }

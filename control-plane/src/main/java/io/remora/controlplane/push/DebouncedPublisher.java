@@ -24,6 +24,7 @@ public final class DebouncedPublisher {
     private MeshState published;
     private ScheduledFuture<?> check;
     private boolean first;
+    private Instant pendingSince;
 
     public DebouncedPublisher(Duration quiet, Duration maxDelay, Clock clock, ScheduledExecutorService scheduler,
                               MeshState initial, Consumer<MeshState> publish) {
@@ -46,6 +47,9 @@ public final class DebouncedPublisher {
         }
         boolean urgent = next.removesEndpointsOf(latest) || next.removesEndpointsOf(published);
         latest = next;
+        // Convergence counts from the first change a push carries, not the last one merged into it.
+        pendingSince = pendingSince == null || next.changedAt().isBefore(pendingSince) ? next.changedAt()
+                : pendingSince;
         debouncer.changed(clock.instant(), urgent);
         schedule();
     }
@@ -64,8 +68,9 @@ public final class DebouncedPublisher {
 
     private synchronized void fire() {
         if (debouncer.due(clock.instant())) {
-            published = latest;
-            publish.accept(latest);
+            published = pendingSince == null ? latest : latest.changedSince(pendingSince);
+            pendingSince = null;
+            publish.accept(published);
         } else {
             schedule();
         }

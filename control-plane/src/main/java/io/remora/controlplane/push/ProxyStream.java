@@ -152,7 +152,7 @@ final class ProxyStream implements StreamObserver<DiscoveryRequest> {
             service.metrics().overflow();
         }
         waiting = snapshot;
-        waitingChangedAt = changedAt;
+        waitingChangedAt = earliest(waitingChangedAt, changedAt);
         flush();
     }
 
@@ -163,8 +163,10 @@ final class ProxyStream implements StreamObserver<DiscoveryRequest> {
         ProxySnapshot s = waiting;
         waiting = null;
         sentVersion = s.version();
+        // Superseding a push not yet ACKed: its change is still waiting to converge, so the clock keeps running.
+        sentChangedAt = sentNonce != null ? earliest(sentChangedAt, waitingChangedAt) : waitingChangedAt;
         sentNonce = service.nextNonce();
-        sentChangedAt = waitingChangedAt;
+        waitingChangedAt = null;
         try {
             out.onNext(new DiscoveryResponse(s.version(), sentNonce, s.resources()));
         } catch (RuntimeException e) {
@@ -173,6 +175,10 @@ final class ProxyStream implements StreamObserver<DiscoveryRequest> {
             return;
         }
         service.metrics().pushed(s.resources().length());
+    }
+
+    private static Instant earliest(Instant a, Instant b) {
+        return a == null ? b : b == null || a.isBefore(b) ? a : b;
     }
 
     private void fail(Status status) {

@@ -127,7 +127,7 @@ public final class PushService implements AutoCloseable {
                             s.runningVersion(), s.nackedVersion(), s.lastContact()));
                 }
                 return out;
-            }).get();
+            }).get(2, java.util.concurrent.TimeUnit.SECONDS);
         } catch (Exception e) {
             return List.of();
         }

@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  * The embedded default source: the YAML files of a directory (and its name order), checked every
  * {@code checkMillis} for a file added, removed or changed (size or modification time), so edits land within a
  * second. Polling a handful of stat calls is cheaper than a watch service and works on every file system, bind
- * mounts and ConfigMaps included (whose files change by symlink swap).
+ * mounts and ConfigMaps included (whose files change by symlink swap). A directory that is missing or a file that
+ * cannot be read delivers nothing (the mesh as last read stays), never an empty mesh.
  */
 public final class DirectorySource implements MeshSource {
     private final List<Path> paths;
@@ -28,6 +29,8 @@ public final class DirectorySource implements MeshSource {
     /** What the last delivery saw; null before the first, which is always delivered (an empty directory too). */
     private Map<Path, String> seen;
     private Listener listener;
+    /** Why the last check delivered nothing, logged once per reason. */
+    private String skipped;
 
     public DirectorySource(List<Path> paths, Clock clock, long checkMillis) {
         this.paths = List.copyOf(paths);
@@ -61,19 +64,35 @@ public final class DirectorySource implements MeshSource {
             if (now.equals(seen)) {
                 return;
             }
-            seen = now;
+            for (Path p : paths) {
+                if (!Files.isReadable(p)) {
+                    // A directory being swapped, or a remount: delivering nothing would take every service away.
+                    skip(p + " does not exist or cannot be read");
+                    return;
+                }
+            }
             Map<String, byte[]> origins = new LinkedHashMap<>();
             for (Path f : now.keySet()) {
                 try {
                     origins.put(f.toString(), Files.readAllBytes(f));
                 } catch (IOException e) {
-                    // Gone between listing and reading: the next check sees it.
-                    seen = null;
+                    // Gone or unreadable between listing and reading: deliver nothing now, look again next time.
+                    skip(f + ": " + e.getMessage());
+                    return;
                 }
             }
+            seen = now;
+            skipped = null;
             listener.changed(new SourceContent(name(), origins, clock.instant()));
         } catch (RuntimeException e) {
             Log.error("directory_check_failed", e, "paths", paths.toString());
+        }
+    }
+
+    private void skip(String why) {
+        if (!why.equals(skipped)) {
+            Log.warn("directory_unreadable", "reason", why, "kept", "the mesh as last read");
+            skipped = why;
         }
     }
 

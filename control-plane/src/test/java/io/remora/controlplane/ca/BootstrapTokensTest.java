@@ -27,6 +27,17 @@ class BootstrapTokensTest {
     }
 
     @Test
+    void theFileIsTheOwnersAloneAndALineBrokenLaterKeepsTheTokensReadBefore() throws Exception {
+        Path file = dir.resolve("tokens");
+        String token = BootstrapTokens.add(file, "shop", "web");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+                .isEqualTo("rw-------");
+        BootstrapTokens tokens = new BootstrapTokens(file);
+        Files.writeString(file, "oops\n", java.nio.file.StandardOpenOption.APPEND);
+        assertThat(tokens.verify(token)).isEqualTo(new CredentialVerifier.Workload("shop", "web"));
+    }
+
+    @Test
     void aMalformedLineIsReportedWithItsPosition() throws Exception {
         Path file = dir.resolve("tokens");
         Files.writeString(file, "shop/web s3cret\njust-a-token\n");

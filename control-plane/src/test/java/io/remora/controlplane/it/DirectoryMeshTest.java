@@ -155,6 +155,30 @@ class DirectoryMeshTest {
     }
 
     @Test
+    void noWorkloadGetsTheControlPlanesIdentityWhateverItsToken() throws Exception {
+        mesh = new MeshFixture(dir, Duration.ofMillis(20), Duration.ofMillis(200));
+        String token = mesh.token("tenant", "remora-control-plane");
+        assertThatThrownBy(() -> TestSidecar.sign(mesh.server.port(), mesh.bundle, token, KeyPairs.ecP256()))
+                .isInstanceOf(StatusRuntimeException.class)
+                .hasMessageContaining("PERMISSION_DENIED").hasMessageContaining("is the control plane's");
+    }
+
+    @Test
+    void aDirectoryThatGoesMissingKeepsTheMeshInsteadOfEmptyingIt() throws Exception {
+        mesh = new MeshFixture(dir, Duration.ofMillis(20), Duration.ofMillis(200));
+        TestSidecar web = sidecar("web", List.of("reviews.shop"), null);
+        web.next();
+        Path aside = dir.resolve("mesh-aside");
+        Files.move(mesh.mesh, aside);
+        assertThat(web.received.poll(600, TimeUnit.MILLISECONDS)).as("nothing pushed while it is gone").isNull();
+        Files.createDirectories(mesh.mesh);
+        Files.writeString(mesh.mesh.resolve("10-services.yaml"), MeshFixture.SERVICES);
+        Files.writeString(mesh.mesh.resolve("20-routes.yaml"), MeshFixture.route(40, 60));
+        Files.writeString(mesh.mesh.resolve("30-policies.yaml"), MeshFixture.POLICY);
+        assertThat(weightOfV1(parse(web.next()))).isEqualTo(40);
+    }
+
+    @Test
     void subscribingNeedsTheWorkloadCertificateOfTheNamespace() throws Exception {
         mesh = new MeshFixture(dir, Duration.ofMillis(20), Duration.ofMillis(200));
         TestSidecar other = new TestSidecar(mesh.server.port(), mesh.bundle, mesh.token("billing", "web"),

@@ -122,6 +122,11 @@ public final class ControlPlaneClient implements AutoCloseable {
      * ended, {@code control_plane_unreachable} when an attempt got nowhere.
      */
     private void retry(boolean wasConnected, String why) {
+        if (wasConnected) {
+            // A lost stream usually means a replica went away with many sidecars on it: start the backoff a few
+            // steps in, so they come back spread over a wider window rather than in one wave.
+            failures = Math.max(failures, RECONNECT_SPREAD_STEPS);
+        }
         failures++;
         long delay = backoff.delayNanos(failures, ThreadLocalRandom.current());
         Log.warn(wasConnected ? "control_plane_disconnected" : "control_plane_unreachable",
@@ -133,6 +138,9 @@ public final class ControlPlaneClient implements AutoCloseable {
             // Closed meanwhile: no more attempts.
         }
     }
+
+    /** Backoff steps skipped after a stream that had been answered ends (the first retry's window is 2^this wider). */
+    private static final int RECONNECT_SPREAD_STEPS = 3;
 
     /** One subscription attempt: its channel and stream. Its callbacks run on the client thread. */
     private final class Subscription implements ClientResponseObserver<DiscoveryRequest, DiscoveryResponse> {
