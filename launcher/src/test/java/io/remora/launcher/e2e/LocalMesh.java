@@ -7,6 +7,7 @@ import io.remora.config.Snapshot;
 import io.remora.controlplane.ControlPlaneServer;
 import io.remora.controlplane.ca.BootstrapTokens;
 import io.remora.controlplane.source.DirectorySource;
+import io.remora.controlplane.source.MeshSource;
 import io.remora.launcher.DemoBackend;
 import io.remora.log.JsonWriter;
 import io.remora.proxy.ProxyServer;
@@ -40,6 +41,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * ({@code hello-v1}, {@code hello-v2}), and two callers' sidecars ({@code caller-a}, {@code caller-b}) each with an
  * upstream listener for {@code hello.demo}. Every sidecar gets its certificate (by CSR, with its bootstrap token) and
  * its config from the control plane, and keeps both in {@code <dir>/state/<name>}.
+ *
+ * <p>The mesh (the Service, the AuthorizationPolicy {@code callers} and the Route) is written into the directory, or,
+ * started with a {@link MeshSetup}, held elsewhere: then nothing is written into {@code <dir>/mesh} (the control
+ * plane still watches it, empty) and the setup puts the mesh where its sources read it (e.g. the Kubernetes API).
  *
  * <p>The control plane can be stopped and started again on the same port with the same CA; a sidecar can be stopped
  * and started again from the same Sidecar file (same state directory). Sidecars reconnect quickly (backoff 50 ms up
@@ -90,10 +95,37 @@ final class LocalMesh implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
+    /**
+     * Where the mesh is held when it is not in the directory: {@link #prepare} puts it there once, before the control
+     * plane's first start; {@link #sources} gives the control plane new sources for each start (a stopped control
+     * plane closed the ones it had).
+     */
+    interface MeshSetup {
+        /** Puts the mesh (ports in {@code mesh}) where the sources will read it, before anything starts. */
+        void prepare(LocalMesh mesh) throws Exception;
+
+        /** The sources, besides the (empty) mesh directory, for one start of the control plane. */
+        List<MeshSource> sources();
+    }
+
     /** Starts everything and waits (bounded) until both callers get 200 from hello.demo. */
     static LocalMesh start(Path dir, int v1Weight, int v2Weight) throws Exception {
-        LocalMesh m = new LocalMesh(dir, v1Weight, v2Weight);
+        return start(new LocalMesh(dir, v1Weight, v2Weight, null));
+    }
+
+    /**
+     * Starts everything with the mesh held where {@code setup} puts it (nothing in the directory), and waits
+     * (bounded) until both callers get 200 from hello.demo.
+     */
+    static LocalMesh start(Path dir, MeshSetup setup) throws Exception {
+        return start(new LocalMesh(dir, 0, 0, java.util.Objects.requireNonNull(setup, "setup")));
+    }
+
+    private static LocalMesh start(LocalMesh m) throws Exception {
         try {
+            if (m.setup != null) {
+                m.setup.prepare(m);
+            }
             m.startAll();
         } catch (Exception | Error e) {
             m.close();
@@ -102,8 +134,12 @@ final class LocalMesh implements AutoCloseable {
         return m;
     }
 
-    private LocalMesh(Path dir, int v1Weight, int v2Weight) throws Exception {
+    /** Null when the mesh is in the directory. */
+    private final MeshSetup setup;
+
+    private LocalMesh(Path dir, int v1Weight, int v2Weight, MeshSetup setup) throws Exception {
         this.dir = dir;
+        this.setup = setup;
         this.mesh = Files.createDirectories(dir.resolve("mesh"));
         this.caDir = dir.resolve("ca");
         this.tokens = Files.createDirectories(dir.resolve("tokens"));
@@ -117,8 +153,10 @@ final class LocalMesh implements AutoCloseable {
         this.v2Inbound = freePort();
         upstreamPorts.put(CALLER_A, freePort());
         upstreamPorts.put(CALLER_B, freePort());
-        Files.writeString(mesh.resolve("hello.yaml"), service(v1Inbound, v2Inbound));
-        writeRoute(v1Weight, v2Weight);
+        if (setup == null) {
+            Files.writeString(mesh.resolve("hello.yaml"), service(v1Inbound, v2Inbound));
+            writeRoute(v1Weight, v2Weight);
+        }
         Files.writeString(tokensFile, "# <namespace>/<serviceAccount> <token>\n");
         String hello = BootstrapTokens.add(tokensFile, "demo", "hello");
         Files.writeString(tokens.resolve(HELLO_V1), hello);
@@ -192,6 +230,9 @@ final class LocalMesh implements AutoCloseable {
      * with a comment that changes the size every time.
      */
     void writeRoute(int v1Weight, int v2Weight) throws IOException {
+        if (setup != null) {
+            throw new IllegalStateException("the mesh is not in the directory: change it where the setup put it");
+        }
         Path file = mesh.resolve("hello-route.yaml");
         String padding = "#" + "-".repeat(routeWrites++ % 64) + "\n";
         Files.writeString(file, padding + route(v1Weight, v2Weight));
@@ -271,16 +312,30 @@ final class LocalMesh implements AutoCloseable {
             throw new IllegalStateException("the control plane is running");
         }
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        List<MeshSource> sources = List.of();
         while (true) {
             try {
                 Clock clock = Clock.systemUTC();
+                sources = new ArrayList<>();
+                sources.add(new DirectorySource(List.of(mesh), clock, 50));
+                if (setup != null) {
+                    sources.addAll(setup.sources());
+                }
                 server = ControlPlaneServer.start(new ControlPlaneServer.Options(
                         new InetSocketAddress("127.0.0.1", controlPlanePort), new InetSocketAddress("127.0.0.1", 0),
                         caDir, TRUST_DOMAIN, "demo", CertificateAuthority.DEFAULT_LEAF_TTL, quiet,
-                        maxDelay, List.of(new DirectorySource(List.of(mesh), clock, 50)),
+                        maxDelay, sources,
                         new BootstrapTokens(tokensFile), clock));
                 return server;
             } catch (RuntimeException e) {
+                // A start that failed leaves sources it may not have started or closed: close each (idempotent).
+                for (MeshSource source : sources) {
+                    try {
+                        source.close();
+                    } catch (RuntimeException ignored) {
+                        // closing what failed to start; the failure below says what went wrong
+                    }
+                }
                 if (!isBindFailure(e) || System.nanoTime() > deadline) {
                     throw e;
                 }
