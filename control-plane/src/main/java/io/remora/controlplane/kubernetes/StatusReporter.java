@@ -29,6 +29,8 @@ final class StatusReporter {
     private final KubernetesClient client;
     private final Clock clock;
     private final Cache cache;
+    /** The condition last written per object (name and uid); reports come from the source's one thread. */
+    private final Map<String, AcceptedCondition> written = new java.util.HashMap<>();
 
     StatusReporter(KubernetesClient client, Clock clock, Cache cache) {
         this.client = client;
@@ -64,8 +66,8 @@ final class StatusReporter {
     }
 
     private void write(CrdOrigin origin, GenericKubernetesResource cached, AcceptedCondition condition) {
-        if (condition.shownBy(cached)) {
-            return;
+        if (condition.shownBy(cached) || condition.equals(written.get(key(origin, cached)))) {
+            return; // the informer's copy may not show our last write yet: what was written is not written again
         }
         try {
             client.genericKubernetesResources(origin.crd().context())
@@ -73,12 +75,18 @@ final class StatusReporter {
                     .withName(origin.name())
                     .editStatus(fresh -> withStatus(fresh, condition.applyTo(
                             fresh.getAdditionalProperties().get("status"), clock.instant())));
+            written.put(key(origin, cached), condition);
             Log.info("kubernetes_status_written", "object", origin.origin(), "accepted", condition.accepted(),
                     "message", condition.message());
         } catch (RuntimeException e) {
             Log.warn("kubernetes_status_write_failed", "object", origin.origin(), "accepted", condition.accepted(),
                     "error", String.valueOf(e.getMessage()));
         }
+    }
+
+    /** An object by name and uid: one deleted and created again under its name is a new object. */
+    private static String key(CrdOrigin origin, GenericKubernetesResource object) {
+        return origin.origin() + "#" + object.getMetadata().getUid();
     }
 
     /** A new object (the one given is not changed) equal to {@code object} but for its status. */
