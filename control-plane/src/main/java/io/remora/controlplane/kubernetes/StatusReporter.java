@@ -44,6 +44,11 @@ final class StatusReporter {
      * @param accepted origins in use
      */
     void report(Map<String, List<ConfigError>> rejected, Set<String> accepted) {
+        // Objects no longer delivered (deleted) are forgotten.
+        written.keySet().removeIf(k -> {
+            String origin = k.substring(0, k.lastIndexOf('#'));
+            return !rejected.containsKey(origin) && !accepted.contains(origin);
+        });
         for (Map.Entry<String, List<ConfigError>> e : rejected.entrySet()) {
             CrdOrigin origin = CrdOrigin.parse(e.getKey());
             GenericKubernetesResource object = origin == null ? null : cached(origin);
