@@ -53,20 +53,12 @@ public final class ControlPlaneMetrics implements MeshBuilder.Rejections {
                 .register(registry);
     }
 
-    public PrometheusMeterRegistry registry() {
-        return registry;
-    }
-
     public String scrape() {
         return registry.scrape();
     }
 
     public void connected(int delta) {
         connected.addAndGet(delta);
-    }
-
-    public int connectedProxies() {
-        return connected.get();
     }
 
     public void pushed(int bytes) {
@@ -84,10 +76,6 @@ public final class ControlPlaneMetrics implements MeshBuilder.Rejections {
 
     public void converged(Duration d) {
         convergence.record(d);
-    }
-
-    public Timer convergence() {
-        return convergence;
     }
 
     public void nacked(DiscoveryRequest.Reason reason) {

@@ -67,7 +67,6 @@ public final class ControlPlaneServer implements AutoCloseable {
     /** Lifetime of the control plane's own serving certificate (renewed at half). */
     private static final Duration SERVING_TTL = Duration.ofHours(24);
 
-    private final Options options;
     private final ControlPlaneMetrics metrics = new ControlPlaneMetrics();
     private final ScheduledExecutorService scheduler;
     private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -82,7 +81,6 @@ public final class ControlPlaneServer implements AutoCloseable {
     private final int port;
 
     private ControlPlaneServer(Options options) throws IOException {
-        this.options = options;
         this.scheduler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "remora-cp-scheduler");
             t.setDaemon(true);
@@ -189,10 +187,6 @@ public final class ControlPlaneServer implements AutoCloseable {
         return push.proxies();
     }
 
-    public String trustDomain() {
-        return ca.ca().trustDomain();
-    }
-
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
@@ -215,9 +209,5 @@ public final class ControlPlaneServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         Log.info("control_plane_stopped", "port", String.valueOf(port));
-    }
-
-    Options options() {
-        return options;
     }
 }

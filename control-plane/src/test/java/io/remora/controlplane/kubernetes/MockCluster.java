@@ -43,12 +43,12 @@ import static org.assertj.core.api.Assertions.fail;
  * Remora's CRDs installed from {@code deploy/kubernetes/crds.yaml}, plus builders for the objects the tests create and
  * a listener that collects deliveries.
  */
-final class MockCluster {
+public final class MockCluster {
     static final Duration WAIT = Duration.ofSeconds(10);
 
     final KubernetesClient client;
 
-    MockCluster(KubernetesClient client) throws IOException {
+    public MockCluster(KubernetesClient client) throws IOException {
         this.client = client;
         try (InputStream crds = Files.newInputStream(deployDir().resolve("crds.yaml"))) {
             for (HasMetadata crd : client.load(crds).items()) {
@@ -69,12 +69,12 @@ final class MockCluster {
     }
 
     /** A Remora custom object from YAML text of its spec. */
-    GenericKubernetesResource create(MeshCrd crd, String namespace, String name, String specYaml) {
+    public GenericKubernetesResource create(MeshCrd crd, String namespace, String name, String specYaml) {
         return client.genericKubernetesResources(crd.context()).inNamespace(namespace)
                 .resource(object(crd, namespace, name, specYaml)).create();
     }
 
-    GenericKubernetesResource update(MeshCrd crd, String namespace, String name, String specYaml) {
+    public GenericKubernetesResource update(MeshCrd crd, String namespace, String name, String specYaml) {
         return client.genericKubernetesResources(crd.context()).inNamespace(namespace).withName(name)
                 .edit(o -> {
                     GenericKubernetesResource copy = object(crd, namespace, name, specYaml);
@@ -87,8 +87,22 @@ final class MockCluster {
         client.genericKubernetesResources(crd.context()).inNamespace(namespace).withName(name).delete();
     }
 
-    GenericKubernetesResource get(MeshCrd crd, String namespace, String name) {
+    public GenericKubernetesResource get(MeshCrd crd, String namespace, String name) {
         return client.genericKubernetesResources(crd.context()).inNamespace(namespace).withName(name).get();
+    }
+
+    /** The object's status condition of {@code type}, or null when it has none. */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> condition(GenericKubernetesResource object, String type) {
+        Object status = object == null ? null : object.getAdditionalProperties().get("status");
+        if (status instanceof Map<?, ?> s && s.get("conditions") instanceof List<?> conditions) {
+            for (Object c : conditions) {
+                if (c instanceof Map<?, ?> m && type.equals(m.get("type"))) {
+                    return (Map<String, Object>) m;
+                }
+            }
+        }
+        return null;
     }
 
     static GenericKubernetesResource object(MeshCrd crd, String namespace, String name, String specYaml) {

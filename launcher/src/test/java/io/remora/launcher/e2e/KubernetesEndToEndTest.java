@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.remora.controlplane.ControlPlaneServer;
 import io.remora.controlplane.kubernetes.KubernetesSource;
 import io.remora.controlplane.kubernetes.MeshCrd;
+import io.remora.controlplane.kubernetes.MockCluster;
 import io.remora.controlplane.push.PushService;
 import io.remora.controlplane.source.MeshSource;
 import io.remora.proxy.ProxyServer;
@@ -51,7 +52,7 @@ class KubernetesEndToEndTest {
     Path dir;
 
     private LocalMesh mesh;
-    private MockApi api;
+    private MockCluster api;
 
     @AfterEach
     void close() {
@@ -99,7 +100,7 @@ class KubernetesEndToEndTest {
      * reads them through a KubernetesSource (all namespaces) besides its empty mesh directory.
      */
     private LocalMesh startMesh(int v1Weight, int v2Weight) throws Exception {
-        api = new MockApi(client);
+        api = new MockCluster(client);
         return LocalMesh.start(dir, new LocalMesh.MeshSetup() {
             @Override
             public void prepare(LocalMesh m) {
@@ -169,7 +170,7 @@ class KubernetesEndToEndTest {
         String v1Running = mesh.sidecar(HELLO_V1).configVersion();
         String v2Running = mesh.sidecar(HELLO_V2).configVersion();
         assertThat(mesh.versions(CALLER_A, 10)).isEqualTo(Map.of("v1", 10));
-        assertThat(MockApi.condition(api.get(MeshCrd.AUTHORIZATION_POLICY, NS, "callers"), "Accepted"))
+        assertThat(MockCluster.condition(api.get(MeshCrd.AUTHORIZATION_POLICY, NS, "callers"), "Accepted"))
                 .as("an object accepted from the start gets no status write").isNull();
 
         // The policy gets an unknown field, and the route's weights change, in the same moment.
@@ -199,13 +200,13 @@ class KubernetesEndToEndTest {
         AtomicReference<Map<String, Object>> accepted = new AtomicReference<>();
         eventually(SOON, "the policy's status has Accepted=False", () -> {
             GenericKubernetesResource policy = api.get(MeshCrd.AUTHORIZATION_POLICY, NS, "callers");
-            accepted.set(MockApi.condition(policy, "Accepted"));
+            accepted.set(MockCluster.condition(policy, "Accepted"));
             return accepted.get() != null && "False".equals(accepted.get().get("status"));
         });
         assertThat(accepted.get()).containsEntry("reason", "Invalid");
         assertThat(String.valueOf(accepted.get().get("message"))).contains("unknown field 'nonsense'");
         // The route, accepted all along, got no condition.
-        assertThat(MockApi.condition(api.get(MeshCrd.ROUTE, NS, "hello"), "Accepted")).isNull();
+        assertThat(MockCluster.condition(api.get(MeshCrd.ROUTE, NS, "hello"), "Accepted")).isNull();
 
         // A later change lands too while the policy stays broken, and STRICT hello-v1 accepts the callers again.
         api.update(MeshCrd.ROUTE, NS, "hello", routeSpec(100, 0));
