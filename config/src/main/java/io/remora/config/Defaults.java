@@ -32,6 +32,13 @@ public final class Defaults {
     public static final int MAX_REQUEST_LINE_BYTES = 16 * 1024;
     /** Header block limit, Envoy's 60 KiB default rounded up; larger blocks are answered 431. */
     public static final int MAX_HEADER_BYTES = 64 * 1024;
+    /** Header fields in one request head, Envoy's {@code max_headers_count}; more are answered 431. */
+    public static final int MAX_HEADERS = 100;
+    /**
+     * Time for a whole request head (Envoy's {@code request_headers_timeout}): a client trickling bytes resets the
+     * idle timer with each one, so only a limit on the head itself stops slowloris; 10 s is ample for any real client.
+     */
+    public static final Duration REQUEST_HEADERS_TIMEOUT = Duration.ofSeconds(10);
     /** HTTP/2 streams per downstream connection. */
     public static final int MAX_CONCURRENT_STREAMS = 1024;
     /** Downstream idle timeout: Envoy's one hour is too long for a sidecar; 5 minutes. */

@@ -32,7 +32,8 @@ final class FieldRules {
             Map.entry(Sidecar.Limits.class, Map.of(
                     "maxRequestLineBytes", new Rule(false, null, IntRange.POSITIVE),
                     "maxHeaderBytes", new Rule(false, null, IntRange.POSITIVE),
-                    "maxConcurrentStreams", new Rule(false, null, IntRange.POSITIVE))),
+                    "maxConcurrentStreams", new Rule(false, null, IntRange.POSITIVE),
+                    "maxHeaders", new Rule(false, null, IntRange.POSITIVE))),
             Map.entry(Service.Endpoint.class, Map.of(
                     "address", REQUIRED,
                     "weight", new Rule(false, Defaults.ENDPOINT_WEIGHT, IntRange.POSITIVE))),

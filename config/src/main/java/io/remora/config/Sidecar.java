@@ -196,21 +196,70 @@ public record Sidecar(Metadata metadata, Spec spec) implements Resource {
     }
 
     /**
-     * @param maxRequestLineBytes  longest request line accepted (longer: 414)
-     * @param maxHeaderBytes       largest header block accepted (larger: 431)
-     * @param maxConcurrentStreams HTTP/2 streams per downstream connection
-     * @param idleTimeout          downstream connection idle timeout
+     * @param maxRequestLineBytes   longest request line accepted (longer: 414)
+     * @param maxHeaderBytes        largest header block accepted (larger: 431)
+     * @param maxConcurrentStreams  HTTP/2 streams per downstream connection
+     * @param idleTimeout           downstream connection idle timeout
+     * @param requestHeadersTimeout the whole request head must arrive within this (HTTP/1.1: 408 and close; HTTP/2:
+     *                              the connection preface and each header block, else GOAWAY); 0 turns it off
+     * @param maxHeaders            most header fields in a request head (more: 431)
+     * @param pathNormalization     how request paths are made canonical before routing and authorization
      */
-    public record Limits(int maxRequestLineBytes, int maxHeaderBytes, int maxConcurrentStreams, Duration idleTimeout) {
+    public record Limits(int maxRequestLineBytes, int maxHeaderBytes, int maxConcurrentStreams, Duration idleTimeout,
+                         Duration requestHeadersTimeout, int maxHeaders, PathNormalization pathNormalization) {
         public Limits {
             maxRequestLineBytes = maxRequestLineBytes <= 0 ? Defaults.MAX_REQUEST_LINE_BYTES : maxRequestLineBytes;
             maxHeaderBytes = maxHeaderBytes <= 0 ? Defaults.MAX_HEADER_BYTES : maxHeaderBytes;
             maxConcurrentStreams = maxConcurrentStreams <= 0 ? Defaults.MAX_CONCURRENT_STREAMS : maxConcurrentStreams;
             idleTimeout = idleTimeout == null ? Defaults.DOWNSTREAM_IDLE_TIMEOUT : idleTimeout;
+            requestHeadersTimeout = requestHeadersTimeout == null ? Defaults.REQUEST_HEADERS_TIMEOUT
+                    : requestHeadersTimeout;
+            maxHeaders = maxHeaders <= 0 ? Defaults.MAX_HEADERS : maxHeaders;
+            pathNormalization = pathNormalization == null ? PathNormalization.defaults() : pathNormalization;
+        }
+
+        public Limits(int maxRequestLineBytes, int maxHeaderBytes, int maxConcurrentStreams, Duration idleTimeout) {
+            this(maxRequestLineBytes, maxHeaderBytes, maxConcurrentStreams, idleTimeout, null, 0, null);
         }
 
         public static Limits defaults() {
-            return new Limits(0, 0, 0, null);
+            return new Limits(0, 0, 0, null, null, 0, null);
         }
+    }
+
+    /**
+     * Request path normalization (Envoy's {@code normalize_path}, {@code merge_slashes} and
+     * {@code path_with_escaped_slashes_action}; Istio's {@code MERGE_SLASHES} level by default). Routes and
+     * authorization policies match the normalized path, and it is what the app receives.
+     *
+     * @param mode           {@code normalize} (default): percent-encoded unreserved characters decoded, {@code \}
+     *                       turned into {@code /}, {@code .} and {@code ..} segments resolved (RFC 3986 section
+     *                       5.2.4; climbing above the root is a 400); {@code reject}: a path that is not already
+     *                       normalized is a 400; {@code none}: matched and forwarded as received
+     * @param mergeSlashes   runs of {@code /} become one (default true)
+     * @param escapedSlashes what {@code %2F} and {@code %5C} do: {@code keep} (default, Istio's), {@code reject}
+     *                       (400), or {@code decode} (to {@code /}, then normalized; Istio's
+     *                       {@code DECODE_AND_MERGE_SLASHES})
+     */
+    public record PathNormalization(PathMode mode, Boolean mergeSlashes, EscapedSlashes escapedSlashes) {
+        public PathNormalization {
+            mode = mode == null ? PathMode.NORMALIZE : mode;
+            mergeSlashes = mergeSlashes == null ? Boolean.TRUE : mergeSlashes;
+            escapedSlashes = escapedSlashes == null ? EscapedSlashes.KEEP : escapedSlashes;
+        }
+
+        public static PathNormalization defaults() {
+            return new PathNormalization(null, null, null);
+        }
+    }
+
+    /** See {@link PathNormalization#mode()}. */
+    public enum PathMode {
+        NORMALIZE, REJECT, NONE
+    }
+
+    /** See {@link PathNormalization#escapedSlashes()}. */
+    public enum EscapedSlashes {
+        KEEP, REJECT, DECODE
     }
 }

@@ -5,6 +5,7 @@ import io.remora.proxy.tls.TlsMeters;
 import io.remora.proxy.tls.UpstreamTls;
 import io.netty.channel.group.ChannelGroup;
 import io.remora.config.Sidecar;
+import io.remora.proxy.http.RequestHeadRules;
 import io.remora.proxy.http.UpstreamPools;
 import io.remora.proxy.log.AccessLog;
 import io.remora.proxy.metrics.ProxyMetrics;
@@ -30,6 +31,7 @@ public final class ProxyContext {
     private final String principal;
     private final TlsMeters tlsMeters;
     private final UpstreamTls upstreamTls;
+    private final RequestHeadRules headRules;
     private volatile boolean draining;
 
     public ProxyContext(Sidecar sidecar, Transport transport, ProxyMetrics metrics, AccessLog accessLog,
@@ -55,6 +57,12 @@ public final class ProxyContext {
         this.downstreamConnections = downstreamConnections;
         this.pools = new UpstreamPools(transport, upstreamTls);
         this.inboundService = workload() + "." + namespace();
+        this.headRules = new RequestHeadRules(sidecar.spec().limits());
+    }
+
+    /** The request-head checks compiled from the Sidecar's limits. */
+    public RequestHeadRules headRules() {
+        return headRules;
     }
 
     /** This workload's SPIFFE ID (constant across rotations); null when mTLS is off. */

@@ -42,6 +42,10 @@ public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter {
     private HttpExchange exchange;
     private ArrayDeque<Object> pipelined;
     private boolean closeAfterResponse;
+    /** HTTP/1.1 only: the clock on request heads, told when one arrived and when its exchange ended. */
+    private RequestHeadTimeout headTimeout;
+    /** The connection is being closed after a response: whatever the codec still decodes is dropped. */
+    private boolean closing;
 
     public DownstreamHttpHandler(ProxyContext pc, ListenerSpec listener, InetSocketAddress originalDst, boolean h2,
                                  String remoteIp) {
@@ -121,10 +125,17 @@ public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.headTimeout = h2 ? null : ctx.pipeline().get(RequestHeadTimeout.class);
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closing) {
+            // Requests behind one that closes the connection (a 400, Connection: close) are never served: they
+            // may be bytes a lenient parser upstream would have read differently.
+            ReferenceCountUtil.release(msg);
+            return;
+        }
         HttpExchange ex = exchange;
         if (ex != null) {
             if (!ex.requestDone() && msg instanceof HttpContent content) {
@@ -144,6 +155,9 @@ public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (msg instanceof HttpRequest req) {
+            if (headTimeout != null) {
+                headTimeout.headReceived();
+            }
             exchange = new HttpExchange(this, ctx, pc);
             exchange.begin(req);
         } else {
@@ -213,6 +227,7 @@ public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (closeAfterResponse || pc.draining()) {
+            closing = true;
             releasePipelined();
             ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             return;
@@ -222,6 +237,9 @@ public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter {
         }
         if (!ctx.channel().config().isAutoRead()) {
             ctx.channel().config().setAutoRead(true);
+        }
+        if (headTimeout != null) {
+            headTimeout.exchangeFinished();
         }
         if (pipelined != null) {
             Object next;

@@ -2,6 +2,7 @@ package io.remora.proxy.http;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -36,6 +37,12 @@ public final class H2ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) != null) {
+            // The codec shows us its connection errors before it acts on them: it sends GOAWAY with the error's
+            // own code (ENHANCE_YOUR_CALM for a reset flood, PROTOCOL_ERROR...) and closes. Closing here first
+            // would make that a graceful GOAWAY with NO_ERROR, telling the peer nothing was wrong.
+            return;
+        }
         ctx.close();
     }
 }

@@ -138,6 +138,8 @@ final class HttpExchange implements UpstreamRequester {
     private String flags = ResponseFlags.NONE;
     private long bytesReceived;
     private long bytesSent;
+    /** What the access log says beyond the reply's text (the endpoint, the socket error); null when nothing. */
+    private String details;
 
     /** The caller's verified SPIFFE ID as text (inbound mutual TLS), or null. */
     String downstreamPrincipal() {
@@ -177,6 +179,17 @@ final class HttpExchange implements UpstreamRequester {
             return;
         }
         requestHasBody = HttpUtil.isTransferEncodingChunked(req) || HttpUtil.getContentLength(req, 0L) > 0;
+        if (!owner.h2() && AbsoluteForm.isAbsolute(path) && req.method() != HttpMethod.CONNECT) {
+            // RFC 9112 section 3.2.2: the target's authority replaces Host; routing and policies see that.
+            try {
+                AbsoluteForm.toOriginForm(req);
+            } catch (AbsoluteForm.InvalidTarget e) {
+                badRequest(req, HttpResponseStatus.BAD_REQUEST, e.getMessage());
+                return;
+            }
+            authority = h.get(HttpHeaderNames.HOST);
+            path = req.uri();
+        }
         if (!owner.h2() && !http10 && authority == null) {
             badRequest(req, HttpResponseStatus.BAD_REQUEST, "missing Host header (required by HTTP/1.1)");
             return;
@@ -187,8 +200,17 @@ final class HttpExchange implements UpstreamRequester {
             badRequest(req, HttpResponseStatus.BAD_REQUEST, "invalid or repeated Host header");
             return;
         }
+        if (!normalizePath(req)) {
+            return;
+        }
         websocket = !owner.h2() && HopByHop.isWebSocketUpgrade(h);
         HopByHop.strip(h, websocket);
+        if (h.size() > pc.headRules().maxHeaders) {
+            // Counted after the hop-by-hop and HTTP/2 helper fields are gone: what would reach the app.
+            badRequest(req, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                    "too many header fields (more than " + pc.headRules().maxHeaders + ")");
+            return;
+        }
         addForwardingHeaders(h);
 
         if (!Router.route(this, pc, owner.listener(), owner.originalDestination(), owner.downstreamRemote(), req)) {
@@ -497,7 +519,34 @@ final class HttpExchange implements UpstreamRequester {
         maybeFinish();
     }
 
-    /** uri-host [ ":" port ] of RFC 3986    /** uri-host [ ":" port ] of RFC 3986: reg-name or IPv4 characters, or a bracketed IP literal. */
+    /**
+     * The path every later step sees (routes, authorization, the app): normalized, so no spelling of a path can
+     * reach what another spelling is refused. False when the request was answered 400.
+     */
+    private boolean normalizePath(HttpRequest req) {
+        String uri = req.uri();
+        if (owner.h2() && !uri.isEmpty() && uri.charAt(0) != '/' && !(uri.equals("*")
+                && req.method() == HttpMethod.OPTIONS) && req.method() != HttpMethod.CONNECT) {
+            badRequest(req, HttpResponseStatus.BAD_REQUEST, "invalid :path (expected /path or * for OPTIONS)");
+            return false;
+        }
+        if (req.method() == HttpMethod.CONNECT) {
+            return true;
+        }
+        try {
+            String normalized = pc.headRules().paths.normalize(uri);
+            if (normalized != uri) {
+                req.setUri(normalized);
+                path = normalized;
+            }
+            return true;
+        } catch (PathNormalizer.InvalidPath e) {
+            badRequest(req, HttpResponseStatus.BAD_REQUEST, "invalid path: " + e.getMessage());
+            return false;
+        }
+    }
+
+    /** uri-host [ ":" port ] of RFC 3986: reg-name or IPv4 characters, or a bracketed IP literal. */
     static boolean validAuthority(String a) {
         int i = 0;
         int n = a.length();
@@ -606,6 +655,9 @@ final class HttpExchange implements UpstreamRequester {
 
     // Called by Router for requests the proxy answers itself.
     void reply(HttpResponseStatus s, String responseFlags, String message) {
+        if (details == null) {
+            details = message;
+        }
         if (grpc) {
             replyGrpc(LocalReplies.grpcStatusFor(s.code()), responseFlags, message);
         } else {
@@ -754,9 +806,10 @@ final class HttpExchange implements UpstreamRequester {
             return;
         }
         endTry();
+        // The caller learns the reason; the endpoint and the socket error stay in the access log.
+        details = "connection failure to " + endpointText() + ": " + describe(cause);
         localFailure(HttpResponseStatus.SERVICE_UNAVAILABLE, withRetryFlag(ResponseFlags.UPSTREAM_CONNECT_FAILURE),
-                "upstream connect error or disconnect/reset before headers. reset reason: connection failure ("
-                        + describe(cause) + ")");
+                "upstream connect error or disconnect/reset before headers. reset reason: connection failure");
     }
 
     @Override
@@ -972,11 +1025,11 @@ final class HttpExchange implements UpstreamRequester {
                 return;
             }
             endTry();
+            String reason = refusedStream ? "refused stream" : "connection termination";
+            details = reason + " by " + endpointText() + (cause == null ? "" : ": " + describe(cause));
             localFailure(HttpResponseStatus.SERVICE_UNAVAILABLE,
                     withRetryFlag(ResponseFlags.UPSTREAM_CONNECTION_TERMINATION),
-                    "upstream connect error or disconnect/reset before headers. reset reason: "
-                            + (refusedStream ? "refused stream" : "connection termination")
-                            + (cause == null ? "" : " (" + describe(cause) + ")"));
+                    "upstream connect error or disconnect/reset before headers. reset reason: " + reason);
             return;
         }
         if (!responseDone) {
@@ -1093,8 +1146,12 @@ final class HttpExchange implements UpstreamRequester {
                     owner.h2() ? "HTTP/2" : http10 ? "HTTP/1.0" : "HTTP/1.1", method, authority, path, status,
                     grpcStatus.isEmpty() ? null : grpcStatus, flags, durationNanos / 1000, clusterName,
                     address == null ? null : address.getHostString() + ":" + address.getPort(), bytesReceived,
-                    bytesSent, requestId, owner.remoteIp(), routeName, userAgent, peer));
+                    bytesSent, requestId, owner.remoteIp(), routeName, userAgent, peer, details));
         }
+    }
+
+    private String endpointText() {
+        return address == null ? "unknown" : address.getHostString() + ":" + address.getPort();
     }
 
     private static String describe(Throwable cause) {

@@ -25,6 +25,8 @@ import io.remora.config.Sidecar;
 import io.remora.proxy.ProxyContext;
 import io.remora.proxy.http.DownstreamHttpHandler;
 import io.remora.proxy.http.H2ConnectionHandler;
+import io.remora.proxy.http.H2HeadersTimeout;
+import io.remora.proxy.http.RequestHeadTimeout;
 import io.remora.log.Log;
 import io.remora.proxy.net.OriginalDst;
 import io.remora.proxy.route.ServiceRoutes;
@@ -64,6 +66,7 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
 
     @Override
     protected void initChannel(SocketChannel ch) {
+        long accepted = System.nanoTime();
         pc.downstreamConnections().add(ch);
         InetSocketAddress originalDst = null;
         if (listener.kind() == ListenerSpec.Kind.OUTBOUND_CAPTURE) {
@@ -82,7 +85,7 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
         }
         InetSocketAddress dst = originalDst;
         ch.pipeline().addLast("detect", new ProtocolDetector(DETECTION_TIMEOUT_MILLIS,
-                (ctx, detected) -> install(ctx, detected, dst)));
+                (ctx, detected) -> install(ctx, detected, dst, accepted)));
     }
 
     private boolean opaqueWithoutWaiting(InetSocketAddress originalDst) {
@@ -132,13 +135,13 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
         return listener.kind() == ListenerSpec.Kind.INBOUND && pc.identity() != null;
     }
 
-    private void install(ChannelHandlerContext ctx, Detected sniffed, InetSocketAddress originalDst) {
+    private void install(ChannelHandlerContext ctx, Detected sniffed, InetSocketAddress originalDst, long accepted) {
         Channel ch = ctx.channel();
         ChannelPipeline p = ch.pipeline();
         String remoteIp = ch.remoteAddress() instanceof InetSocketAddress r ? r.getAddress().getHostAddress() : null;
         if (inboundMtls()) {
             if (sniffed == Detected.TLS) {
-                installMtls(p, remoteIp);
+                installMtls(p, remoteIp, accepted);
                 return;
             }
             if (pc.spec().mtls().mode() == MtlsMode.STRICT) {
@@ -157,8 +160,8 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
         }
         Detected detected = sniffed == Detected.OPAQUE && declaredHttp(originalDst) ? Detected.HTTP1 : sniffed;
         switch (detected) {
-            case HTTP1 -> installHttp1(p, originalDst, remoteIp);
-            case H2C -> installH2(p, originalDst, remoteIp);
+            case HTTP1 -> installHttp1(p, originalDst, remoteIp, accepted);
+            case H2C -> installH2(p, originalDst, remoteIp, accepted);
             case TLS -> {
                 if (tls == null) {
                     // No certificate here: the app's own TLS, relayed untouched.
@@ -167,7 +170,7 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
                 }
                 // Terminate TLS, then ALPN picks the codec; the handler leaves once it has chosen.
                 p.addLast("tls", tls.newHandler(ch.alloc()));
-                p.addLast("alpn", alpnCodec(originalDst, remoteIp));
+                p.addLast("alpn", alpnCodec(originalDst, remoteIp, accepted));
             }
             case OPAQUE -> tcp.forward(ch, originalDst);
             default -> throw new IllegalStateException(detected.name());
@@ -178,7 +181,7 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
      * Mutual TLS from another sidecar: the workload's current server context, the peer checked by
      * {@link InboundMtlsHandler}, then ALPN chooses the HTTP codec, or the decrypted bytes go to a TCP app.
      */
-    private void installMtls(ChannelPipeline p, String remoteIp) {
+    private void installMtls(ChannelPipeline p, String remoteIp, long accepted) {
         p.addLast("tls", pc.identity().current().server().newHandler(p.channel().alloc()));
         p.addLast("mtls", new InboundMtlsHandler(pc.tlsMeters()));
         if (opaqueWithoutWaiting(null)) {
@@ -195,18 +198,19 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
             });
             return;
         }
-        p.addLast("alpn", alpnCodec(null, remoteIp));
+        p.addLast("alpn", alpnCodec(null, remoteIp, accepted));
     }
 
     /** After a TLS handshake: the HTTP codec ALPN chose (HTTP/1.1 when the client offered nothing); then it leaves. */
-    private ApplicationProtocolNegotiationHandler alpnCodec(InetSocketAddress originalDst, String remoteIp) {
+    private ApplicationProtocolNegotiationHandler alpnCodec(InetSocketAddress originalDst, String remoteIp,
+                                                            long accepted) {
         return new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
             @Override
             protected void configurePipeline(ChannelHandlerContext c, String protocol) {
                 if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
-                    installH2(c.pipeline(), originalDst, remoteIp);
+                    installH2(c.pipeline(), originalDst, remoteIp, accepted);
                 } else {
-                    installHttp1(c.pipeline(), originalDst, remoteIp);
+                    installHttp1(c.pipeline(), originalDst, remoteIp, accepted);
                 }
             }
         };
@@ -220,9 +224,13 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
         }
     }
 
-    private void installHttp1(ChannelPipeline p, InetSocketAddress originalDst, String remoteIp) {
+    private void installHttp1(ChannelPipeline p, InetSocketAddress originalDst, String remoteIp, long accepted) {
         Sidecar.Limits limits = pc.spec().limits();
         addIdleTimeout(p, limits);
+        long headTimeout = limits.requestHeadersTimeout().toNanos();
+        if (headTimeout > 0) {
+            p.addLast("head-timeout", new RequestHeadTimeout(headTimeout, accepted, pc.metrics().downstream()));
+        }
         p.addLast("codec", new HttpServerCodec(new HttpDecoderConfig()
                 .setMaxInitialLineLength(limits.maxRequestLineBytes())
                 .setMaxHeaderSize(limits.maxHeaderBytes())
@@ -233,9 +241,13 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
         p.addLast("http", new DownstreamHttpHandler(pc, listener, originalDst, false, remoteIp));
     }
 
-    private void installH2(ChannelPipeline p, InetSocketAddress originalDst, String remoteIp) {
+    private void installH2(ChannelPipeline p, InetSocketAddress originalDst, String remoteIp, long accepted) {
         Sidecar.Limits limits = pc.spec().limits();
         addIdleTimeout(p, limits);
+        long headTimeout = limits.requestHeadersTimeout().toNanos();
+        if (headTimeout > 0) {
+            p.addLast("head-timeout", new H2HeadersTimeout(headTimeout, accepted, pc.metrics().downstream()));
+        }
         p.addLast("h2", Http2FrameCodecBuilder.forServer()
                 .initialSettings(Http2Settings.defaultSettings()
                         .maxConcurrentStreams(limits.maxConcurrentStreams())

@@ -62,6 +62,7 @@ public final class AccessLog {
                 .string("route", e.route())
                 .string("user_agent", e.userAgent())
                 .string("peer_principal", e.peerPrincipal())
+                .string("details", e.details())
                 .finish();
     }
 }

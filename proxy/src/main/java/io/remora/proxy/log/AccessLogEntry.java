@@ -19,12 +19,25 @@ package io.remora.proxy.log;
  * @param route            name of the matching route
  * @param peerPrincipal    the other side's verified SPIFFE ID (the caller inbound, the upstream outbound); null
  *                         when the connection was not mutual TLS
+ * @param details          why the proxy answered itself or cut the exchange, with what the caller is not told (the
+ *                         endpoint, the socket error); null when the upstream answered
  */
 public record AccessLogEntry(long startEpochMillis, String direction, String protocol, String method,
                              String authority, String path, int status, String grpcStatus, String flags,
                              long durationMicros, String upstreamCluster, String upstreamHost, long bytesReceived,
                              long bytesSent, String requestId, String downstreamRemote, String route,
-                             String userAgent, String peerPrincipal) {
+                             String userAgent, String peerPrincipal, String details) {
+    /** An entry without details. */
+    public AccessLogEntry(long startEpochMillis, String direction, String protocol, String method, String authority,
+                          String path, int status, String grpcStatus, String flags, long durationMicros,
+                          String upstreamCluster, String upstreamHost, long bytesReceived, long bytesSent,
+                          String requestId, String downstreamRemote, String route, String userAgent,
+                          String peerPrincipal) {
+        this(startEpochMillis, direction, protocol, method, authority, path, status, grpcStatus, flags,
+                durationMicros, upstreamCluster, upstreamHost, bytesReceived, bytesSent, requestId, downstreamRemote,
+                route, userAgent, peerPrincipal, null);
+    }
+
     /** An entry without a verified peer (no mutual TLS). */
     public AccessLogEntry(long startEpochMillis, String direction, String protocol, String method, String authority,
                           String path, int status, String grpcStatus, String flags, long durationMicros,

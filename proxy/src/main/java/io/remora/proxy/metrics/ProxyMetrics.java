@@ -67,6 +67,14 @@ public final class ProxyMetrics {
         for (Reporter reporter : Reporter.values()) {
             tcpMeters.put(reporter, new ConcurrentHashMap<>());
         }
+        this.downstream = new DownstreamMeters(registry);
+    }
+
+    private final DownstreamMeters downstream;
+
+    /** Downstream connections cut before a request was routed. */
+    public DownstreamMeters downstream() {
+        return downstream;
     }
 
     private final String principal;

@@ -77,6 +77,7 @@ public final class HttpTestServer implements AutoCloseable {
     private final AtomicLong connections = new AtomicLong();
     private final AtomicLong requests = new AtomicLong();
     private volatile SeenRequest lastRequest;
+    private final java.util.Queue<String> seenUris = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     public HttpTestServer() {
         this("http-test");
@@ -130,6 +131,11 @@ public final class HttpTestServer implements AutoCloseable {
     /** Requests (h1 requests plus h2 streams) whose head has been received; counted before responding. */
     public long requestCount() {
         return requests.get();
+    }
+
+    /** The target of every request head received so far, in order. */
+    public java.util.List<String> seenUris() {
+        return java.util.List.copyOf(seenUris);
     }
 
     /** The most recent request head, or null. */
@@ -200,6 +206,7 @@ public final class HttpTestServer implements AutoCloseable {
 
         private void onRequest(ChannelHandlerContext ctx, HttpRequest req) {
             requests.incrementAndGet();
+            seenUris.add(req.uri());
             lastRequest = new SeenRequest(protocol, req.method().name(), req.uri(),
                     new DefaultHttpHeaders().add(req.headers()));
             request = req;
