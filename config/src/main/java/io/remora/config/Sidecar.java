@@ -131,20 +131,48 @@ public record Sidecar(Metadata metadata, Spec spec) implements Resource {
 
     /**
      * @param listen      address the inbound listener binds (default 0.0.0.0:15006)
-     * @param app         the local application's address (default 127.0.0.1:8080)
+     * @param app         the local application's address (default 127.0.0.1:8080); with {@code ports}, only its host
+     *                    is used
      * @param appProtocol protocol the local app speaks
      * @param tls         when set, the inbound listener terminates TLS and negotiates HTTP/2 or HTTP/1.1
      *                    by ALPN; when absent, TLS arriving there is relayed as opaque bytes
+     * @param ports       the pod's ports when inbound traffic is captured (iptables REDIRECT to the listener): each
+     *                    connection goes to the app on the port the caller dialled (its original destination),
+     *                    spoken as declared here; empty means every connection goes to {@code app}
      */
-    public record Inbound(HostPort listen, HostPort app, Protocol appProtocol, Tls tls) {
+    public record Inbound(HostPort listen, HostPort app, Protocol appProtocol, Tls tls, List<InboundPort> ports) {
         public Inbound {
             listen = listen == null ? Defaults.INBOUND : listen;
             app = app == null ? Defaults.APP : app;
             appProtocol = appProtocol == null ? Protocol.HTTP : appProtocol;
+            ports = ports == null ? List.of() : List.copyOf(ports);
+        }
+
+        public Inbound(HostPort listen, HostPort app, Protocol appProtocol, Tls tls) {
+            this(listen, app, appProtocol, tls, null);
         }
 
         public Inbound(HostPort listen, HostPort app, Protocol appProtocol) {
-            this(listen, app, appProtocol, null);
+            this(listen, app, appProtocol, null, null);
+        }
+
+        /** Whether connections are captured and sent on by their original destination port. */
+        public boolean byOriginalPort() {
+            return !ports.isEmpty();
+        }
+    }
+
+    /**
+     * One port of the pod's app, reached through the captured inbound listener.
+     *
+     * @param port     the port the app listens on (and callers dial)
+     * @param protocol what it speaks: {@code http}, {@code http2}, {@code grpc} are parsed, {@code tcp} is relayed
+     *                 opaquely (default {@code http})
+     * @param name     the container port's name, for logs and metrics; optional
+     */
+    public record InboundPort(int port, Protocol protocol, String name) {
+        public InboundPort {
+            protocol = protocol == null ? Protocol.HTTP : protocol;
         }
     }
 

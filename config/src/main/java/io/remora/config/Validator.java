@@ -635,6 +635,9 @@ final class Validator {
         if (spec.outbound().capture().enabled()) {
             listeners.put("spec.outbound.capture.listen", spec.outbound().capture().listen());
         }
+        if (spec.inbound() != null) {
+            checkInboundPorts(spec, where, listeners);
+        }
         List<Sidecar.Upstream> upstreams = spec.outbound().upstreams();
         for (int i = 0; i < upstreams.size(); i++) {
             listeners.put("spec.outbound.upstreams[" + i + "].listen", upstreams.get(i).listen());
@@ -653,6 +656,30 @@ final class Validator {
                 }
             }
             bound.add(listener);
+        }
+    }
+
+    /**
+     * Inbound ports: each once, and none of the sidecar's own listener ports (the capture rules exclude those, so
+     * traffic to them would never reach the inbound listener).
+     */
+    private void checkInboundPorts(Sidecar.Spec spec, SourceMap where, Map<String, HostPort> listeners) {
+        List<Sidecar.InboundPort> ports = spec.inbound().ports();
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        for (int i = 0; i < ports.size(); i++) {
+            int port = ports.get(i).port();
+            String path = "spec.inbound.ports[" + i + "].port";
+            if (!seen.add(port)) {
+                error(where, path, "got " + port + ", listed twice; expected each port of the app once");
+                continue;
+            }
+            for (Map.Entry<String, HostPort> own : listeners.entrySet()) {
+                if (own.getValue().port() == port) {
+                    error(where, path, "got " + port + ", the port of " + own.getKey()
+                            + "; expected a port of the app, not one of the sidecar's own");
+                    break;
+                }
+            }
         }
     }
 

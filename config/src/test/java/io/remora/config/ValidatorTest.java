@@ -293,4 +293,24 @@ class ValidatorTest {
                 .hasMessageContaining("s.yaml:4:")
                 .hasMessageContaining("which is a DNS name of Service b.shop");
     }
+
+    @Test
+    void inboundPortsAreEachListedOnceAndNoneIsTheSidecarsOwn() {
+        String yaml = """
+                apiVersion: remora.io/v1
+                kind: Sidecar
+                metadata: {name: pod, namespace: shop}
+                spec:
+                  inbound:
+                    ports:
+                      - {port: 8080}
+                      - {port: 8080, protocol: tcp}
+                      - {port: 15020}
+                """;
+
+        assertThat(Errors.of(yaml)).containsExactly(
+                "s.yaml:8:16: spec.inbound.ports[1].port: got 8080, listed twice; expected each port of the app once",
+                "s.yaml:9:16: spec.inbound.ports[2].port: got 15020, the port of spec.metrics; expected a port of the"
+                        + " app, not one of the sidecar's own");
+    }
 }

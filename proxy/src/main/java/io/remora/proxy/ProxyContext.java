@@ -6,6 +6,8 @@ import io.remora.proxy.tls.UpstreamTls;
 import io.netty.channel.group.ChannelGroup;
 import io.remora.config.Sidecar;
 import io.remora.proxy.http.RequestHeadRules;
+import io.remora.proxy.inbound.InboundApps;
+import io.remora.proxy.inbound.LocalListeners;
 import io.remora.proxy.http.UpstreamPools;
 import io.remora.proxy.log.AccessLog;
 import io.remora.proxy.metrics.ProxyMetrics;
@@ -32,6 +34,7 @@ public final class ProxyContext {
     private final TlsMeters tlsMeters;
     private final UpstreamTls upstreamTls;
     private final RequestHeadRules headRules;
+    private final InboundApps inboundApps;
     private volatile boolean draining;
 
     public ProxyContext(Sidecar sidecar, Transport transport, ProxyMetrics metrics, AccessLog accessLog,
@@ -58,6 +61,13 @@ public final class ProxyContext {
         this.pools = new UpstreamPools(transport, upstreamTls);
         this.inboundService = workload() + "." + namespace();
         this.headRules = new RequestHeadRules(sidecar.spec().limits());
+        this.inboundApps = sidecar.spec().inbound() == null ? null
+                : new InboundApps(sidecar.spec().inbound(), LocalListeners.system());
+    }
+
+    /** Where inbound connections go in the pod; null without an inbound listener. */
+    public InboundApps inboundApps() {
+        return inboundApps;
     }
 
     /** The request-head checks compiled from the Sidecar's limits. */

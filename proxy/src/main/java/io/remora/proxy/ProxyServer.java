@@ -65,6 +65,8 @@ import java.util.concurrent.TimeUnit;
 public final class ProxyServer implements AutoCloseable {
     /** How often the mTLS certificate files are checked for a rotation. */
     private static final long CERT_CHECK_MILLIS = 1_000;
+    /** A drain ends early once no downstream connection has been open for this long. */
+    private static final long DRAIN_QUIET_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** How often outlier detection is given the chance to return ejected endpoints. */
     private static final long SWEEP_MILLIS = 100;
 
@@ -225,8 +227,6 @@ public final class ProxyServer implements AutoCloseable {
         Sidecar.Spec spec = pc.spec();
         List<ListenerSpec> wanted = new ArrayList<>();
         if (spec.inbound() != null) {
-            // Resolved here, once, so no event loop ever waits on a name lookup for the local app.
-            io.remora.proxy.http.InboundTargets.address(spec.inbound().app());
             wanted.add(ListenerSpec.inbound(spec.inbound().listen(), spec.inbound().app(), spec.inbound().appProtocol(),
                     spec.inbound().tls()));
         }
@@ -321,10 +321,19 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
-     * Graceful stop: readiness turns false, listeners stop accepting, HTTP/1.1 connections close after
-     * their current response ({@code Connection: close}), HTTP/2 connections get GOAWAY and finish their
-     * streams. Completes when every downstream connection is gone or the drain time is over; then the
-     * proxy stops.
+     * Graceful stop, in this order and for these reasons:
+     * <ol>
+     *   <li>readiness turns false at once, so Kubernetes takes the pod out of its Services' endpoints;</li>
+     *   <li>inbound connections are told to go elsewhere: HTTP/1.1 ones close after their current response
+     *       ({@code Connection: close}; idle ones at once), HTTP/2 ones get GOAWAY and finish their streams;</li>
+     *   <li>the inbound listener keeps accepting through the drain time, and serves what arrives the same way
+     *       (one response with {@code Connection: close}, or one stream then GOAWAY): callers learn of the
+     *       endpoint's removal only when the EndpointSlice update reaches them, and until then a refused
+     *       connection would be a failed request;</li>
+     *   <li>outbound listeners and connections are served as usual: the app may still be finishing its work;</li>
+     *   <li>the proxy stops when the drain time is over, or earlier once no downstream connection has been open for
+     *       a quiet second (nothing left to serve: a finished Job, an idle pod).</li>
+     * </ol>
      */
     public CompletableFuture<Void> drain() {
         // Outside the lock: the client's thread may be waiting for it in apply().
@@ -342,15 +351,22 @@ public final class ProxyServer implements AutoCloseable {
         Duration drainTime = pc.spec().drainTime();
         Log.info("drain_started", "connections", String.valueOf(pc.downstreamConnections().size()),
                 "drain_time", io.remora.config.Durations.format(drainTime));
-        for (Channel l : listeners.values()) {
-            l.close();
-        }
         for (Channel ch : pc.downstreamConnections()) {
-            ch.eventLoop().execute(() -> ch.pipeline().fireUserEventTriggered(DownstreamHttpHandler.DRAIN));
+            ListenerSpec l = ch.attr(DownstreamInitializer.LISTENER).get();
+            if (l != null && !l.outbound()) {
+                ch.eventLoop().execute(() -> ch.pipeline().fireUserEventTriggered(DownstreamHttpHandler.DRAIN));
+            }
         }
         long deadline = System.nanoTime() + drainTime.toNanos();
         Thread waiter = new Thread(() -> {
-            while (!pc.downstreamConnections().isEmpty() && System.nanoTime() < deadline) {
+            long quietSince = System.nanoTime();
+            while (System.nanoTime() < deadline) {
+                long now = System.nanoTime();
+                if (!pc.downstreamConnections().isEmpty()) {
+                    quietSince = now;
+                } else if (now - quietSince >= DRAIN_QUIET_NANOS) {
+                    break;
+                }
                 try {
                     Thread.sleep(20);
                 } catch (InterruptedException e) {

@@ -114,6 +114,14 @@ public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter {
         return !ctx.channel().isActive();
     }
 
+    /**
+     * Whether this stream's connection is being drained: inbound only, since the app's outbound calls are served as
+     * usual until the proxy stops (an app finishing its work still reaches its dependencies).
+     */
+    boolean drainsHere() {
+        return pc.draining() && !listener.outbound();
+    }
+
     void closeAfterResponse() {
         closeAfterResponse = true;
     }
@@ -157,6 +165,11 @@ public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter {
         if (msg instanceof HttpRequest req) {
             if (headTimeout != null) {
                 headTimeout.headReceived();
+            }
+            if (h2 && drainsHere()) {
+                // A connection opened during the drain: this stream is served, then GOAWAY tells the caller to go
+                // elsewhere (the codec's graceful close lets the streams it already has finish).
+                ctx.channel().parent().pipeline().fireUserEventTriggered(DRAIN);
             }
             exchange = new HttpExchange(this, ctx, pc);
             exchange.begin(req);
@@ -226,7 +239,7 @@ public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter {
         if (h2) {
             return;
         }
-        if (closeAfterResponse || pc.draining()) {
+        if (closeAfterResponse || drainsHere()) {
             closing = true;
             releasePipelined();
             ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);

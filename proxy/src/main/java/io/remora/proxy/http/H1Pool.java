@@ -24,12 +24,16 @@ import java.util.concurrent.TimeUnit;
 final class H1Pool {
     private final UpstreamPools.LoopPools loop;
     private final InetSocketAddress address;
+    /** The local address to connect from, or null for any. */
+    private final InetSocketAddress source;
     /** Originates mTLS and expects {@link #identity}; null for plaintext. */
     private final UpstreamTls tls;
     private final SpiffeId identity;
     private final ArrayDeque<Channel> idle = new ArrayDeque<>();
 
-    H1Pool(UpstreamPools.LoopPools loop, InetSocketAddress address, UpstreamTls tls, SpiffeId identity) {
+    H1Pool(UpstreamPools.LoopPools loop, InetSocketAddress address, InetSocketAddress source, UpstreamTls tls,
+           SpiffeId identity) {
+        this.source = source;
         this.tls = tls;
         this.identity = identity;
         this.loop = loop;
@@ -78,7 +82,7 @@ final class H1Pool {
                         }
                     }
                 })
-                .connect(address);
+                .connect(address, source);
         f.channel().closeFuture().addListener(closed -> limits.releaseConnection());
         f.addListener((ChannelFuture done) -> {
             if (!done.isSuccess() || tls == null) {

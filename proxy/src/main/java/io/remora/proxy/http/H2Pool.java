@@ -33,6 +33,8 @@ import java.util.concurrent.TimeUnit;
 final class H2Pool {
     private final UpstreamPools.LoopPools loop;
     private final InetSocketAddress address;
+    /** The local address to connect from, or null for any. */
+    private final InetSocketAddress source;
     /** Originates mTLS and expects {@link #identity}; null for plaintext. */
     private final UpstreamTls tls;
     private final SpiffeId identity;
@@ -40,7 +42,9 @@ final class H2Pool {
     private boolean connecting;
     private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
 
-    H2Pool(UpstreamPools.LoopPools loop, InetSocketAddress address, UpstreamTls tls, SpiffeId identity) {
+    H2Pool(UpstreamPools.LoopPools loop, InetSocketAddress address, InetSocketAddress source, UpstreamTls tls,
+           SpiffeId identity) {
+        this.source = source;
         this.tls = tls;
         this.identity = identity;
         this.loop = loop;
@@ -93,7 +97,7 @@ final class H2Pool {
                         }
                     }
                 })
-                .connect(address);
+                .connect(address, source);
         f.channel().closeFuture().addListener(closed -> limits.releaseConnection());
         f.addListener((ChannelFuture done) -> {
             if (!done.isSuccess() || tls == null) {

@@ -97,6 +97,8 @@ final class HttpExchange implements UpstreamRequester {
     Cluster cluster;
     RoutePolicy policy = RoutePolicy.NONE;
     InetSocketAddress address;
+    /** The local address to connect from (inbound to an app on the pod IP: 127.0.0.6), or null for any. */
+    InetSocketAddress sourceAddress;
     boolean upstreamH2;
     Duration connectTimeout;
     Duration idleTimeout;
@@ -365,9 +367,9 @@ final class HttpExchange implements UpstreamRequester {
         SpiffeId identity = endpoint != null && pc.upstreamTls() != null ? endpoint.spiffeId() : null;
         upstreamPrincipal = identity == null ? null : endpoint.identity();
         if (upstreamH2) {
-            loop.h2(address, identity).acquire(this, connectTimeout, idleTimeout, limits);
+            loop.h2(address, sourceAddress, identity).acquire(this, connectTimeout, idleTimeout, limits);
         } else {
-            loop.h1(address, identity).acquire(this, connectTimeout, idleTimeout, limits);
+            loop.h1(address, sourceAddress, identity).acquire(this, connectTimeout, idleTimeout, limits);
         }
         acquiring = false;
     }
@@ -680,7 +682,7 @@ final class HttpExchange implements UpstreamRequester {
         bytesSent = res.content().readableBytes();
         if (!owner.h2()) {
             // A body still on its way would have to be read and thrown away; closing is cheaper.
-            if ((!requestDone && requestHasBody) || !keepAlive || pc.draining()) {
+            if ((!requestDone && requestHasBody) || !keepAlive || owner.drainsHere()) {
                 owner.closeAfterResponse();
             }
             if (owner.closesAfterResponse()) {
@@ -947,7 +949,7 @@ final class HttpExchange implements UpstreamRequester {
                 // The upstream delimits the body by closing; downstream keeps its connection, so chunk it.
                 HttpUtil.setTransferEncodingChunked(res, true);
             }
-            if (!keepAlive || pc.draining()) {
+            if (!keepAlive || owner.drainsHere()) {
                 owner.closeAfterResponse();
             }
             if (owner.closesAfterResponse()) {

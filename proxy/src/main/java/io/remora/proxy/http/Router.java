@@ -5,10 +5,10 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.remora.config.Defaults;
-import io.remora.config.HostPort;
 import io.remora.config.Service;
 import io.remora.proxy.ProxyContext;
 import io.remora.proxy.cluster.Cluster;
+import io.remora.proxy.inbound.InboundTarget;
 import io.remora.proxy.listener.ListenerSpec;
 import io.remora.proxy.net.OwnConnections;
 import io.remora.proxy.route.RouteMatch;
@@ -51,12 +51,13 @@ final class Router {
                          SocketAddress downstreamRemote, HttpRequest req) {
         switch (listener.kind()) {
             case INBOUND -> {
-                HostPort app = listener.app();
+                InboundTarget app = pc.inboundApps().target(originalDst);
                 ex.destinationService = pc.inboundService();
-                ex.clusterName = listener.inboundCluster();
+                ex.clusterName = app.cluster();
                 ex.routeName = "inbound";
-                ex.address = InboundTargets.address(app);
-                ex.upstreamH2 = listener.appProtocol().isHttp2Upstream();
+                ex.address = app.address();
+                ex.sourceAddress = app.source();
+                ex.upstreamH2 = app.protocol() != null && app.protocol().isHttp2Upstream();
                 ex.connectTimeout = Defaults.CONNECT_TIMEOUT;
                 ex.idleTimeout = Defaults.UPSTREAM_IDLE_TIMEOUT;
                 return authorized(ex, pc, req);

@@ -76,7 +76,7 @@ public final class UpstreamPools {
     }
 
     /** An endpoint's pools are kept apart by expected identity, so a changed identity never reuses a connection. */
-    record PoolKey(InetSocketAddress address, SpiffeId identity) {
+    record PoolKey(InetSocketAddress address, InetSocketAddress source, SpiffeId identity) {
     }
 
     /** The pools of one event loop; touched only from that loop's thread. */
@@ -96,23 +96,26 @@ public final class UpstreamPools {
                     .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Backpressure.WATER_MARK);
         }
 
-        /** The HTTP/1.1 pool to {@code address}; mTLS to it when {@code identity} is not null. */
-        H1Pool h1(InetSocketAddress address, SpiffeId identity) {
-            PoolKey key = new PoolKey(address, identity);
+        /**
+         * The HTTP/1.1 pool to {@code address}, connecting from {@code source} when it is not null; mTLS to it when
+         * {@code identity} is not null.
+         */
+        H1Pool h1(InetSocketAddress address, InetSocketAddress source, SpiffeId identity) {
+            PoolKey key = new PoolKey(address, source, identity);
             H1Pool p = h1.get(key);
             if (p == null) {
-                p = new H1Pool(this, address, identity == null ? null : tls, identity);
+                p = new H1Pool(this, address, source, identity == null ? null : tls, identity);
                 h1.put(key, p);
             }
             return p;
         }
 
-        /** The HTTP/2 pool to {@code address}; mTLS to it when {@code identity} is not null. */
-        H2Pool h2(InetSocketAddress address, SpiffeId identity) {
-            PoolKey key = new PoolKey(address, identity);
+        /** The HTTP/2 pool to {@code address}, as {@link #h1}. */
+        H2Pool h2(InetSocketAddress address, InetSocketAddress source, SpiffeId identity) {
+            PoolKey key = new PoolKey(address, source, identity);
             H2Pool p = h2.get(key);
             if (p == null) {
-                p = new H2Pool(this, address, identity == null ? null : tls, identity);
+                p = new H2Pool(this, address, source, identity == null ? null : tls, identity);
                 h2.put(key, p);
             }
             return p;

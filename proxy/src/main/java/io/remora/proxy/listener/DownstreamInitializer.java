@@ -31,6 +31,8 @@ import io.remora.log.Log;
 import io.remora.proxy.net.OriginalDst;
 import io.remora.proxy.route.ServiceRoutes;
 
+import io.netty.util.AttributeKey;
+
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
@@ -49,6 +51,9 @@ import java.util.concurrent.TimeUnit;
  * </ol>
  */
 public final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
+    /** The listener a downstream connection arrived on (the drain treats inbound and outbound apart). */
+    public static final AttributeKey<ListenerSpec> LISTENER = AttributeKey.valueOf("remora.listener");
+
     /** A client silent this long is taken as speaking a server-first protocol. */
     static final long DETECTION_TIMEOUT_MILLIS = 5_000;
 
@@ -67,6 +72,7 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
     @Override
     protected void initChannel(SocketChannel ch) {
         long accepted = System.nanoTime();
+        ch.attr(LISTENER).set(listener);
         pc.downstreamConnections().add(ch);
         InetSocketAddress originalDst = null;
         if (listener.kind() == ListenerSpec.Kind.OUTBOUND_CAPTURE) {
@@ -74,6 +80,19 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
             if (originalDst == null || OriginalDst.isLoop(originalDst, ch)) {
                 Log.warn("capture_loop_refused", "listener", listener.name(), "remote", String.valueOf(ch.remoteAddress()),
                         "original_dst", String.valueOf(originalDst));
+                ch.close();
+                return;
+            }
+        } else if (listener.kind() == ListenerSpec.Kind.INBOUND && pc.inboundApps().byOriginalPort()) {
+            // The port the caller dialled picks the app's port. One whose original destination is the inbound
+            // listener itself (or another of ours) would come straight back here: a loop, refused.
+            originalDst = OriginalDst.of(ch);
+            if (originalDst != null && OriginalDst.isLoop(originalDst, ch)) {
+                pc.metrics().downstream().inboundLoopRefused();
+                Log.warn("inbound_loop_refused", "listener", listener.name(), "remote",
+                        String.valueOf(ch.remoteAddress()), "original_dst", String.valueOf(originalDst), "hint",
+                        "connections to the sidecar's own ports must not be redirected to 15006; check the pod's"
+                                + " inbound rules");
                 ch.close();
                 return;
             }
@@ -92,8 +111,11 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
         Sidecar.Spec spec = pc.spec();
         switch (listener.kind()) {
             case INBOUND -> {
-                return listener.appProtocol() == Protocol.TCP
-                        || spec.serverFirstPorts().contains(listener.app().port());
+                // Declared TCP; or a server-first port, unless a declared port says otherwise.
+                Protocol declared = pc.inboundApps().protocol(originalDst);
+                boolean serverFirst = spec.serverFirstPorts().contains(pc.inboundApps().port(originalDst));
+                return declared == Protocol.TCP
+                        || (serverFirst && (declared == null || !pc.inboundApps().byOriginalPort()));
             }
             case OUTBOUND_EXPLICIT -> {
                 ServiceRoutes s = pc.routes().byKey(listener.serviceKey());
@@ -118,7 +140,8 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
     private boolean declaredHttp(InetSocketAddress originalDst) {
         switch (listener.kind()) {
             case INBOUND -> {
-                return listener.appProtocol() != Protocol.TCP;
+                Protocol declared = pc.inboundApps().protocol(originalDst);
+                return declared != null && declared != Protocol.TCP;
             }
             case OUTBOUND_EXPLICIT -> {
                 ServiceRoutes s = pc.routes().byKey(listener.serviceKey());
@@ -141,7 +164,7 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
         String remoteIp = ch.remoteAddress() instanceof InetSocketAddress r ? r.getAddress().getHostAddress() : null;
         if (inboundMtls()) {
             if (sniffed == Detected.TLS) {
-                installMtls(p, remoteIp, accepted);
+                installMtls(p, originalDst, remoteIp, accepted);
                 return;
             }
             if (pc.spec().mtls().mode() == MtlsMode.STRICT) {
@@ -181,16 +204,16 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
      * Mutual TLS from another sidecar: the workload's current server context, the peer checked by
      * {@link InboundMtlsHandler}, then ALPN chooses the HTTP codec, or the decrypted bytes go to a TCP app.
      */
-    private void installMtls(ChannelPipeline p, String remoteIp, long accepted) {
+    private void installMtls(ChannelPipeline p, InetSocketAddress originalDst, String remoteIp, long accepted) {
         p.addLast("tls", pc.identity().current().server().newHandler(p.channel().alloc()));
         p.addLast("mtls", new InboundMtlsHandler(pc.tlsMeters()));
-        if (opaqueWithoutWaiting(null)) {
+        if (opaqueWithoutWaiting(originalDst)) {
             p.addLast("relay-after-handshake", new ChannelInboundHandlerAdapter() {
                 @Override
                 public void userEventTriggered(ChannelHandlerContext c, Object evt) throws Exception {
                     if (evt instanceof SslHandshakeCompletionEvent done && done.isSuccess()) {
                         c.pipeline().remove(this);
-                        tcp.forward(c.channel(), null);
+                        tcp.forward(c.channel(), originalDst);
                         return;
                     }
                     super.userEventTriggered(c, evt);
@@ -198,7 +221,7 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
             });
             return;
         }
-        p.addLast("alpn", alpnCodec(null, remoteIp, accepted));
+        p.addLast("alpn", alpnCodec(originalDst, remoteIp, accepted));
     }
 
     /** After a TLS handshake: the HTTP codec ALPN chose (HTTP/1.1 when the client offered nothing); then it leaves. */

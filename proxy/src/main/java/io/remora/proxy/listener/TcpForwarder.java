@@ -3,11 +3,10 @@ package io.remora.proxy.listener;
 import io.remora.proxy.tls.PeerIdentity;
 import io.netty.channel.Channel;
 import io.remora.config.Defaults;
-import io.remora.config.HostPort;
 import io.remora.proxy.ProxyContext;
 import io.remora.proxy.cluster.Cluster;
 import io.remora.proxy.cluster.Endpoint;
-import io.remora.proxy.http.InboundTargets;
+import io.remora.proxy.inbound.InboundTarget;
 import io.remora.proxy.log.AccessLogEntry;
 import io.remora.log.Log;
 import io.remora.proxy.net.OwnConnections;
@@ -34,6 +33,7 @@ final class TcpForwarder {
 
     void forward(Channel downstream, InetSocketAddress originalDst) {
         InetSocketAddress target;
+        InetSocketAddress source = null;
         String service;
         String cluster;
         Endpoint endpoint = null;
@@ -48,10 +48,11 @@ final class TcpForwarder {
                     downstream.close();
                     return;
                 }
-                HostPort app = listener.app();
-                target = InboundTargets.address(app);
+                InboundTarget app = pc.inboundApps().target(originalDst);
+                target = app.address();
+                source = app.source();
                 service = pc.inboundService();
-                cluster = listener.inboundCluster();
+                cluster = app.cluster();
             }
             case OUTBOUND_EXPLICIT -> {
                 ServiceRoutes s = pc.routes().byKey(listener.serviceKey());
@@ -107,7 +108,7 @@ final class TcpForwarder {
         InetSocketAddress dst = target;
         TcpRelay.Secure secure = ep != null && ep.spiffeId() != null && pc.upstreamTls() != null
                 ? new TcpRelay.Secure(pc.upstreamTls(), ep.spiffeId()) : null;
-        TcpRelay.start(downstream, target, connectTimeout, pc.transport().socketChannel(), secure,
+        TcpRelay.start(downstream, target, source, connectTimeout, pc.transport().socketChannel(), secure,
                 new TcpRelay.Listener() {
             private String flags = "-";
 

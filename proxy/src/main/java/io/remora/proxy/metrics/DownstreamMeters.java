@@ -10,10 +10,20 @@ import io.micrometer.core.instrument.MeterRegistry;
 public final class DownstreamMeters {
     private final Counter headersTimeoutHttp1;
     private final Counter headersTimeoutHttp2;
+    private final Counter inboundLoops;
 
     DownstreamMeters(MeterRegistry registry) {
         headersTimeoutHttp1 = timeout(registry, "http1");
         headersTimeoutHttp2 = timeout(registry, "http2");
+        inboundLoops = Counter.builder("remora.inbound.loop.refused")
+                .description("Inbound connections refused because their original destination was one of the"
+                        + " sidecar's own listeners (the pod's rules redirected them back to it)")
+                .register(registry);
+    }
+
+    /** A captured inbound connection whose original destination was the sidecar itself. */
+    public void inboundLoopRefused() {
+        inboundLoops.increment();
     }
 
     private static Counter timeout(MeterRegistry registry, String protocol) {

@@ -94,6 +94,13 @@ public final class TcpRelay {
      */
     public static void start(Channel downstream, InetSocketAddress upstream, Duration connectTimeout,
                              Class<? extends SocketChannel> channelClass, Secure secure, Listener listener) {
+        start(downstream, upstream, null, connectTimeout, channelClass, secure, listener);
+    }
+
+    /** Like the others, connecting from {@code source} when it is not null (the inbound passthrough address). */
+    public static void start(Channel downstream, InetSocketAddress upstream, InetSocketAddress source,
+                             Duration connectTimeout, Class<? extends SocketChannel> channelClass, Secure secure,
+                             Listener listener) {
         Objects.requireNonNull(downstream, "downstream");
         Objects.requireNonNull(upstream, "upstream");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
@@ -102,7 +109,7 @@ public final class TcpRelay {
         if (!downstream.eventLoop().inEventLoop()) {
             throw new IllegalStateException("TcpRelay.start must run on the downstream channel's event loop");
         }
-        new Relay(downstream, upstream, secure, listener).start(connectTimeout, channelClass);
+        new Relay(downstream, upstream, source, secure, listener).start(connectTimeout, channelClass);
     }
 
     private enum State { CONNECTING, CONNECTED, FAILED, ABORTED }
@@ -111,6 +118,7 @@ public final class TcpRelay {
     private static final class Relay {
         private final Channel down;
         private final InetSocketAddress target;
+        private final InetSocketAddress source;
         private final Secure secure;
         private final Listener listener;
         private final ArrayDeque<ByteBuf> queued = new ArrayDeque<>(4);
@@ -124,9 +132,10 @@ public final class TcpRelay {
         private long fromDown;
         private long fromUp;
 
-        Relay(Channel down, InetSocketAddress target, Secure secure, Listener listener) {
+        Relay(Channel down, InetSocketAddress target, InetSocketAddress source, Secure secure, Listener listener) {
             this.down = down;
             this.target = target;
+            this.source = source;
             this.secure = secure;
             this.listener = listener;
         }
@@ -159,7 +168,7 @@ public final class TcpRelay {
                     .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                     .option(ChannelOption.AUTO_READ, false)
                     .handler(new UpstreamHandler());
-            ChannelFuture connect = b.connect(target);
+            ChannelFuture connect = source == null ? b.connect(target) : b.connect(target, source);
             up = connect.channel();
             if (secure == null) {
                 connect.addListener((ChannelFutureListener) this::onConnect);

@@ -2,6 +2,7 @@ package io.remora.proxy.it.capture;
 
 import io.netty.channel.epoll.Epoll;
 import io.remora.proxy.testing.CommandLine;
+import io.remora.proxy.testing.Netns;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -19,10 +20,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -120,7 +117,7 @@ class CaptureNetnsTest {
 
     @Test
     void virtualAddressPicksTheServiceByOriginalDestination() {
-        Response r = curl("http://127.0.0.4:80/by-address");
+        Netns.CurlResponse r = curl("http://127.0.0.4:80/by-address");
         assertThat(r.status()).as(r.raw()).isEqualTo(200);
         assertThat(r.body()).isEqualTo("app-ok");
         assertThat(r.header("x-seen-host")).as(r.raw()).hasValue("127.0.0.4");
@@ -132,7 +129,7 @@ class CaptureNetnsTest {
 
     @Test
     void hostHeaderPicksTheServiceWhateverTheDestination() {
-        Response r = curl("http://127.0.0.2:9999/by-host", "-H", "Host: known.test");
+        Netns.CurlResponse r = curl("http://127.0.0.2:9999/by-host", "-H", "Host: known.test");
         assertThat(r.status()).as(r.raw()).isEqualTo(200);
         assertThat(r.body()).isEqualTo("app-ok");
         assertThat(r.header("x-seen-host")).as(r.raw()).hasValue("known.test");
@@ -141,7 +138,7 @@ class CaptureNetnsTest {
 
     @Test
     void unknownDestinationPassesThroughToTheOriginalDestination() {
-        Response r = curl("http://127.0.0.2:8080/unknown");
+        Netns.CurlResponse r = curl("http://127.0.0.2:8080/unknown");
         assertThat(r.status()).as(r.raw()).isEqualTo(503);
         assertThat(r.header("x-remora-response-flags")).as(r.raw()).hasValue("UF");
         String log = awaitSidecarLine(l -> l.contains("/unknown") && l.contains("upstream_cluster"),
@@ -164,7 +161,7 @@ class CaptureNetnsTest {
 
     @Test
     void directConnectionToTheCapturePortIsRefusedAsALoop() {
-        Response r = curl("http://127.0.0.1:15001/loop-probe", "-H", "Host: known.test");
+        Netns.CurlResponse r = curl("http://127.0.0.1:15001/loop-probe", "-H", "Host: known.test");
         assertThat(r.exitCode()).as(r.raw()).isNotZero();
         assertThat(r.raw()).doesNotContain("app-ok");
         String log = awaitSidecarLine(l -> l.contains("\"event\":\"capture_loop_refused\""), "capture_loop_refused");
@@ -182,10 +179,10 @@ class CaptureNetnsTest {
     @Test
     @Order(Integer.MAX_VALUE) // last: a proxy that does loop keeps connecting to itself until something gives
     void passthroughCapturedAgainIsNotRelayedToItself() {
-        Response r = curl("http://" + SELF_CAPTURED + ":8080/self-capture");
+        Netns.CurlResponse r = curl("http://" + SELF_CAPTURED + ":8080/self-capture");
         awaitSidecarLine(l -> l.contains("\"path\":\"/self-capture\""), "access log of /self-capture");
         // Every hop of that exchange finished before curl got its answer; a later request's line comes after theirs.
-        Response marker = curl("http://127.0.0.4:80/after-self-capture");
+        Netns.CurlResponse marker = curl("http://127.0.0.4:80/after-self-capture");
         assertThat(marker.status()).as(marker.raw()).isEqualTo(200);
         awaitSidecarLine(l -> l.contains("\"path\":\"/after-self-capture\""), "access log of the marker request");
         long proxied = sidecarOutput.stream().filter(l -> l.contains("\"path\":\"/self-capture\"")).count();
@@ -213,13 +210,13 @@ class CaptureNetnsTest {
     }
 
     /** One HTTP/1.1 exchange by curl inside the namespace: status, headers and body as curl printed them. */
-    private Response curl(String url, String... extra) {
+    private Netns.CurlResponse curl(String url, String... extra) {
         List<String> cmd = new ArrayList<>(List.of("curl", "-sS", "-i", "--http1.1", "--connect-timeout", "5",
                 "--max-time", "10"));
         cmd.addAll(List.of(extra));
         cmd.add(url);
         CommandLine.Result r = asClient(cmd.toArray(String[]::new));
-        return Response.parse(r.exitCode(), r.output());
+        return Netns.CurlResponse.parse(r.exitCode(), r.output());
     }
 
     private String awaitSidecarLine(Predicate<String> p, String what) {
@@ -240,30 +237,6 @@ class CaptureNetnsTest {
                 Thread.currentThread().interrupt();
                 throw new AssertionError("interrupted waiting for " + what);
             }
-        }
-    }
-
-    record Response(int exitCode, String raw, int status, Map<String, String> headers, String body) {
-        static Response parse(int exitCode, String raw) {
-            int split = raw.indexOf("\r\n\r\n");
-            if (exitCode != 0 || !raw.startsWith("HTTP/") || split < 0) {
-                return new Response(exitCode, raw, -1, Map.of(), "");
-            }
-            String[] head = raw.substring(0, split).split("\r\n");
-            int status = Integer.parseInt(head[0].split(" ")[1]);
-            Map<String, String> headers = new TreeMap<>();
-            for (int i = 1; i < head.length; i++) {
-                int colon = head[i].indexOf(':');
-                if (colon > 0) {
-                    headers.put(head[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
-                            head[i].substring(colon + 1).trim());
-                }
-            }
-            return new Response(exitCode, raw, status, headers, raw.substring(split + 4));
-        }
-
-        Optional<String> header(String name) {
-            return Optional.ofNullable(headers.get(name.toLowerCase(Locale.ROOT)));
         }
     }
 }

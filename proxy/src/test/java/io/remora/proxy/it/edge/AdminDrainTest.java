@@ -28,17 +28,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The operator's side: readiness and liveness, {@code /config_dump}, {@code /clusters}, a graceful drain (readiness
- * turns 503, the listener stops accepting, idle connections close, in-flight requests finish with
- * {@code Connection: close} or on a draining HTTP/2 connection, then the proxy stops within the drain time) and
- * {@code /quitquitquit}.
+ * turns 503; inbound, idle connections close, in-flight requests finish with {@code Connection: close} or on a
+ * draining HTTP/2 connection, and new connections are still accepted and served the same way through the drain
+ * time; outbound is served as usual; the proxy stops at the drain time, or once a quiet second has passed with no
+ * connection left) and {@code /quitquitquit}.
  */
 @Timeout(60)
 class AdminDrainTest {
-    private static final Duration DRAIN_TIME = Duration.ofSeconds(2);
+    private static final Duration DRAIN_TIME = Duration.ofSeconds(4);
 
     private HttpTestServer app;
     private ProxyServer proxy;
     private InetSocketAddress listener;
+    private InetSocketAddress inbound;
 
     @BeforeEach
     void start() throws Exception {
@@ -53,7 +55,8 @@ class AdminDrainTest {
                   metrics: 127.0.0.1:0
                   health: 127.0.0.1:0
                   accessLog: false
-                  drainTime: 2s
+                  drainTime: 4s
+                  inbound: {listen: 127.0.0.1:0, app: 127.0.0.1:%d}
                   outbound:
                     upstreams:
                       - {listen: 127.0.0.1:0, service: app.test}
@@ -65,8 +68,9 @@ class AdminDrainTest {
                   protocol: http
                   endpoints: [{address: 127.0.0.1:%d, labels: {version: v1}}]
                   subsets: [{name: v1, labels: {version: v1}}]
-                """.formatted(app.port()));
+                """.formatted(app.port(), app.port()));
         listener = proxy.upstreamAddress("app.test");
+        inbound = proxy.inboundAddress();
     }
 
     @AfterEach
@@ -113,13 +117,13 @@ class AdminDrainTest {
     }
 
     @Test
-    void drainFinishesInFlightRequestsThenStops() throws Exception {
+    void drainFinishesInFlightRequestsAndKeepsAcceptingInboundThenStops() throws Exception {
         // An idle keep-alive connection, and a slow request in flight on another one.
-        KeepAlive idle = new KeepAlive(listener);
+        KeepAlive idle = new KeepAlive(inbound);
         try (Socket inFlight = new Socket()) {
             assertThat(idle.get("/name").status()).isEqualTo(200);
             long before = app.requestCount();
-            inFlight.connect(listener, 2000);
+            inFlight.connect(inbound, 2000);
             inFlight.getOutputStream().write(ascii("GET /slow/1500 HTTP/1.1\r\nHost: x\r\n\r\n"));
             Edge.eventually(Duration.ofSeconds(5), () -> assertThat(app.requestCount()).isEqualTo(before + 1));
 
@@ -129,8 +133,13 @@ class AdminDrainTest {
             assertThat(drain.status()).isEqualTo(200);
 
             Edge.eventually(Duration.ofSeconds(1), () -> assertNotReady(proxy.healthAddress()));
-            Edge.eventually(Duration.ofMillis(800), () -> assertRefused(listener));
-            assertThat(idle.isClosedByPeer()).as("idle keep-alive connection closed at once").isTrue();
+            Edge.eventually(Duration.ofSeconds(1), () -> assertThat(idle.isClosedByPeer())
+                    .as("idle keep-alive connection closed at once").isTrue());
+
+            // Callers that have not heard of the drain yet are still served, and told to go elsewhere.
+            Reply late = Edge.get(inbound, "/name");
+            assertThat(late.status()).isEqualTo(200);
+            assertThat(late.header("connection")).isEqualToIgnoringCase("close");
 
             RawResult slow = Edge.readUntilEof(inFlight, Duration.ofSeconds(5));
             Reply reply = slow.reply();
@@ -141,6 +150,7 @@ class AdminDrainTest {
 
             assertThat(proxy.awaitTermination(DRAIN_TIME.plusSeconds(2))).isTrue();
             assertThat(Duration.ofNanos(System.nanoTime() - drainStart)).isLessThan(DRAIN_TIME.plusSeconds(2));
+            assertRefused(inbound);
             assertRefused(proxy.healthAddress());
         } finally {
             idle.close();
@@ -148,8 +158,26 @@ class AdminDrainTest {
     }
 
     @Test
-    void drainLetsAnHttp2StreamFinish() throws Exception {
-        try (H2cClient h2 = new H2cClient(listener)) {
+    void outboundIsServedAsUsualDuringTheDrain() throws Exception {
+        try (KeepAlive app = new KeepAlive(listener)) {
+            assertThat(app.get("/name").status()).isEqualTo(200);
+
+            assertThat(Edge.httpRequest(proxy.adminAddress(), "POST", "/drain").status()).isEqualTo(200);
+            Edge.eventually(Duration.ofSeconds(1), () -> assertNotReady(proxy.healthAddress()));
+
+            // The app finishing its work still reaches its dependencies, on the same connection.
+            Reply during = app.get("/name");
+            assertThat(during.status()).isEqualTo(200);
+            assertThat(during.header("connection")).isNull();
+            assertThat(Edge.get(listener, "/name").status()).as("a new outbound connection").isEqualTo(200);
+        }
+        // Once the app's connections are gone, a quiet second ends the drain before its time.
+        assertThat(proxy.awaitTermination(DRAIN_TIME.plusSeconds(2))).isTrue();
+    }
+
+    @Test
+    void drainLetsAnHttp2StreamFinishAndGoesAwayAfterANewStream() throws Exception {
+        try (H2cClient h2 = new H2cClient(inbound)) {
             assertThat(h2.get("/name").status()).isEqualTo(200);
             long before = app.requestCount();
             CompletableFuture<H2cClient.Response> slow = CompletableFuture.supplyAsync(() -> {
@@ -166,16 +194,20 @@ class AdminDrainTest {
             H2cClient.Response r = slow.get(5, TimeUnit.SECONDS);
             assertThat(r.status()).isEqualTo(200);
             assertThat(r.bodyText()).isEqualTo("slow\n");
-            assertThat(proxy.awaitTermination(DRAIN_TIME.plusSeconds(2))).isTrue();
         }
+        // A connection opened during the drain gets its stream served.
+        try (H2cClient late = new H2cClient(inbound)) {
+            assertThat(late.get("/name").status()).isEqualTo(200);
+        }
+        assertThat(proxy.awaitTermination(DRAIN_TIME.plusSeconds(2))).isTrue();
     }
 
     @Test
     void connectionThatHasNotSpokenYetDoesNotHoldTheDrain() throws Exception {
         try (Socket silent = new Socket()) {
-            silent.connect(listener, 2000);
+            silent.connect(inbound, 2000);
             // Let the proxy accept it: a completed request on another connection proves the loop has run.
-            assertThat(Edge.get(listener, "/name").status()).isEqualTo(200);
+            assertThat(Edge.get(inbound, "/name").status()).isEqualTo(200);
 
             long drainStart = System.nanoTime();
             assertThat(Edge.httpRequest(proxy.adminAddress(), "POST", "/drain").status()).isEqualTo(200);
@@ -184,7 +216,8 @@ class AdminDrainTest {
             RawResult r = Edge.readUntilEof(silent, Duration.ofSeconds(1));
             assertThat(r.closed()).as("silent connection closed at the start of the drain").isTrue();
             assertThat(proxy.awaitTermination(DRAIN_TIME.plusSeconds(2))).isTrue();
-            assertThat(Duration.ofNanos(System.nanoTime() - drainStart)).isLessThan(DRAIN_TIME);
+            assertThat(Duration.ofNanos(System.nanoTime() - drainStart)).as("a quiet second ends it early")
+                    .isLessThan(DRAIN_TIME);
         }
     }
 
