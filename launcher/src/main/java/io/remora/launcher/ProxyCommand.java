@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
 /** {@code remora proxy --config sidecar.yaml}: runs the sidecar until SIGTERM (drain) or /quitquitquit. */
 @Command(name = "proxy", description = "Run the sidecar proxy from YAML config (files may hold several documents).")
 final class ProxyCommand implements Callable<Integer> {
-    @Option(names = {"-c", "--config"}, required = true, arity = "1..*", paramLabel = "FILE",
+    @Option(names = {"-c", "--config"}, arity = "1..*", paramLabel = "FILE",
             description = "Config files or directories (their *.yaml, *.yml files): one Sidecar plus Services, Routes and"
                     + " AuthorizationPolicies (with spec.controlPlane, only the Sidecar: the control plane pushes the"
                     + " rest). REMORA_* environment variables override Sidecar fields.")
@@ -30,12 +30,27 @@ final class ProxyCommand implements Callable<Integer> {
                     + " running config kept. Off when the Sidecar names a controlPlane, which pushes them.")
     boolean watch = true;
 
+    @Option(names = "--kubernetes", description = "Run as the sidecar of an injected pod: the Sidecar is built from the"
+            + " environment the injector sets (POD_NAMESPACE, REMORA_WORKLOAD, REMORA_INBOUND_PORTS, the"
+            + " REMORA_CONTROL_PLANE_* variables...), the rest comes from the control plane. Instead of --config.")
+    boolean kubernetes;
+
     @Override
     public Integer call() throws Exception {
         Log.bridgeJul();
+        if (kubernetes == (config != null)) {
+            System.err.println("remora proxy: give either --config FILE... or --kubernetes");
+            return 2;
+        }
         Snapshot snapshot;
         try {
-            snapshot = ConfigLoader.load(config, System.getenv());
+            snapshot = kubernetes
+                    ? ConfigLoader.parse("pod environment", PodSidecar.yaml(System.getenv()),
+                            PodSidecar.overrides(System.getenv()))
+                    : ConfigLoader.load(config, System.getenv());
+        } catch (PodSidecar.EnvironmentException e) {
+            System.err.println("remora proxy: " + e.getMessage());
+            return 1;
         } catch (ConfigException e) {
             for (ConfigError error : e.errors()) {
                 System.err.println(error.format());
