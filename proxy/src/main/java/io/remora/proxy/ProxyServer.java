@@ -16,6 +16,7 @@ import io.remora.proxy.admin.AdminServers;
 import io.remora.proxy.admin.AdminView;
 import io.remora.proxy.cluster.Cluster;
 import io.remora.proxy.cluster.Endpoint;
+import io.remora.proxy.cluster.ServiceGuards;
 import io.remora.proxy.controlplane.CertificateClient;
 import io.remora.proxy.controlplane.ConfigTarget;
 import io.remora.proxy.controlplane.ControlPlaneChannels;
@@ -83,6 +84,8 @@ public final class ProxyServer implements AutoCloseable {
     private final io.micrometer.core.instrument.Counter configRejected;
     private final Transport transport;
     private final EventLoopGroup group;
+    /** Each service's limits, budget, ejections and endpoint health, kept across snapshots (not per table). */
+    private final ServiceGuards guards;
     private final ProxyContext pc;
     private final Map<String, Channel> listeners = new LinkedHashMap<>();
     private final Map<String, ListenerSpec> specs = new LinkedHashMap<>();
@@ -144,10 +147,11 @@ public final class ProxyServer implements AutoCloseable {
                 .description("Snapshots applied to the running proxy after start").register(registry);
         this.configRejected = io.micrometer.core.instrument.Counter.builder("remora.config.rejected")
                 .description("Snapshots refused; the running config was kept").register(registry);
+        this.guards = new ServiceGuards(Ticker.SYSTEM, metrics::policy);
         RouteTable table = null;
         if (starting != null) {
             try {
-                table = RouteTable.build(starting, Ticker.SYSTEM, metrics::policy);
+                table = RouteTable.build(starting, guards);
             } catch (IllegalArgumentException e) {
                 if (cp == null) {
                     throw e;
@@ -158,7 +162,7 @@ public final class ProxyServer implements AutoCloseable {
         if (table == null) {
             // Control-plane mode with nothing kept: no services (404 NR) and not ready until the first snapshot.
             starting = new Snapshot("", sidecar, List.of(), List.of(), List.of());
-            table = RouteTable.build(starting, Ticker.SYSTEM, metrics::policy);
+            table = RouteTable.build(starting, guards);
             Log.info("waiting_for_control_plane", "address", cpChannels.address(),
                     "last_known_good", lastKnownGood.path().toString());
         }
@@ -403,7 +407,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         RouteTable table;
         try {
-            table = RouteTable.build(next, Ticker.SYSTEM, pc.metrics()::policy);
+            table = RouteTable.build(next, guards);
         } catch (IllegalArgumentException e) {
             configRejected.increment();
             throw e;

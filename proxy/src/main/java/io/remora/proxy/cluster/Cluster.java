@@ -37,13 +37,13 @@ public final class Cluster {
      * Rebuilds the balancer after an ejection or a return: it balances over the endpoints not ejected, or over all
      * of them when fewer than the service's minimum healthy share are left (panic mode: overload beats no service).
      */
-    void rebalance(io.remora.proxy.policy.OutlierDetector outliers) {
+    void rebalance() {
         if (endpoints.isEmpty()) {
             return;
         }
         List<Endpoint> healthy = new java.util.ArrayList<>(endpoints.size());
         for (Endpoint e : endpoints) {
-            if (outliers == null || !outliers.isEjected(e.index())) {
+            if (!e.health().outlier.ejected()) {
                 healthy.add(e);
             }
         }

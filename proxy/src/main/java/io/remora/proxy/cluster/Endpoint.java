@@ -10,9 +10,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One {@code ip:port} of a service, with its expected identity and weight. Built once per snapshot and shared by
- * every cluster that contains it (the whole service and each of its subsets), so its count of requests in flight is
- * the same whichever cluster picked it. The counter is the only mutable state; it is updated from several event
- * loops.
+ * every cluster that contains it (the whole service and each of its subsets). Its mutable part, the
+ * {@link EndpointHealth} (requests in flight, outlier state), outlives the snapshot: the service's guard hands the
+ * same one to the endpoint of the same address in the next snapshot. It is updated from several event loops.
  */
 public final class Endpoint {
     private final HostPort hostPort;
@@ -21,10 +21,10 @@ public final class Endpoint {
     private final io.remora.certs.SpiffeId spiffeId;
     private final int weight;
     private final Map<String, String> labels;
-    private final int index;
-    private final AtomicInteger activeRequests = new AtomicInteger();
+    private final EndpointHealth health;
+    private final AtomicInteger activeRequests;
 
-    Endpoint(HostPort hostPort, String identity, int weight, Map<String, String> labels, int index) {
+    Endpoint(HostPort hostPort, String identity, int weight, Map<String, String> labels, EndpointHealth health) {
         this.hostPort = Objects.requireNonNull(hostPort, "hostPort");
         if (weight <= 0) {
             throw new IllegalArgumentException("endpoint " + hostPort + ": weight must be > 0, got " + weight);
@@ -35,17 +35,25 @@ public final class Endpoint {
         this.spiffeId = identity == null ? null : io.remora.certs.SpiffeId.parse(identity);
         this.weight = weight;
         this.labels = Map.copyOf(labels);
-        this.index = index;
+        this.health = Objects.requireNonNull(health, "health");
+        this.activeRequests = health.activeRequests;
     }
 
-    /** @param index position among the service's endpoints (outlier detection keeps its state by index) */
-    static Endpoint of(Service.Endpoint config, int index) {
-        return new Endpoint(config.address(), config.identity(), config.weight(), config.labels(), index);
+    /** An endpoint with health of its own (not kept by any guard). */
+    static Endpoint of(Service.Endpoint config) {
+        return of(config, new EndpointHealth(config.address().toString()));
     }
 
-    /** Position among the endpoints of its service. */
-    public int index() {
-        return index;
+    static Endpoint of(Service.Endpoint config, EndpointHealth health) {
+        return new Endpoint(config.address(), config.identity(), config.weight(), config.labels(), health);
+    }
+
+    EndpointHealth health() {
+        return health;
+    }
+
+    public HostPort hostPort() {
+        return hostPort;
     }
 
     public InetSocketAddress address() {

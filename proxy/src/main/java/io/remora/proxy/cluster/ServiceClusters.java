@@ -2,8 +2,6 @@ package io.remora.proxy.cluster;
 
 import io.remora.config.Service;
 
-import io.remora.proxy.metrics.PolicyMeters;
-import io.remora.proxy.policy.Ticker;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -11,9 +9,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The clusters of one service: one over all its endpoints and one per subset. Every endpoint is built once, so a
- * subset cluster holds the very same {@link Endpoint} instances as the whole-service cluster and both see the same
- * count of requests in flight.
+ * The clusters of one snapshot's service: one over all its endpoints and one per subset. Every endpoint is built
+ * once, so a subset cluster holds the very same {@link Endpoint} instances as the whole-service cluster; their
+ * health (requests in flight, ejection) is the service guard's, kept across snapshots.
  */
 public final class ServiceClusters {
     private final Cluster all;
@@ -26,23 +24,28 @@ public final class ServiceClusters {
         this.clusters = clusters;
     }
 
-    /** Builds the clusters of {@code service} with the system ticker and meters of their own. */
+    /** Builds the clusters of {@code service} with a guard of their own (tests, tools). */
     public static ServiceClusters build(Service service) {
-        return build(service, Ticker.SYSTEM, PolicyMeters.unregistered(service.key()));
+        ServiceGuards.Plan plan = ServiceGuards.standalone().plan();
+        ServiceClusters built = build(service, plan);
+        plan.commit();
+        return built;
     }
 
     /**
-     * Builds the clusters of {@code service} and the guard they share; throws IllegalArgumentException on a repeated
-     * subset name.
+     * Builds the clusters of {@code service} on the guard and endpoint health {@code plan} gives it (kept from the
+     * previous snapshot where the service and the addresses were there); throws IllegalArgumentException on a
+     * repeated service or subset name.
      */
-    public static ServiceClusters build(Service service, Ticker ticker, PolicyMeters meters) {
+    public static ServiceClusters build(Service service, ServiceGuards.Plan plan) {
         Service.Spec spec = service.spec();
+        ServiceGuards.Pending pending = plan.take(service);
         List<Endpoint> endpoints = new ArrayList<>(spec.endpoints().size());
-        for (int i = 0; i < spec.endpoints().size(); i++) {
-            endpoints.add(Endpoint.of(spec.endpoints().get(i), i));
+        for (Service.Endpoint e : spec.endpoints()) {
+            endpoints.add(Endpoint.of(e, pending.health.get(e.address())));
         }
         String key = service.key();
-        ServiceGuard guard = new ServiceGuard(key, spec.trafficPolicy(), List.copyOf(endpoints), ticker, meters);
+        ServiceGuard guard = pending.guard;
         Cluster all = new Cluster(key, null, spec.protocol(), spec.trafficPolicy(), endpoints, guard);
         List<Cluster> clusters = new ArrayList<>(1 + spec.subsets().size());
         clusters.add(all);
@@ -61,7 +64,7 @@ public final class ServiceClusters {
             }
             clusters.add(cluster);
         }
-        guard.attach(clusters);
+        pending.clusters = List.copyOf(clusters);
         return new ServiceClusters(all, Map.copyOf(subsets), List.copyOf(clusters));
     }
 

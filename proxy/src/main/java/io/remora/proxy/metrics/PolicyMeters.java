@@ -104,9 +104,9 @@ public final class PolicyMeters {
         ejected.decrementAndGet();
     }
 
-    /** A new detector starts with every endpoint in service. */
-    public void resetEjected() {
-        ejected.set(0);
+    /** The ejected count after a snapshot was applied (ejections carry over; endpoints that left do not). */
+    public void ejectedNow(int count) {
+        ejected.set(count);
     }
 
     public void rateLimited() {

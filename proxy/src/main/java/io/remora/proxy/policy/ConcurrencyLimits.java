@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ConcurrencyLimits {
     /** Never refuses; for traffic with no circuit breaker. */
     public static final ConcurrencyLimits UNLIMITED =
-            new ConcurrencyLimits(Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE);
+            new ConcurrencyLimits(Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE, false);
 
     /** The four limits; {@link #label()} is the {@code limit} label of {@code remora_overflow_total}. */
     public enum Limit {
@@ -31,10 +31,33 @@ public final class ConcurrencyLimits {
     private final Gauge retries;
 
     public ConcurrencyLimits(int maxConnections, int maxPending, int maxRequests, int maxRetries) {
-        this.connections = new Gauge(maxConnections);
-        this.pending = new Gauge(maxPending);
-        this.requests = new Gauge(maxRequests);
-        this.retries = new Gauge(maxRetries);
+        this(maxConnections, maxPending, maxRequests, maxRetries, true);
+    }
+
+    /** A service's limits: counted even while unlimited, so that a limit set by a later snapshot holds at once. */
+    public static ConcurrencyLimits counting() {
+        return new ConcurrencyLimits(Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE, true);
+    }
+
+    private ConcurrencyLimits(int maxConnections, int maxPending, int maxRequests, int maxRetries, boolean count) {
+        this.connections = new Gauge(maxConnections, count);
+        this.pending = new Gauge(maxPending, count);
+        this.requests = new Gauge(maxRequests, count);
+        this.retries = new Gauge(maxRetries, count);
+    }
+
+    /**
+     * Sets new maxima and keeps the slots in use: requests admitted under the old limits still count, so a lowered
+     * limit holds at once and a snapshot never admits twice the limit while old requests drain.
+     */
+    public void resize(int maxConnections, int maxPending, int maxRequests, int maxRetries) {
+        if (this == UNLIMITED) {
+            throw new IllegalStateException("UNLIMITED is shared and cannot be resized");
+        }
+        connections.max(maxConnections);
+        pending.max(maxPending);
+        requests.max(maxRequests);
+        retries.max(maxRetries);
     }
 
     public boolean tryAcquireConnection() {
@@ -80,9 +103,15 @@ public final class ConcurrencyLimits {
     }
 
     private static final class Gauge extends AtomicInteger {
-        private final int max;
+        private final boolean count;
+        private volatile int max;
 
-        Gauge(int max) {
+        Gauge(int max, boolean count) {
+            this.count = count;
+            max(max);
+        }
+
+        void max(int max) {
             if (max < 0) {
                 throw new IllegalArgumentException("limit must be >= 0, got " + max);
             }
@@ -90,12 +119,13 @@ public final class ConcurrencyLimits {
         }
 
         boolean tryAcquire() {
-            if (max == Integer.MAX_VALUE) {
+            if (!count) {
                 return true;
             }
+            int limit = max;
             for (;;) {
                 int n = get();
-                if (n >= max) {
+                if (n >= limit) {
                     return false;
                 }
                 if (compareAndSet(n, n + 1)) {
@@ -105,7 +135,7 @@ public final class ConcurrencyLimits {
         }
 
         void release() {
-            if (max != Integer.MAX_VALUE && decrementAndGet() < 0) {
+            if (count && decrementAndGet() < 0) {
                 incrementAndGet();
                 throw new IllegalStateException("released a slot that was not held");
             }

@@ -1,7 +1,8 @@
 package io.remora.proxy.policy;
 
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Passive health checking of one service's endpoints. Each try's outcome is reported; an endpoint with
@@ -10,8 +11,12 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * {@code maxEjectionTime}), unless that would eject more than {@code maxEjectionPercent} of the endpoints. An
  * endpoint that stays healthy for an interval has its multiplier lowered by one, so a one-off incident is forgotten.
  *
- * <p>Reports come from every event loop: counting is lock-free; ejecting and returning (rare) are synchronized so the
- * cap holds. The listener is called under that lock, once per ejection and once per return.
+ * <p>The detector and each endpoint's {@link EndpointState} live as long as the service and the endpoint's address
+ * do, not as long as one snapshot: {@link #update} gives it the settings and endpoints of a new snapshot and an
+ * ejection stays in force across it.
+ *
+ * <p>Reports come from every event loop: counting is lock-free; ejecting, returning and updating (rare) are
+ * synchronized so the cap holds. The listener is called under that lock, once per ejection and once per return.
  */
 public final class OutlierDetector {
     /** How a try ended, as outlier detection sees it. */
@@ -28,43 +33,95 @@ public final class OutlierDetector {
 
     /** Told of every ejection and return. */
     public interface Listener {
-        void onEject(int endpoint, Reason reason, int consecutive, long ejectionNanos, int timesEjected);
+        void onEject(EndpointState endpoint, Reason reason, int consecutive, long ejectionNanos, int timesEjected);
 
-        void onReturn(int endpoint, long ejectedForNanos);
+        void onReturn(EndpointState endpoint, long ejectedForNanos);
     }
 
-    private final Settings settings;
-    private final int size;
+    /** What outlier detection knows of one endpoint address; kept while the address stays in the service. */
+    public static final class EndpointState {
+        private final String name;
+        private final AtomicInteger gatewayErrors = new AtomicInteger();
+        private final AtomicInteger serverErrors = new AtomicInteger();
+        /** Read without the lock on every pick; written under the detector's lock. */
+        private volatile boolean ejected;
+        // Guarded by the detector:
+        private boolean retired;
+        private int timesEjected;
+        private long ejectedAt;
+        private long ejectionNanos;
+
+        public EndpointState(String name) {
+            this.name = name;
+        }
+
+        /** The endpoint's {@code host:port}. */
+        public String name() {
+            return name;
+        }
+
+        public boolean ejected() {
+            return ejected;
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
     private final Ticker ticker;
     private final Listener listener;
-    private final long baseNanos;
-    private final long maxNanos;
-    private final int cap;
-    private final AtomicIntegerArray gatewayErrors;
-    private final AtomicIntegerArray serverErrors;
-    /** Read without the lock on every pick; written under it. */
-    private final AtomicIntegerArray ejected;
-    // Guarded by this:
-    private final int[] timesEjected;
-    private final long[] ejectedAt;
-    private final long[] ejectionNanos;
+    // Guarded by this; settings is null while detection is off.
+    private volatile Settings settings;
+    private List<EndpointState> endpoints = List.of();
+    private long baseNanos;
+    private long maxNanos;
+    private int cap;
     private int ejectedCount;
     private long skippedByCap;
 
-    public OutlierDetector(Settings settings, int endpoints, Ticker ticker, Listener listener) {
-        this.settings = settings;
-        this.size = endpoints;
+    public OutlierDetector(Ticker ticker, Listener listener) {
         this.ticker = ticker;
         this.listener = listener;
-        this.baseNanos = settings.baseEjectionTime().toNanos();
-        this.maxNanos = Math.max(baseNanos, settings.maxEjectionTime().toNanos());
-        this.cap = Math.max(1, (int) ((long) endpoints * settings.maxEjectionPercent() / 100));
-        this.gatewayErrors = new AtomicIntegerArray(endpoints);
-        this.serverErrors = new AtomicIntegerArray(endpoints);
-        this.ejected = new AtomicIntegerArray(endpoints);
-        this.timesEjected = new int[endpoints];
-        this.ejectedAt = new long[endpoints];
-        this.ejectionNanos = new long[endpoints];
+    }
+
+    /**
+     * Gives the detector a snapshot's settings (null: detection off) and the service's endpoints. Endpoints kept
+     * from before keep their ejection and error counts; endpoints no longer listed are forgotten. Turning detection
+     * off returns every endpoint.
+     */
+    public synchronized void update(Settings next, List<EndpointState> current) {
+        for (EndpointState e : endpoints) {
+            e.retired = true;
+        }
+        int ejectedNow = 0;
+        for (EndpointState e : current) {
+            e.retired = false;
+            if (next == null) {
+                e.ejected = false;
+                e.timesEjected = 0;
+                e.gatewayErrors.set(0);
+                e.serverErrors.set(0);
+            } else if (e.ejected) {
+                ejectedNow++;
+            }
+        }
+        this.endpoints = List.copyOf(current);
+        this.settings = next;
+        this.ejectedCount = ejectedNow;
+        if (next != null) {
+            this.baseNanos = next.baseEjectionTime().toNanos();
+            this.maxNanos = Math.max(baseNanos, next.maxEjectionTime().toNanos());
+            this.cap = Math.max(1, (int) ((long) current.size() * next.maxEjectionPercent() / 100));
+        } else {
+            this.cap = 0;
+        }
+    }
+
+    /** Whether detection is on (the service's outlierDetection is active and it has endpoints). */
+    public boolean active() {
+        return settings != null;
     }
 
     /** How outlier detection counts a response status. */
@@ -75,59 +132,64 @@ public final class OutlierDetector {
         return status >= 500 ? Outcome.SERVER_ERROR : Outcome.SUCCESS;
     }
 
-    /** Records how a try to endpoint {@code i} ended; may eject it. */
-    public void report(int i, Outcome outcome) {
+    /** Records how a try to {@code e} ended; may eject it. */
+    public void report(EndpointState e, Outcome outcome) {
+        Settings s = settings;
+        if (s == null) {
+            return;
+        }
         switch (outcome) {
             case SUCCESS -> {
                 // Only write when there is something to reset: a healthy endpoint's counters stay untouched.
-                if (gatewayErrors.get(i) != 0) {
-                    gatewayErrors.set(i, 0);
+                if (e.gatewayErrors.get() != 0) {
+                    e.gatewayErrors.set(0);
                 }
-                if (serverErrors.get(i) != 0) {
-                    serverErrors.set(i, 0);
+                if (e.serverErrors.get() != 0) {
+                    e.serverErrors.set(0);
                 }
             }
             case GATEWAY_ERROR -> {
-                int g = gatewayErrors.incrementAndGet(i);
-                int s = serverErrors.incrementAndGet(i);
-                int gMax = settings.consecutiveGatewayErrors();
-                int sMax = settings.consecutive5xxErrors();
+                int g = e.gatewayErrors.incrementAndGet();
+                int x = e.serverErrors.incrementAndGet();
+                int gMax = s.consecutiveGatewayErrors();
+                int sMax = s.consecutive5xxErrors();
                 if (gMax > 0 && g >= gMax) {
-                    tryEject(i, Reason.CONSECUTIVE_GATEWAY_ERRORS, g);
-                } else if (sMax > 0 && s >= sMax) {
-                    tryEject(i, Reason.CONSECUTIVE_5XX, s);
+                    tryEject(e, Reason.CONSECUTIVE_GATEWAY_ERRORS, g);
+                } else if (sMax > 0 && x >= sMax) {
+                    tryEject(e, Reason.CONSECUTIVE_5XX, x);
                 }
             }
             case SERVER_ERROR -> {
-                if (gatewayErrors.get(i) != 0) {
-                    gatewayErrors.set(i, 0);
+                if (e.gatewayErrors.get() != 0) {
+                    e.gatewayErrors.set(0);
                 }
-                int s = serverErrors.incrementAndGet(i);
-                int sMax = settings.consecutive5xxErrors();
-                if (sMax > 0 && s >= sMax) {
-                    tryEject(i, Reason.CONSECUTIVE_5XX, s);
+                int x = e.serverErrors.incrementAndGet();
+                int sMax = s.consecutive5xxErrors();
+                if (sMax > 0 && x >= sMax) {
+                    tryEject(e, Reason.CONSECUTIVE_5XX, x);
                 }
             }
         }
     }
 
-    private synchronized void tryEject(int i, Reason reason, int consecutive) {
-        gatewayErrors.set(i, 0);
-        serverErrors.set(i, 0);
-        if (ejected.get(i) != 0) {
+    private synchronized void tryEject(EndpointState e, Reason reason, int consecutive) {
+        e.gatewayErrors.set(0);
+        e.serverErrors.set(0);
+        // A report from a request of an older snapshot may name an endpoint that has left the service since.
+        if (e.ejected || e.retired || settings == null) {
             return;
         }
         if (ejectedCount >= cap) {
             skippedByCap++;
             return;
         }
-        int times = ++timesEjected[i];
+        int times = ++e.timesEjected;
         long nanos = Math.min(maxNanos, baseNanos * times);
-        ejectedAt[i] = ticker.nanoTime();
-        ejectionNanos[i] = nanos;
+        e.ejectedAt = ticker.nanoTime();
+        e.ejectionNanos = nanos;
         ejectedCount++;
-        ejected.set(i, 1);
-        listener.onEject(i, reason, consecutive, nanos, times);
+        e.ejected = true;
+        listener.onEject(e, reason, consecutive, nanos, times);
     }
 
     /**
@@ -135,34 +197,34 @@ public final class OutlierDetector {
      * once per interval.
      */
     public synchronized void sweep() {
+        if (settings == null) {
+            return;
+        }
         long now = ticker.nanoTime();
-        for (int i = 0; i < size; i++) {
-            if (ejected.get(i) != 0) {
-                long out = now - ejectedAt[i];
-                if (out >= ejectionNanos[i]) {
-                    ejected.set(i, 0);
+        long interval = settings.interval().toNanos();
+        for (EndpointState e : endpoints) {
+            if (e.ejected) {
+                long out = now - e.ejectedAt;
+                if (out >= e.ejectionNanos) {
+                    e.ejected = false;
                     ejectedCount--;
-                    gatewayErrors.set(i, 0);
-                    serverErrors.set(i, 0);
-                    listener.onReturn(i, out);
+                    e.gatewayErrors.set(0);
+                    e.serverErrors.set(0);
+                    listener.onReturn(e, out);
                 }
-            } else if (timesEjected[i] > 0 && now - ejectedAt[i] - ejectionNanos[i] >= settings.interval().toNanos()) {
-                timesEjected[i]--;
-                ejectedAt[i] = now - ejectionNanos[i];
+            } else if (e.timesEjected > 0 && now - e.ejectedAt - e.ejectionNanos >= interval) {
+                e.timesEjected--;
+                e.ejectedAt = now - e.ejectionNanos;
             }
         }
-    }
-
-    public boolean isEjected(int i) {
-        return ejected.get(i) != 0;
     }
 
     public synchronized int ejectedCount() {
         return ejectedCount;
     }
 
-    public synchronized int timesEjected(int i) {
-        return timesEjected[i];
+    public synchronized int timesEjected(EndpointState e) {
+        return e.timesEjected;
     }
 
     /** Ejections not made because the maximum ejection percent was reached. */
@@ -171,7 +233,7 @@ public final class OutlierDetector {
     }
 
     /** At most this many endpoints are ejected at once. */
-    public int maxEjected() {
+    public synchronized int maxEjected() {
         return cap;
     }
 }

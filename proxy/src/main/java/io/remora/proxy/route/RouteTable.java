@@ -8,8 +8,8 @@ import io.remora.config.Snapshot;
 import io.remora.proxy.cluster.Cluster;
 import io.remora.proxy.cluster.Endpoint;
 import io.remora.proxy.cluster.ServiceClusters;
+import io.remora.proxy.cluster.ServiceGuards;
 import io.remora.proxy.cluster.ServiceGuard;
-import io.remora.proxy.metrics.PolicyMeters;
 import io.remora.proxy.policy.Ticker;
 
 import java.net.InetSocketAddress;
@@ -21,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.Function;
 
 /**
  * Routing state of one snapshot: services by name, by address and by key, each with its clusters and compiled
@@ -72,16 +71,20 @@ public final class RouteTable {
      *                                  all have weight 0
      */
     public static RouteTable build(Snapshot snapshot) {
-        return build(snapshot, Ticker.SYSTEM, PolicyMeters::unregistered);
+        return build(snapshot, ServiceGuards.standalone());
     }
 
     /**
-     * Builds the table of {@code snapshot}; time-based policies read {@code ticker}, and each service's policies
-     * record into {@code meters.apply(serviceKey)}.
+     * Builds the table of {@code snapshot} on the long-lived {@code guards}: a service keeps its guard (limits,
+     * budget, ejections, requests in flight) from the table before, matched by service key and endpoint address.
+     * The guards take the new policies only once the whole table is built, so a snapshot that is refused changes
+     * nothing. Time-based policies read the guards' ticker.
      */
-    public static RouteTable build(Snapshot snapshot, Ticker ticker, Function<String, PolicyMeters> meters) {
+    public static RouteTable build(Snapshot snapshot, ServiceGuards guards) {
         Objects.requireNonNull(snapshot, "snapshot");
+        Ticker ticker = guards.ticker();
         RoutePolicy defaultPolicy = RoutePolicy.defaults(ticker);
+        ServiceGuards.Plan plan = guards.plan();
 
         Map<String, Service> services = new LinkedHashMap<>();
         Map<String, ServiceClusters> clustersByKey = new HashMap<>();
@@ -90,7 +93,7 @@ public final class RouteTable {
             if (services.putIfAbsent(service.key(), service) != null) {
                 throw new IllegalArgumentException("service " + service.key() + " is declared more than once");
             }
-            ServiceClusters built = ServiceClusters.build(service, ticker, meters.apply(service.key()));
+            ServiceClusters built = ServiceClusters.build(service, plan);
             clustersByKey.put(service.key(), built);
             allClusters.addAll(built.clusters());
         }
@@ -117,13 +120,15 @@ public final class RouteTable {
             byHost.put(e.getKey(), byKey.get(e.getValue()));
         }
 
-        List<ServiceGuard> guards = new ArrayList<>();
+        List<ServiceGuard> serviceGuards = new ArrayList<>();
         for (ServiceClusters c : clustersByKey.values()) {
-            guards.add(c.guard());
+            serviceGuards.add(c.guard());
         }
-        return new RouteTable(snapshot, Map.copyOf(byKey), new AuthorityIndex(byHost),
+        RouteTable table = new RouteTable(snapshot, Map.copyOf(byKey), new AuthorityIndex(byHost),
                 addresses(services.values(), byKey, clustersByKey), Collections.unmodifiableList(allClusters),
-                List.copyOf(guards), authorizer(snapshot));
+                List.copyOf(serviceGuards), authorizer(snapshot));
+        plan.commit();
+        return table;
     }
 
     /** Every name a service answers to (normalised, lower case) mapped to its key. */

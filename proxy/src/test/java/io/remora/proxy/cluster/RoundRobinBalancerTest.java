@@ -43,9 +43,9 @@ class RoundRobinBalancerTest {
 
     @Test
     void orderIsInterleavedNotInRuns() {
-        Endpoint a = Endpoint.of(endpoint("10.0.0.1:80", 5, Map.of()), 0);
-        Endpoint b = Endpoint.of(endpoint("10.0.0.2:80", 1, Map.of()), 0);
-        Endpoint c = Endpoint.of(endpoint("10.0.0.3:80", 1, Map.of()), 0);
+        Endpoint a = Endpoint.of(endpoint("10.0.0.1:80", 5, Map.of()));
+        Endpoint b = Endpoint.of(endpoint("10.0.0.2:80", 1, Map.of()));
+        Endpoint c = Endpoint.of(endpoint("10.0.0.3:80", 1, Map.of()));
         Endpoint[] all = {a, b, c};
         assertThat(RoundRobinBalancer.smoothSequence(all, RoundRobinBalancer.reducedWeights(all)))
                 .containsExactly(a, a, b, a, c, a, a);
@@ -53,12 +53,12 @@ class RoundRobinBalancerTest {
 
     @Test
     void weightsAreReducedByTheirCommonDivisorAndScaledWhenHuge() {
-        Endpoint a = Endpoint.of(endpoint("10.0.0.1:80", 20, Map.of()), 0);
-        Endpoint b = Endpoint.of(endpoint("10.0.0.2:80", 40, Map.of()), 0);
+        Endpoint a = Endpoint.of(endpoint("10.0.0.1:80", 20, Map.of()));
+        Endpoint b = Endpoint.of(endpoint("10.0.0.2:80", 40, Map.of()));
         assertThat(RoundRobinBalancer.reducedWeights(new Endpoint[] {a, b})).containsExactly(1, 2);
 
-        Endpoint big = Endpoint.of(endpoint("10.0.0.3:80", 3_000_000, Map.of()), 0);
-        Endpoint small = Endpoint.of(endpoint("10.0.0.4:80", 1_000_001, Map.of()), 0);
+        Endpoint big = Endpoint.of(endpoint("10.0.0.3:80", 3_000_000, Map.of()));
+        Endpoint small = Endpoint.of(endpoint("10.0.0.4:80", 1_000_001, Map.of()));
         int[] scaled = RoundRobinBalancer.reducedWeights(new Endpoint[] {big, small});
         assertThat(scaled[0] + scaled[1]).isLessThanOrEqualTo(RoundRobinBalancer.MAX_SEQUENCE + 1);
         assertThat(scaled[0] / (double) scaled[1]).isBetween(2.99, 3.01);

@@ -72,7 +72,7 @@ class ServiceClustersTest {
         assertThat(all.get(1).labels()).containsEntry("zone", "a");
         assertThat(all.get(1).identity()).isNull();
         Endpoint withIdentity = Endpoint.of(new Service.Endpoint(HostPort.parse("10.0.0.9:80"),
-                Map.of(), 1, "spiffe://cluster.local/ns/shop/sa/payments"), 0);
+                Map.of(), 1, "spiffe://cluster.local/ns/shop/sa/payments"));
         assertThat(withIdentity.identity()).isEqualTo("spiffe://cluster.local/ns/shop/sa/payments");
     }
 

@@ -17,36 +17,49 @@ class OutlierDetectorTest {
     private final List<String> events = new ArrayList<>();
     private final OutlierDetector.Listener listener = new OutlierDetector.Listener() {
         @Override
-        public void onEject(int endpoint, OutlierDetector.Reason reason, int consecutive, long ejectionNanos,
-                            int timesEjected) {
+        public void onEject(OutlierDetector.EndpointState endpoint, OutlierDetector.Reason reason, int consecutive,
+                            long ejectionNanos, int timesEjected) {
             events.add("eject " + endpoint + " " + reason + " " + consecutive + " "
                     + Duration.ofNanos(ejectionNanos).toSeconds() + "s #" + timesEjected);
         }
 
         @Override
-        public void onReturn(int endpoint, long ejectedForNanos) {
+        public void onReturn(OutlierDetector.EndpointState endpoint, long ejectedForNanos) {
             events.add("return " + endpoint + " after " + Duration.ofNanos(ejectedForNanos).toSeconds() + "s");
         }
     };
 
+    private OutlierDetector.EndpointState[] e;
+
+    /** A detector over {@code endpoints} endpoints named "0", "1", …; {@code e[i]} is endpoint i. */
     private OutlierDetector detector(int endpoints, int gateway, int fiveXx, int maxPercent) {
-        return new OutlierDetector(new OutlierDetector.Settings(gateway, fiveXx, Duration.ofSeconds(10),
-                Duration.ofSeconds(30), Duration.ofMinutes(5), maxPercent, 50), endpoints, ticker, listener);
+        e = new OutlierDetector.EndpointState[endpoints];
+        for (int i = 0; i < endpoints; i++) {
+            e[i] = new OutlierDetector.EndpointState(Integer.toString(i));
+        }
+        OutlierDetector d = new OutlierDetector(ticker, listener);
+        d.update(settings(gateway, fiveXx, maxPercent), List.of(e));
+        return d;
+    }
+
+    private static OutlierDetector.Settings settings(int gateway, int fiveXx, int maxPercent) {
+        return new OutlierDetector.Settings(gateway, fiveXx, Duration.ofSeconds(10),
+                Duration.ofSeconds(30), Duration.ofMinutes(5), maxPercent, 50);
     }
 
     @Test
     void consecutiveGatewayErrorsEjectAndASuccessInBetweenStartsTheCountAgain() {
         OutlierDetector d = detector(10, 5, 0, 10);
         for (int i = 0; i < 4; i++) {
-            d.report(3, GATEWAY_ERROR);
+            d.report(e[3], GATEWAY_ERROR);
         }
-        d.report(3, SUCCESS);
+        d.report(e[3], SUCCESS);
         for (int i = 0; i < 4; i++) {
-            d.report(3, GATEWAY_ERROR);
+            d.report(e[3], GATEWAY_ERROR);
         }
-        assertThat(d.isEjected(3)).isFalse();
-        d.report(3, GATEWAY_ERROR);
-        assertThat(d.isEjected(3)).isTrue();
+        assertThat(e[3].ejected()).isFalse();
+        d.report(e[3], GATEWAY_ERROR);
+        assertThat(e[3].ejected()).isTrue();
         assertThat(d.ejectedCount()).isEqualTo(1);
         assertThat(events).containsExactly("eject 3 CONSECUTIVE_GATEWAY_ERRORS 5 30s #1");
     }
@@ -54,30 +67,30 @@ class OutlierDetectorTest {
     @Test
     void a500BreaksARunOfGatewayErrorsButCountsTowardsConsecutive5xx() {
         OutlierDetector d = detector(10, 3, 4, 10);
-        d.report(0, GATEWAY_ERROR);
-        d.report(0, GATEWAY_ERROR);
-        d.report(0, SERVER_ERROR);
-        assertThat(d.isEjected(0)).isFalse();
-        d.report(0, SERVER_ERROR);
-        assertThat(d.isEjected(0)).isTrue();
+        d.report(e[0], GATEWAY_ERROR);
+        d.report(e[0], GATEWAY_ERROR);
+        d.report(e[0], SERVER_ERROR);
+        assertThat(e[0].ejected()).isFalse();
+        d.report(e[0], SERVER_ERROR);
+        assertThat(e[0].ejected()).isTrue();
         assertThat(events).containsExactly("eject 0 CONSECUTIVE_5XX 4 30s #1");
     }
 
     @Test
     void anEjectedEndpointReturnsAfterItsTimeWhichGrowsWithEachEjection() {
         OutlierDetector d = detector(10, 1, 0, 10);
-        d.report(1, GATEWAY_ERROR);
+        d.report(e[1], GATEWAY_ERROR);
         ticker.advance(Duration.ofSeconds(29));
         d.sweep();
-        assertThat(d.isEjected(1)).isTrue();
+        assertThat(e[1].ejected()).isTrue();
         ticker.advance(Duration.ofSeconds(1));
         d.sweep();
-        assertThat(d.isEjected(1)).isFalse();
-        d.report(1, GATEWAY_ERROR);
-        assertThat(d.timesEjected(1)).isEqualTo(2);
+        assertThat(e[1].ejected()).isFalse();
+        d.report(e[1], GATEWAY_ERROR);
+        assertThat(d.timesEjected(e[1])).isEqualTo(2);
         ticker.advance(Duration.ofSeconds(59));
         d.sweep();
-        assertThat(d.isEjected(1)).isTrue();
+        assertThat(e[1].ejected()).isTrue();
         ticker.advance(Duration.ofSeconds(1));
         d.sweep();
         assertThat(events).containsExactly("eject 1 CONSECUTIVE_GATEWAY_ERRORS 1 30s #1", "return 1 after 30s",
@@ -88,7 +101,7 @@ class OutlierDetectorTest {
     void theEjectionTimeStopsAtTheMaximum() {
         OutlierDetector d = detector(10, 1, 0, 10);
         for (int n = 1; n <= 12; n++) {
-            d.report(2, GATEWAY_ERROR);
+            d.report(e[2], GATEWAY_ERROR);
             ticker.advance(Duration.ofMinutes(5));
             d.sweep();
         }
@@ -98,14 +111,14 @@ class OutlierDetectorTest {
     @Test
     void aHealthyIntervalLowersTheMultiplierSoAnOldIncidentIsForgotten() {
         OutlierDetector d = detector(10, 1, 0, 10);
-        d.report(4, GATEWAY_ERROR);
+        d.report(e[4], GATEWAY_ERROR);
         ticker.advance(Duration.ofSeconds(30));
         d.sweep();
-        assertThat(d.timesEjected(4)).isEqualTo(1);
+        assertThat(d.timesEjected(e[4])).isEqualTo(1);
         ticker.advance(Duration.ofSeconds(10));
         d.sweep();
-        assertThat(d.timesEjected(4)).isZero();
-        d.report(4, GATEWAY_ERROR);
+        assertThat(d.timesEjected(e[4])).isZero();
+        d.report(e[4], GATEWAY_ERROR);
         assertThat(events.get(events.size() - 1)).endsWith("30s #1");
     }
 
@@ -114,7 +127,7 @@ class OutlierDetectorTest {
         OutlierDetector d = detector(3, 1, 0, 10);
         assertThat(d.maxEjected()).isEqualTo(1);
         for (int i = 0; i < 3; i++) {
-            d.report(i, GATEWAY_ERROR);
+            d.report(e[i], GATEWAY_ERROR);
         }
         assertThat(d.ejectedCount()).isEqualTo(1);
         assertThat(d.ejectionsSkippedByCap()).isEqualTo(2);
@@ -122,10 +135,45 @@ class OutlierDetectorTest {
         OutlierDetector half = detector(10, 1, 0, 50);
         for (int round = 0; round < 3; round++) {
             for (int i = 0; i < 10; i++) {
-                half.report(i, GATEWAY_ERROR);
+                half.report(e[i], GATEWAY_ERROR);
             }
         }
         assertThat(half.ejectedCount()).isEqualTo(5);
+    }
+
+    @Test
+    void anUpdateKeepsTheEjectionsOfEndpointsThatStayAndForgetsThoseThatLeft() {
+        OutlierDetector d = detector(4, 1, 0, 50);
+        d.report(e[1], GATEWAY_ERROR);
+        d.report(e[2], GATEWAY_ERROR);
+        assertThat(d.ejectedCount()).isEqualTo(2);
+
+        d.update(settings(1, 0, 50), List.of(e[0], e[1], new OutlierDetector.EndpointState("4"),
+                new OutlierDetector.EndpointState("5")));
+        assertThat(e[1].ejected()).isTrue();
+        assertThat(d.ejectedCount()).isEqualTo(1);
+        // A late report from a request of the old snapshot about an endpoint that left ejects nothing.
+        d.report(e[3], GATEWAY_ERROR);
+        assertThat(e[3].ejected()).isFalse();
+        assertThat(d.ejectedCount()).isEqualTo(1);
+        d.report(e[0], GATEWAY_ERROR);
+        assertThat(d.ejectedCount()).isEqualTo(2);
+
+        ticker.advance(Duration.ofSeconds(30));
+        d.sweep();
+        assertThat(e[1].ejected()).isFalse();
+        assertThat(events).contains("return 1 after 30s");
+    }
+
+    @Test
+    void turningDetectionOffReturnsEveryEndpoint() {
+        OutlierDetector d = detector(2, 1, 0, 50);
+        d.report(e[0], GATEWAY_ERROR);
+        d.update(null, List.of(e));
+        assertThat(e[0].ejected()).isFalse();
+        assertThat(d.active()).isFalse();
+        d.report(e[1], GATEWAY_ERROR);
+        assertThat(e[1].ejected()).isFalse();
     }
 
     @Test
