@@ -76,7 +76,10 @@ public final class TlsMeters {
     }
 
     private void expiry(String certificate, Supplier<Number> epochSeconds) {
+        // A gauge holds its object weakly; nothing else holds this supplier, so it must hold it strongly or the
+        // gauge reads NaN after the first garbage collection.
         Gauge.builder("remora.cert.expiry.timestamp.seconds", epochSeconds, s -> s.get().doubleValue())
+                .strongReference(true)
                 .description("When a certificate in use expires (Unix seconds)")
                 .tag("certificate", certificate).register(registry);
     }

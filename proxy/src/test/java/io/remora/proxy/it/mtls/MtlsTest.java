@@ -99,6 +99,8 @@ class MtlsTest {
                 "destination_principal", Pki.id("server").toString())).isEqualTo(6);
         assertThat(metric(mesh.client, "remora_cert_expiry_timestamp_seconds", "certificate", "workload"))
                 .isGreaterThan(Instant.now().getEpochSecond());
+        assertThat(metric(mesh.client, "remora_cert_expiry_timestamp_seconds", "certificate", "root"))
+                .isGreaterThan(Instant.now().getEpochSecond());
         String certs = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
                 + mesh.server.adminAddress().getPort() + "/certs")).build(), HttpResponse.BodyHandlers.ofString()).body();
         assertThat(certs).contains("\"mtls\" : \"STRICT\"")
