@@ -1,5 +1,6 @@
 package io.remora.proxy;
 
+import io.remora.proxy.tls.HandshakeRefusals;
 import io.remora.proxy.tls.IdentitySource;
 import io.remora.proxy.tls.TlsMeters;
 import io.remora.proxy.tls.UpstreamTls;
@@ -32,6 +33,7 @@ public final class ProxyContext {
     private final IdentitySource identity;
     private final String principal;
     private final TlsMeters tlsMeters;
+    private final HandshakeRefusals handshakeRefusals;
     private final UpstreamTls upstreamTls;
     private final RequestHeadRules headRules;
     private final InboundApps inboundApps;
@@ -51,6 +53,7 @@ public final class ProxyContext {
         this.identity = identity;
         this.principal = identity == null ? null : identity.current().svid().id().toString();
         this.tlsMeters = tlsMeters;
+        this.handshakeRefusals = new HandshakeRefusals(tlsMeters, System::nanoTime);
         this.upstreamTls = identity == null ? null : new UpstreamTls(identity, tlsMeters);
         this.sidecar = sidecar;
         this.transport = transport;
@@ -87,6 +90,11 @@ public final class ProxyContext {
 
     public TlsMeters tlsMeters() {
         return tlsMeters;
+    }
+
+    /** Counts inbound mTLS refusals and logs them, at most a line a second. */
+    public HandshakeRefusals handshakeRefusals() {
+        return handshakeRefusals;
     }
 
     /** Originates mTLS to endpoints with an identity; null when mTLS is off. */

@@ -74,8 +74,8 @@ public final class BootstrapTokens implements CredentialVerifier {
         }
         Workload w = byDigest.get(digest(token.trim()));
         if (w == null) {
-            throw new Refused("the bootstrap token is not one of " + file + " (" + byDigest.size()
-                    + " known); expected the token written there for this workload");
+            throw new Refused("the bootstrap token is not known to the control plane; expected the token written"
+                    + " for this workload", "not one of " + file + ", " + byDigest.size() + " known");
         }
         return w;
     }

@@ -58,10 +58,12 @@ public final class CaService {
         try {
             workload = verifier.verify(peer.token());
         } catch (CredentialVerifier.Refused e) {
-            refuse(out, address, "refused_credential", Status.UNAUTHENTICATED, "credential refused: " + e.getMessage());
+            refuse(out, address, "refused_credential", Status.UNAUTHENTICATED, "credential refused: " + e.getMessage(),
+                    "credential refused: " + e.detail());
             return;
         } catch (RuntimeException e) {
-            refuse(out, address, "error", Status.INTERNAL, "the credential could not be checked: " + e.getMessage());
+            refuse(out, address, "error", Status.INTERNAL, "the credential could not be checked",
+                    "the credential could not be checked: " + e);
             return;
         }
         if (MeshProtocol.CONTROL_PLANE_SERVICE_ACCOUNT.equals(workload.serviceAccount())) {
@@ -91,8 +93,14 @@ public final class CaService {
 
     private void refuse(StreamObserver<CertificateResponse> out, String address, String result, Status status,
                         String reason) {
+        refuse(out, address, result, status, reason, reason);
+    }
+
+    /** The caller hears {@code reason} only; the log has {@code logged}, which may name files, counts, API errors. */
+    private void refuse(StreamObserver<CertificateResponse> out, String address, String result, Status status,
+                        String reason, String logged) {
         metrics.certificate(result);
-        Log.warn("certificate_refused", "peer", address, "reason", reason);
+        Log.warn("certificate_refused", "peer", address, "reason", logged);
         out.onError(status.withDescription(reason).asRuntimeException());
     }
 }

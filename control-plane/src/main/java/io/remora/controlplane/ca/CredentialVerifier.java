@@ -9,14 +9,31 @@ public interface CredentialVerifier {
     record Workload(String namespace, String serviceAccount) {
     }
 
-    /** Refused credential, with a reason fit for both logs (control plane and sidecar). */
+    /**
+     * Refused credential. The message is the reason the caller is told (an unauthenticated peer: nothing about the
+     * control plane's files, counts or API); {@link #detail()} adds what only the control plane's log should say.
+     */
     final class Refused extends Exception {
+        private final String detail;
+
         public Refused(String reason) {
-            super(reason);
+            this(reason, (String) null);
         }
 
-        public Refused(String reason, Throwable cause) {
+        /** @param detail for the log only (a file, a count, an API error); null when the reason says it all */
+        public Refused(String reason, String detail) {
+            super(reason);
+            this.detail = detail;
+        }
+
+        public Refused(String reason, String detail, Throwable cause) {
             super(reason, cause);
+            this.detail = detail;
+        }
+
+        /** The reason with the details for the control plane's log. */
+        public String detail() {
+            return detail == null ? getMessage() : getMessage() + " (" + detail + ")";
         }
     }
 

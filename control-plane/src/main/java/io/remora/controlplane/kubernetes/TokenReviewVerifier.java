@@ -57,7 +57,7 @@ public final class TokenReviewVerifier implements CredentialVerifier {
         try {
             review = client.authentication().v1().tokenReviews().create(request);
         } catch (KubernetesClientException e) {
-            throw new Refused(failure(e), e);
+            throw new Refused("token review failed: the Kubernetes API could not check it", failure(e), e);
         }
         TokenReviewStatus status = review == null ? null : review.getStatus();
         if (status == null) {
@@ -99,9 +99,9 @@ public final class TokenReviewVerifier implements CredentialVerifier {
         if (e.getCode() > 0) {
             String message = e.getStatus() != null && e.getStatus().getMessage() != null
                     ? e.getStatus().getMessage() : e.getMessage();
-            return "token review failed: the Kubernetes API answered " + e.getCode() + ": " + message;
+            return "the Kubernetes API answered " + e.getCode() + ": " + message;
         }
         Throwable cause = e.getCause() != null ? e.getCause() : e;
-        return "token review failed: the Kubernetes API is unreachable: " + cause;
+        return "the Kubernetes API is unreachable: " + cause;
     }
 }

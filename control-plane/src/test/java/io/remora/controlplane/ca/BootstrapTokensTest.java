@@ -23,7 +23,10 @@ class BootstrapTokensTest {
         Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5000));
         assertThat(tokens.verify(added)).isEqualTo(new CredentialVerifier.Workload("shop", "cart"));
         assertThatThrownBy(() -> tokens.verify("guess")).isInstanceOf(CredentialVerifier.Refused.class)
-                .hasMessageContaining("not one of " + file);
+                .hasMessageContaining("bootstrap token is not known to the control plane")
+                .hasMessageNotContaining(file.toString())
+                .satisfies(e -> assertThat(((CredentialVerifier.Refused) e).detail())
+                        .contains("not one of " + file + ", 2 known"));
     }
 
     @Test

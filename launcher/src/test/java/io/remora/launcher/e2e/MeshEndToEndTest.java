@@ -351,7 +351,7 @@ class MeshEndToEndTest {
                 .isInstanceOf(CertificateException.class)
                 .hasMessageContaining("no workload certificate from the control plane at 127.0.0.1:"
                         + mesh.controlPlanePort)
-                .hasMessageContaining("bootstrap token is not one of");
+                .hasMessageContaining("bootstrap token is not known to the control plane");
         assertThat(mesh.scrape()).containsPattern("remora_cp_certificates_total\\{result=\"refused_credential\"} [1-9]")
                 .contains("remora_cp_certificates_total{result=\"issued\"} 4.0");
         assertThat(Files.exists(mesh.state.resolve("intruder").resolve("workload-chain.pem"))).isFalse();

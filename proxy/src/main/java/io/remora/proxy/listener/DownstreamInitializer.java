@@ -169,9 +169,8 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
             }
             if (pc.spec().mtls().mode() == MtlsMode.STRICT) {
                 pc.tlsMeters().plaintextRefused();
-                pc.tlsMeters().failure("inbound", "plaintext");
-                Log.warn("mtls_handshake_refused", "direction", "inbound", "peer", String.valueOf(ch.remoteAddress()),
-                        "reason", "plaintext", "error", "plaintext connection to a STRICT mTLS listener");
+                pc.handshakeRefusals().inbound(ch.remoteAddress(), "plaintext", null,
+                        "plaintext connection to a STRICT mTLS listener");
                 ch.close();
                 return;
             }
@@ -206,7 +205,7 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
      */
     private void installMtls(ChannelPipeline p, InetSocketAddress originalDst, String remoteIp, long accepted) {
         p.addLast("tls", pc.identity().current().server().newHandler(p.channel().alloc()));
-        p.addLast("mtls", new InboundMtlsHandler(pc.tlsMeters()));
+        p.addLast("mtls", new InboundMtlsHandler(pc.tlsMeters(), pc.handshakeRefusals()));
         if (opaqueWithoutWaiting(originalDst)) {
             p.addLast("relay-after-handshake", new ChannelInboundHandlerAdapter() {
                 @Override

@@ -6,19 +6,20 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.remora.certs.SpiffeId;
 import io.remora.certs.SvidException;
-import io.remora.log.Log;
 
 /**
  * Sits right after the inbound {@link SslHandler}: when the handshake is over, a peer with a valid SVID is recorded
  * ({@link PeerIdentity}) and the event goes on to whatever chooses the protocol; any other outcome (no client
  * certificate, an untrusted, expired or foreign one, a broken handshake) closes the connection before a byte is
- * served, with one log line and one count by reason.
+ * served, counted by reason and logged in one line (at most one a second: {@link HandshakeRefusals}).
  */
 public final class InboundMtlsHandler extends ChannelInboundHandlerAdapter {
     private final TlsMeters meters;
+    private final HandshakeRefusals refusals;
 
-    public InboundMtlsHandler(TlsMeters meters) {
+    public InboundMtlsHandler(TlsMeters meters, HandshakeRefusals refusals) {
         this.meters = meters;
+        this.refusals = refusals;
     }
 
     @Override
@@ -27,12 +28,14 @@ public final class InboundMtlsHandler extends ChannelInboundHandlerAdapter {
             super.userEventTriggered(ctx, evt);
             return;
         }
-        ctx.pipeline().remove(this);
         if (!done.isSuccess()) {
+            // Stays in the pipeline: the handshake error also comes as an exception, which must end here rather
+            // than at the pipeline's tail (where Netty logs it with its stack trace, once per refused peer).
             refuse(ctx, MeshTls.failureReason(done.cause()), MeshTls.seenIdentity(done.cause()),
                     String.valueOf(done.cause().getMessage()));
             return;
         }
+        ctx.pipeline().remove(this);
         try {
             SpiffeId peer = MeshTls.peerIdentity(ctx.pipeline().get(SslHandler.class));
             PeerIdentity.set(ctx.channel(), peer);
@@ -44,10 +47,7 @@ public final class InboundMtlsHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void refuse(ChannelHandlerContext ctx, String reason, String seen, String message) {
-        meters.failure("inbound", reason);
-        Log.warn("mtls_handshake_refused", "direction", "inbound", "peer", String.valueOf(ctx.channel().remoteAddress()),
-                "reason", reason, "seen", seen == null ? "none" : seen, "expected", "an SVID of the trust bundle",
-                "error", message);
+        refusals.inbound(ctx.channel().remoteAddress(), reason, seen, message);
         ctx.close();
     }
 

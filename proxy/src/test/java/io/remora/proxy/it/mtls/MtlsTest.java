@@ -252,6 +252,44 @@ class MtlsTest {
     }
 
     @Test
+    void refusedPeersAreCountedEachButLoggedInAtMostALineASecondAndNeverWithAStackTrace() throws Exception {
+        Pki pki = new Pki(dir);
+        mesh = new TwoSidecars("http", app.address(),
+                pki.issue("server", "server", Duration.ofHours(24)).yaml("STRICT"), "", null);
+        InetSocketAddress inbound = mesh.server.inboundAddress();
+        Svid foreign = new Pki(Files.createDirectories(dir.resolve("other"))).root.issue(Pki.id("intruder"),
+                Duration.ofHours(1));
+        java.util.logging.Logger root = java.util.logging.LogManager.getLogManager().getLogger("");
+        java.util.logging.Handler[] handlers = root.getHandlers();
+        java.util.logging.Level level = root.getLevel();
+        try (io.remora.proxy.it.edge.LogCapture log = new io.remora.proxy.it.edge.LogCapture()) {
+            // As the launcher runs it: Netty's own logging goes through java.util.logging into the JSON log.
+            io.remora.log.Log.bridgeJul();
+            for (int i = 0; i < 20; i++) {
+                assertThat(tlsExchangeFails(inbound, tls(foreign))).isTrue();
+            }
+            eventually(SOON, () -> assertThat(metric(mesh.server, "remora_mtls_handshake_failures_total",
+                    "direction", "inbound", "reason", "untrusted")).isEqualTo(20));
+            io.remora.log.Log.flush();
+            assertThat(log.events("jul")).isEmpty();
+            assertThat(log.lines()).noneMatch(l -> l.has("exception"));
+            java.util.List<com.fasterxml.jackson.databind.JsonNode> refused = log.events("mtls_handshake_refused");
+            assertThat(refused).isNotEmpty().hasSizeLessThanOrEqualTo(10)
+                    .allSatisfy(l -> assertThat(l.path("reason").asText()).isEqualTo("untrusted"));
+            assertThat(refused.get(0).path("suppressed").asLong()).isZero();
+        } finally {
+            for (java.util.logging.Handler h : root.getHandlers()) {
+                root.removeHandler(h);
+            }
+            for (java.util.logging.Handler h : handlers) {
+                root.addHandler(h);
+            }
+            root.setLevel(level);
+        }
+        assertThat(app.requestCount()).isZero();
+    }
+
+    @Test
     void anUnusableCertificateIsAStartUpErrorNamingTheFile() throws Exception {
         Pki pki = new Pki(dir);
         Pki.Files files = pki.issue("server", "server", Duration.ofHours(24));
