@@ -38,8 +38,22 @@ final class PodSidecar {
         }
         StringBuilder y = new StringBuilder()
                 .append("apiVersion: remora.io/v1\nkind: Sidecar\n")
-                .append("metadata: {name: ").append(quote(workload)).append(", namespace: ").append(quote(namespace))
-                .append("}\nspec:\n")
+                .append("metadata: {name: ").append(quote(workload)).append(", namespace: ").append(quote(namespace));
+        // The pod's canonical service and revision (the injector passes them), for the app/version metric labels.
+        String app = env.getOrDefault("REMORA_CANONICAL_NAME", "");
+        String revision = env.getOrDefault("REMORA_CANONICAL_REVISION", "");
+        if (!app.isEmpty() || !revision.isEmpty()) {
+            y.append(", labels: {");
+            if (!app.isEmpty()) {
+                y.append("service.istio.io/canonical-name: ").append(quote(app));
+            }
+            if (!revision.isEmpty()) {
+                y.append(app.isEmpty() ? "" : ", ").append("service.istio.io/canonical-revision: ")
+                        .append(quote(revision));
+            }
+            y.append('}');
+        }
+        y.append("}\nspec:\n")
                 .append("  admin: 127.0.0.1:15000\n  metrics: 0.0.0.0:15020\n  health: 0.0.0.0:15021\n")
                 .append("  outbound:\n    capture: {enabled: true, listen: 0.0.0.0:15001}\n")
                 .append("  inbound:\n    listen: 0.0.0.0:15006\n");

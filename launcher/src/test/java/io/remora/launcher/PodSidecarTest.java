@@ -43,6 +43,7 @@ class PodSidecarTest {
         env.put("REMORA_DRAIN_TIME", "25s");
         env.put("REMORA_APP_PROBES", "{}");
         env.put("REMORA_CANONICAL_NAME", "web");
+        env.put("REMORA_CANONICAL_REVISION", "v2");
         return env;
     }
 
@@ -55,6 +56,8 @@ class PodSidecarTest {
 
         assertThat(sidecar.metadata().name()).isEqualTo("web");
         assertThat(sidecar.metadata().namespace()).isEqualTo("shop");
+        assertThat(sidecar.metadata().labels()).containsEntry("service.istio.io/canonical-name", "web")
+                .containsEntry("service.istio.io/canonical-revision", "v2");
         Sidecar.Spec spec = sidecar.spec();
         assertThat(spec.inbound().listen()).isEqualTo(new HostPort("0.0.0.0", 15006));
         assertThat(spec.inbound().ports()).containsExactly(new Sidecar.InboundPort(8080, Protocol.HTTP, "web"),

@@ -34,6 +34,7 @@ public final class ProxyContext {
     private final String principal;
     private final TlsMeters tlsMeters;
     private final HandshakeRefusals handshakeRefusals;
+    private final io.remora.proxy.http.PeerMetadata peerMetadata;
     private final UpstreamTls upstreamTls;
     private final RequestHeadRules headRules;
     private final InboundApps inboundApps;
@@ -64,6 +65,7 @@ public final class ProxyContext {
         this.pools = new UpstreamPools(transport, upstreamTls);
         this.inboundService = workload() + "." + namespace();
         this.headRules = new RequestHeadRules(sidecar.spec().limits());
+        this.peerMetadata = new io.remora.proxy.http.PeerMetadata(metrics.self());
         this.inboundApps = sidecar.spec().inbound() == null ? null
                 : new InboundApps(sidecar.spec().inbound(), LocalListeners.system());
     }
@@ -71,6 +73,11 @@ public final class ProxyContext {
     /** Where inbound connections go in the pod; null without an inbound listener. */
     public InboundApps inboundApps() {
         return inboundApps;
+    }
+
+    /** What this sidecar tells its peers of itself, and what they told (Istio's metadata exchange). */
+    public io.remora.proxy.http.PeerMetadata peerMetadata() {
+        return peerMetadata;
     }
 
     /** The request-head checks compiled from the Sidecar's limits. */

@@ -140,7 +140,8 @@ public final class ProxyServer implements AutoCloseable {
         }
         this.group = transport.newGroup(sidecar.spec().threads(), "remora-io");
         String workload = sidecar.workload();
-        ProxyMetrics metrics = new ProxyMetrics(registry, workload, sidecar.metadata().namespace(),
+        ProxyMetrics metrics = new ProxyMetrics(registry, io.remora.proxy.metrics.WorkloadLabels.of(workload,
+                sidecar.metadata().namespace(), sidecar.metadata().labels()),
                 identity == null ? null : identity.current().svid().id().toString());
         AccessLog accessLog = new AccessLog(writer, sidecar.spec().accessLog());
         this.configApplied = io.micrometer.core.instrument.Counter.builder("remora.config.applied")

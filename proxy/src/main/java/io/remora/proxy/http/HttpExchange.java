@@ -38,6 +38,8 @@ import io.remora.proxy.policy.TryFailure;
 import io.remora.proxy.route.RoutePolicy;
 import io.remora.proxy.log.AccessLogEntry;
 import io.remora.proxy.metrics.Reporter;
+import io.remora.proxy.metrics.RequestMeters;
+import io.remora.proxy.metrics.WorkloadLabels;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -88,6 +90,13 @@ final class HttpExchange implements UpstreamRequester {
     private boolean acquiring;
     /** The SPIFFE ID the current try's upstream proved (mTLS), for metrics; null when plaintext. */
     private String upstreamPrincipal;
+    /** What the other side's sidecar told of itself (mutual TLS only); null when nothing. */
+    private WorkloadLabels peerLabels;
+    /** Inbound: the service the source sidecar routed to, when it said and it is this namespace's; else null. */
+    String calledService;
+    /** gRPC only: the messages of each direction, for istio_request/response_messages_total. */
+    private GrpcMessageCounter requestMessages;
+    private GrpcMessageCounter responseMessages;
 
     // Where it goes (set by Router).
     String destinationService = "unknown";
@@ -366,6 +375,13 @@ final class HttpExchange implements UpstreamRequester {
         // mTLS to an endpoint that declares its identity, when this sidecar has one.
         SpiffeId identity = endpoint != null && pc.upstreamTls() != null ? endpoint.spiffeId() : null;
         upstreamPrincipal = identity == null ? null : endpoint.identity();
+        if (identity != null) {
+            // To another sidecar, over mTLS: who is calling and which service it was routed as (PeerMetadata).
+            requestHead.headers().set(PeerMetadata.PEER, pc.peerMetadata().own())
+                    .set(PeerMetadata.SERVICE, destinationService);
+        } else if (attempt > 1) {
+            requestHead.headers().remove(PeerMetadata.PEER).remove(PeerMetadata.SERVICE);
+        }
         if (upstreamH2) {
             loop.h2(address, sourceAddress, identity).acquire(this, connectTimeout, idleTimeout, limits);
         } else {
@@ -616,7 +632,17 @@ final class HttpExchange implements UpstreamRequester {
             String peer = owner.peerPrincipal();
             if (peer != null) {
                 h.set(X_FORWARDED_CLIENT_CERT, "By=" + pc.principal() + ";URI=" + peer);
+                // What the source sidecar says of itself and of the service it called counts over mTLS only.
+                peerLabels = pc.peerMetadata().peer(h.get(PeerMetadata.PEER), owner.peerNamespace());
+                calledService = pc.peerMetadata().calledService(h.get(PeerMetadata.SERVICE));
             }
+        }
+        // Never passed on as they came: inbound they are for this sidecar, outbound an app cannot claim them.
+        h.remove(PeerMetadata.PEER);
+        h.remove(PeerMetadata.SERVICE);
+        if (grpc) {
+            requestMessages = new GrpcMessageCounter();
+            responseMessages = new GrpcMessageCounter();
         }
         requestId = h.get(X_REQUEST_ID);
         if (requestId == null || requestId.isEmpty()) {
@@ -697,6 +723,9 @@ final class HttpExchange implements UpstreamRequester {
     /** A body part of the request. */
     void onRequestContent(HttpContent content) {
         bytesReceived += content.content().readableBytes();
+        if (requestMessages != null) {
+            requestMessages.feed(content.content());
+        }
         if (content.decoderResult().isFailure()) {
             rejectBrokenBody(content);
             return;
@@ -855,6 +884,9 @@ final class HttpExchange implements UpstreamRequester {
                 return;
             }
             bytesSent += content.content().readableBytes();
+            if (responseMessages != null) {
+                responseMessages.feed(content.content());
+            }
             if (msg instanceof LastHttpContent last) {
                 if (grpcStatus.isEmpty()) {
                     String s = last.trailingHeaders().get(GRPC_STATUS);
@@ -930,6 +962,20 @@ final class HttpExchange implements UpstreamRequester {
             upstreamKeepAlive = HttpUtil.isKeepAlive(res);
         }
         HopByHop.strip(h, false);
+        if (owner.listener().outbound()) {
+            String told = h.get(PeerMetadata.PEER);
+            if (told != null) {
+                h.remove(PeerMetadata.PEER);
+            }
+            if (upstreamPrincipal != null) {
+                peerLabels = pc.peerMetadata().peer(told, endpoint.spiffeId().namespace());
+            }
+        } else {
+            h.remove(PeerMetadata.PEER);
+            if (owner.peerPrincipal() != null) {
+                h.set(PeerMetadata.PEER, pc.peerMetadata().own());
+            }
+        }
         String gs = h.get(GRPC_STATUS);
         if (gs != null) {
             grpcStatus = gs;
@@ -1141,8 +1187,12 @@ final class HttpExchange implements UpstreamRequester {
         long durationNanos = System.nanoTime() - startNanos;
         Reporter reporter = owner.listener().outbound() ? Reporter.SOURCE : Reporter.DESTINATION;
         String peer = reporter == Reporter.DESTINATION ? owner.peerPrincipal() : upstreamPrincipal;
-        pc.metrics().request(reporter, destinationService, grpc ? "grpc" : "http", status, grpcStatus, flags, peer)
-                .record(durationNanos, bytesReceived, bytesSent);
+        RequestMeters meters = pc.metrics().request(reporter, destinationService, grpc ? "grpc" : "http", status,
+                grpcStatus, flags, peer, peerLabels);
+        meters.record(durationNanos, bytesReceived, bytesSent);
+        if (requestMessages != null) {
+            meters.recordMessages(requestMessages.messages(), responseMessages.messages());
+        }
         if (pc.accessLog().enabled()) {
             pc.accessLog().log(new AccessLogEntry(startMillis, owner.listener().outbound() ? "outbound" : "inbound",
                     owner.h2() ? "HTTP/2" : http10 ? "HTTP/1.0" : "HTTP/1.1", method, authority, path, status,

@@ -52,7 +52,8 @@ final class Router {
         switch (listener.kind()) {
             case INBOUND -> {
                 InboundTarget app = pc.inboundApps().target(originalDst);
-                ex.destinationService = pc.inboundService();
+                // The service the source sidecar routed to (over mTLS); else this workload's own name.
+                ex.destinationService = ex.calledService != null ? ex.calledService : pc.inboundService();
                 ex.clusterName = app.cluster();
                 ex.routeName = "inbound";
                 ex.address = app.address();

@@ -27,6 +27,8 @@ public final class ProxyMetrics {
     static final double[] SIZE_BUCKETS_BYTES = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000};
 
     static final String UNKNOWN = "unknown";
+    /** What makes a service key ({@code name.namespace}) its cluster name, the form Istio's labels use. */
+    static final String CLUSTER_SUFFIX = ".svc.cluster.local";
     private static final String HTTP = "http";
     private static final String GRPC = "grpc";
     private static final String NO_FLAGS = "-";
@@ -41,8 +43,7 @@ public final class ProxyMetrics {
     }
 
     private final PrometheusMeterRegistry registry;
-    private final String workload;
-    private final String namespace;
+    private final WorkloadLabels self;
     private final ConcurrentHashMap<RequestKey, RequestMeters> requestMeters = new ConcurrentHashMap<>();
     /** By reporter, then by destination service; the outer map is filled once in the constructor. */
     private final EnumMap<Reporter, ConcurrentHashMap<String, TcpMeters>> tcpMeters = new EnumMap<>(Reporter.class);
@@ -60,10 +61,19 @@ public final class ProxyMetrics {
 
     /** @param principal this workload's SPIFFE ID when it has one (mTLS), else null */
     public ProxyMetrics(PrometheusMeterRegistry registry, String workload, String namespace, String principal) {
+        this(registry, WorkloadLabels.of(Objects.requireNonNull(workload, "workload"),
+                Objects.requireNonNull(namespace, "namespace"), java.util.Map.of()), principal);
+    }
+
+    /**
+     * @param self      this proxy's workload, namespace, app and version (the source side's labels when reporting
+     *                  outbound traffic, the destination's when reporting inbound)
+     * @param principal this workload's SPIFFE ID when it has one (mTLS), else null
+     */
+    public ProxyMetrics(PrometheusMeterRegistry registry, WorkloadLabels self, String principal) {
         this.principal = principal == null ? UNKNOWN : principal;
         this.registry = Objects.requireNonNull(registry, "registry");
-        this.workload = Objects.requireNonNull(workload, "workload");
-        this.namespace = Objects.requireNonNull(namespace, "namespace");
+        this.self = Objects.requireNonNull(self, "self");
         for (Reporter reporter : Reporter.values()) {
             tcpMeters.put(reporter, new ConcurrentHashMap<>());
         }
@@ -78,6 +88,11 @@ public final class ProxyMetrics {
     }
 
     private final String principal;
+
+    /** This proxy's own labels. */
+    public WorkloadLabels self() {
+        return self;
+    }
 
     public PrometheusMeterRegistry registry() {
         return registry;
@@ -103,9 +118,20 @@ public final class ProxyMetrics {
      */
     public RequestMeters request(Reporter reporter, String destinationService, String requestProtocol,
                                  int responseCode, String grpcStatus, String responseFlags, String peerPrincipal) {
+        return request(reporter, destinationService, requestProtocol, responseCode, grpcStatus, responseFlags,
+                peerPrincipal, null);
+    }
+
+    /**
+     * @param peer what the other side's sidecar told of itself ({@link io.remora.proxy.http.PeerMetadata}); null
+     *             when nothing was told: then only the namespace of {@code peerPrincipal} is known
+     */
+    public RequestMeters request(Reporter reporter, String destinationService, String requestProtocol,
+                                 int responseCode, String grpcStatus, String responseFlags, String peerPrincipal,
+                                 WorkloadLabels peer) {
         RequestKey key = probe.get().set(reporter, service(destinationService), protocol(requestProtocol),
                 code(responseCode), grpcStatus(grpcStatus), flags(responseFlags),
-                peerPrincipal == null ? UNKNOWN : peerPrincipal);
+                peerPrincipal == null ? UNKNOWN : peerPrincipal, peer);
         RequestMeters meters = requestMeters.get(key);
         if (meters != null) {
             return meters;
@@ -143,7 +169,7 @@ public final class ProxyMetrics {
             return meters;
         }
         return policyMeters.computeIfAbsent(service,
-                s -> new PolicyMeters(registry, Tags.of("destination_service", s)));
+                s -> new PolicyMeters(registry, Tags.of("destination_service", clusterName(s))));
     }
 
     /** Registers {@code remora_access_log_dropped_total}, read from {@code accessLog}. */
@@ -154,7 +180,7 @@ public final class ProxyMetrics {
     }
 
     private RequestMeters newRequestMeters(RequestKey k) {
-        Tags tags = commonTags(k.reporter, k.service, k.peer)
+        Tags tags = commonTags(k.reporter, k.service, k.peer, k.peerLabels)
                 .and("request_protocol", k.protocol)
                 .and("response_code", k.code)
                 .and("grpc_response_status", k.grpcStatus)
@@ -181,11 +207,19 @@ public final class ProxyMetrics {
                 .serviceLevelObjectives(SIZE_BUCKETS_BYTES)
                 .tags(tags)
                 .register(registry);
-        return new RequestMeters(requests, duration, requestBytes, responseBytes);
+        Counter requestMessages = null;
+        Counter responseMessages = null;
+        if (GRPC.equals(k.protocol)) {
+            requestMessages = Counter.builder("istio.request.messages")
+                    .description("gRPC messages received from the client").tags(tags).register(registry);
+            responseMessages = Counter.builder("istio.response.messages")
+                    .description("gRPC messages sent to the client").tags(tags).register(registry);
+        }
+        return new RequestMeters(requests, duration, requestBytes, responseBytes, requestMessages, responseMessages);
     }
 
     private TcpMeters newTcpMeters(Reporter reporter, String service, String peer) {
-        Tags tags = commonTags(reporter, service, peer);
+        Tags tags = commonTags(reporter, service, peer, null);
         return new TcpMeters(
                 Counter.builder("istio.tcp.connections.opened").description("TCP connections opened")
                         .tags(tags).register(registry),
@@ -199,28 +233,55 @@ public final class ProxyMetrics {
                         .tags(tags).register(registry));
     }
 
-    /** The labels request and TCP metrics share. */
     /**
-     * Istio's labels: principals are the SPIFFE IDs of the two sides, known when the connection was mutual TLS;
-     * the destination reports {@code connection_security_policy} ({@code mutual_tls} or {@code none}).
+     * Istio's labels, shared by request and TCP metrics. Principals are the SPIFFE IDs of the two sides, known when
+     * the connection was mutual TLS; the other side's namespace comes from its SPIFFE ID, its workload, app and
+     * version from what its sidecar told ({@code peer}); the destination reports {@code connection_security_policy}
+     * ({@code mutual_tls} or {@code none}). {@code destination_service} is the service's cluster name, as Istio's:
+     * {@code name.namespace.svc.cluster.local}.
      */
-    private Tags commonTags(Reporter reporter, String service, String peer) {
+    private Tags commonTags(Reporter reporter, String service, String peerPrincipal, WorkloadLabels peer) {
         boolean source = reporter == Reporter.SOURCE;
+        WorkloadLabels other = peer != null ? peer : WorkloadLabels.namespaceOnly(namespaceOf(peerPrincipal));
+        WorkloadLabels src = source ? self : other;
+        WorkloadLabels dst = source ? other : self;
         int dot = service.indexOf('.');
-        String serviceName = dot > 0 ? service.substring(0, dot) : service;
-        String serviceNamespace = dot > 0 ? service.substring(dot + 1) : UNKNOWN;
+        boolean key = dot > 0 && service.indexOf('.', dot + 1) < 0;
+        String serviceName = key ? service.substring(0, dot) : service;
+        String serviceNamespace = key ? service.substring(dot + 1) : UNKNOWN;
         return Tags.of(
                 "reporter", reporter.label(),
-                "source_workload", source ? workload : UNKNOWN,
-                "source_workload_namespace", source ? namespace : UNKNOWN,
-                "source_principal", source ? principal : peer,
-                "destination_workload", source ? UNKNOWN : workload,
-                "destination_workload_namespace", source ? UNKNOWN : namespace,
-                "destination_principal", source ? peer : principal,
-                "destination_service", service,
+                "source_workload", src.workload(),
+                "source_workload_namespace", src.namespace(),
+                "source_principal", source ? principal : peerPrincipal,
+                "source_app", src.app(),
+                "source_version", src.version(),
+                "destination_workload", dst.workload(),
+                "destination_workload_namespace", dst.namespace(),
+                "destination_principal", source ? peerPrincipal : principal,
+                "destination_app", dst.app(),
+                "destination_version", dst.version(),
+                "destination_service", clusterName(service),
                 "destination_service_name", serviceName,
                 "destination_service_namespace", serviceNamespace,
-                "connection_security_policy", source ? UNKNOWN : UNKNOWN.equals(peer) ? "none" : "mutual_tls");
+                "connection_security_policy", source ? UNKNOWN
+                        : UNKNOWN.equals(peerPrincipal) ? "none" : "mutual_tls");
+    }
+
+    /** {@code name.namespace.svc.cluster.local} for a service key; anything else ({@code unknown}...) as it is. */
+    static String clusterName(String service) {
+        int dot = service.indexOf('.');
+        return dot > 0 && service.indexOf('.', dot + 1) < 0 ? service + CLUSTER_SUFFIX : service;
+    }
+
+    /** The namespace of a SPIFFE ID {@code spiffe://<trust domain>/ns/<namespace>/sa/<account>}; null otherwise. */
+    static String namespaceOf(String principal) {
+        if (principal == null || UNKNOWN.equals(principal)) {
+            return null;
+        }
+        int ns = principal.indexOf("/ns/");
+        int sa = ns < 0 ? -1 : principal.indexOf("/sa/", ns + 4);
+        return sa < 0 ? null : principal.substring(ns + 4, sa);
     }
 
     private static String service(String destinationService) {
@@ -282,11 +343,13 @@ public final class ProxyMetrics {
         private String grpcStatus;
         private String flags;
         private String peer;
+        private WorkloadLabels peerLabels;
         private int hash;
 
         RequestKey set(Reporter reporter, String service, String protocol, String code, String grpcStatus,
-                       String flags, String peer) {
+                       String flags, String peer, WorkloadLabels peerLabels) {
             this.peer = peer;
+            this.peerLabels = peerLabels;
             this.reporter = Objects.requireNonNull(reporter, "reporter");
             this.service = service;
             this.protocol = protocol;
@@ -300,12 +363,13 @@ public final class ProxyMetrics {
             h = 31 * h + grpcStatus.hashCode();
             h = 31 * h + flags.hashCode();
             h = 31 * h + peer.hashCode();
+            h = 31 * h + Objects.hashCode(peerLabels);
             this.hash = h;
             return this;
         }
 
         RequestKey copy() {
-            return new RequestKey().set(reporter, service, protocol, code, grpcStatus, flags, peer);
+            return new RequestKey().set(reporter, service, protocol, code, grpcStatus, flags, peer, peerLabels);
         }
 
         @Override
@@ -324,7 +388,7 @@ public final class ProxyMetrics {
             RequestKey k = (RequestKey) o;
             return hash == k.hash && reporter == k.reporter && code.equals(k.code) && service.equals(k.service)
                     && protocol.equals(k.protocol) && grpcStatus.equals(k.grpcStatus) && flags.equals(k.flags)
-                    && peer.equals(k.peer);
+                    && peer.equals(k.peer) && Objects.equals(peerLabels, k.peerLabels);
         }
     }
 }

@@ -24,13 +24,15 @@ class ProxyMetricsTest {
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
     private static final Set<String> REQUEST_LABELS = Set.of("reporter", "source_workload",
-            "source_workload_namespace", "source_principal", "destination_workload",
-            "destination_workload_namespace", "destination_principal", "destination_service",
+            "source_workload_namespace", "source_principal", "source_app", "source_version", "destination_workload",
+            "destination_workload_namespace", "destination_principal", "destination_app", "destination_version",
+            "destination_service",
             "destination_service_name", "destination_service_namespace", "request_protocol", "response_code",
             "grpc_response_status", "response_flags", "connection_security_policy");
     private static final Set<String> TCP_LABELS = Set.of("reporter", "source_workload",
-            "source_workload_namespace", "source_principal", "destination_workload",
-            "destination_workload_namespace", "destination_principal", "destination_service",
+            "source_workload_namespace", "source_principal", "source_app", "source_version", "destination_workload",
+            "destination_workload_namespace", "destination_principal", "destination_app", "destination_version",
+            "destination_service",
             "destination_service_name", "destination_service_namespace", "connection_security_policy");
     private static final List<String> DURATION_LE = List.of("0.5", "1.0", "5.0", "10.0", "25.0", "50.0", "100.0",
             "250.0", "500.0", "1000.0", "2500.0", "5000.0", "10000.0", "30000.0", "60000.0", "300000.0", "600000.0",
@@ -101,7 +103,11 @@ class ProxyMetricsTest {
                 Map.entry("destination_workload", "unknown"),
                 Map.entry("destination_workload_namespace", "unknown"),
                 Map.entry("destination_principal", "unknown"),
-                Map.entry("destination_service", "payments.shop"),
+                Map.entry("source_app", "web"),
+                Map.entry("source_version", "latest"),
+                Map.entry("destination_app", "unknown"),
+                Map.entry("destination_version", "unknown"),
+                Map.entry("destination_service", "payments.shop.svc.cluster.local"),
                 Map.entry("destination_service_name", "payments"),
                 Map.entry("destination_service_namespace", "shop"),
                 Map.entry("request_protocol", "http"),
@@ -138,6 +144,36 @@ class ProxyMetricsTest {
 
     private static double bucket(List<Sample> buckets, String le) {
         return buckets.stream().filter(s -> le.equals(s.labels().get("le"))).findFirst().orElseThrow().value();
+    }
+
+    @Test
+    void thePeersLabelsComeFromWhatItsSidecarToldAndItsNamespaceFromItsSpiffeId() {
+        ProxyMetrics labelled = new ProxyMetrics(registry, WorkloadLabels.of("hello-v1", "demo",
+                Map.of("app", "hello", "version", "v1")), "spiffe://cluster.local/ns/demo/sa/hello");
+        labelled.request(Reporter.DESTINATION, "hello.demo", "grpc", 200, "0", "-",
+                "spiffe://cluster.local/ns/shop/sa/web", new WorkloadLabels("web", "shop", "web", "v3"))
+                .recordMessages(2, 5);
+        labelled.tcp(Reporter.SOURCE, "db.data", "spiffe://cluster.local/ns/data/sa/db").opened();
+        Map<String, String> labels = samples("istio_requests_total").get(0).labels();
+        assertThat(labels).containsEntry("source_workload", "web").containsEntry("source_workload_namespace", "shop")
+                .containsEntry("source_app", "web").containsEntry("source_version", "v3")
+                .containsEntry("destination_workload", "hello-v1").containsEntry("destination_app", "hello")
+                .containsEntry("destination_version", "v1")
+                .containsEntry("destination_service", "hello.demo.svc.cluster.local")
+                .containsEntry("connection_security_policy", "mutual_tls");
+        assertThat(samples("istio_request_messages_total").get(0).value()).isEqualTo(2);
+        assertThat(samples("istio_response_messages_total").get(0).value()).isEqualTo(5);
+        assertThat(samples("istio_tcp_connections_opened_total").get(0).labels())
+                .containsEntry("destination_workload", "unknown")
+                .containsEntry("destination_workload_namespace", "data");
+    }
+
+    @Test
+    void labelValuesAPeerSendsAreBounded() {
+        assertThat(new WorkloadLabels("a".repeat(64), "ns", "x y", "v\n").workload()).isEqualTo("unknown");
+        assertThat(new WorkloadLabels("w", "ns", "x y", "v1").app()).isEqualTo("unknown");
+        assertThat(WorkloadLabels.of("hello-v1", "demo", Map.of("service.istio.io/canonical-name", "hello",
+                "app", "other")).app()).isEqualTo("hello");
     }
 
     @Test
@@ -206,7 +242,7 @@ class ProxyMetricsTest {
         assertThat(received.value()).isEqualTo(300);
         assertThat(received.labels()).containsOnlyKeys(TCP_LABELS.toArray(new String[0]));
         assertThat(received.labels()).containsEntry("reporter", "destination")
-                .containsEntry("destination_service", "db.data")
+                .containsEntry("destination_service", "db.data.svc.cluster.local")
                 .containsEntry("destination_service_name", "db")
                 .containsEntry("destination_service_namespace", "data")
                 .containsEntry("destination_workload", "web")

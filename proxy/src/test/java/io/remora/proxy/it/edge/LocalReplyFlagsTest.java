@@ -205,7 +205,7 @@ class LocalReplyFlagsTest {
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.header("x-remora-response-flags")).isNull();
         Edge.eventually(SOON, () -> assertThat(Edge.sample(Edge.scrape(proxy), "istio_requests_total",
-                "destination_service", "plain.test", "response_code", "200", "response_flags", "-")).isEqualTo(1.0));
+                "destination_service", "plain.test.svc.cluster.local", "response_code", "200", "response_flags", "-")).isEqualTo(1.0));
         Edge.eventually(SOON, () -> assertThat(accessLog.lines()).anySatisfy(l -> {
             assertThat(l.path("path").asText()).isEqualTo("/fine");
             assertThat(l.path("flags").asText()).isEqualTo("-");
@@ -224,7 +224,7 @@ class LocalReplyFlagsTest {
         Edge.eventually(SOON, () -> {
             String scrape = Edge.scrape(proxy);
             assertThat(Edge.sample(scrape, "istio_requests_total", "reporter", "source",
-                    "destination_service", service, "response_code", code, "response_flags", flag))
+                    "destination_service", service + ".svc.cluster.local", "response_code", code, "response_flags", flag))
                     .as("istio_requests_total{destination_service=%s,response_flags=%s}", service, flag)
                     .isEqualTo(requests);
         });

@@ -119,7 +119,7 @@ class TcpProxyTest {
             total += size;
         }
         long bytes = total;
-        String[] labels = {"reporter", "source", "destination_service", "echo.test",
+        String[] labels = {"reporter", "source", "destination_service", "echo.test.svc.cluster.local",
                 "source_workload", "edge", "source_workload_namespace", "test"};
         Edge.eventually(Duration.ofSeconds(5), () -> {
             String scrape = Edge.scrape(proxy);
@@ -151,7 +151,7 @@ class TcpProxyTest {
         startEchoProxy();
         assertClosedPromptly(proxy.upstreamAddress("refused.test"));
         String scrape = Edge.scrape(proxy);
-        assertThat(Edge.sample(scrape, "istio_tcp_connections_opened_total", "destination_service", "refused.test"))
+        assertThat(Edge.sample(scrape, "istio_tcp_connections_opened_total", "destination_service", "refused.test.svc.cluster.local"))
                 .as("a connection that never reached the upstream is not counted as opened").isZero();
         Edge.eventually(Duration.ofSeconds(2), () -> assertThat(accessLog.lines())
                 .as("access log after a refused TCP connect").anySatisfy(l -> {
@@ -201,7 +201,7 @@ class TcpProxyTest {
             s.setSoTimeout(5000);
             s.getOutputStream().write("ping".getBytes(StandardCharsets.US_ASCII));
             assertThat(s.getInputStream().readNBytes(4)).isEqualTo("ping".getBytes(StandardCharsets.US_ASCII));
-            String[] labels = {"destination_service", "echo.test"};
+            String[] labels = {"destination_service", "echo.test.svc.cluster.local"};
             Edge.eventually(Duration.ofSeconds(5), () -> {
                 String scrape = Edge.scrape(proxy);
                 assertThat(Edge.sample(scrape, "istio_tcp_connections_opened_total", labels)).isEqualTo(1.0);
@@ -210,9 +210,9 @@ class TcpProxyTest {
         }
         Edge.eventually(Duration.ofSeconds(5), () -> {
             String scrape = Edge.scrape(proxy);
-            assertThat(Edge.sample(scrape, "istio_tcp_connections_closed_total", "destination_service", "echo.test"))
+            assertThat(Edge.sample(scrape, "istio_tcp_connections_closed_total", "destination_service", "echo.test.svc.cluster.local"))
                     .isEqualTo(1.0);
-            assertThat(Edge.sample(scrape, "istio_tcp_received_bytes_total", "destination_service", "echo.test"))
+            assertThat(Edge.sample(scrape, "istio_tcp_received_bytes_total", "destination_service", "echo.test.svc.cluster.local"))
                     .isEqualTo(4.0);
         });
     }

@@ -46,8 +46,9 @@ class GrpcProxyTest {
     @BeforeAll
     static void start() throws Exception {
         grpc = new GrpcTestServer();
-        proxy = Proxies.start(Proxies.sidecar("grpc-echo", "grpc-refused", "grpc-routed", "grpc-empty")
+        proxy = Proxies.start(Proxies.sidecar("grpc-echo", "grpc-refused", "grpc-routed", "grpc-empty", "grpc-stream")
                 + Proxies.service("grpc-echo", "grpc", grpc.address())
+                + Proxies.service("grpc-stream", "grpc", grpc.address())
                 + Proxies.service("grpc-refused", "grpc", refusedAddress())
                 + Proxies.service("grpc-routed", "grpc", grpc.address())
                 + Proxies.service("grpc-empty", "grpc")
@@ -122,9 +123,15 @@ class GrpcProxyTest {
     }
 
     @Test
-    void serverStreamingDeliversEveryMessageInOrder() {
-        List<String> got = GrpcTestServer.stream(channelTo("grpc-echo"), 100);
+    void serverStreamingDeliversEveryMessageInOrderAndCountsThem() throws Exception {
+        List<String> got = GrpcTestServer.stream(channelTo("grpc-stream"), 100);
         assertThat(got).containsExactlyElementsOf(IntStream.range(0, 100).mapToObj(i -> "msg-" + i).toList());
+        String[] labels = {"destination_service", "grpc-stream.test.svc.cluster.local", "request_protocol", "grpc"};
+        io.remora.proxy.it.edge.Edge.eventually(java.time.Duration.ofSeconds(5), () -> assertThat(
+                io.remora.proxy.it.edge.Edge.sample(io.remora.proxy.it.edge.Edge.scrape(proxy),
+                        "istio_response_messages_total", labels)).isEqualTo(100));
+        assertThat(io.remora.proxy.it.edge.Edge.sample(io.remora.proxy.it.edge.Edge.scrape(proxy),
+                "istio_request_messages_total", labels)).isEqualTo(1);
     }
 
     @Test

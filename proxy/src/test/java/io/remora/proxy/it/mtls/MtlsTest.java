@@ -97,6 +97,18 @@ class MtlsTest {
         assertThat(metric(mesh.client, "istio_requests_total", "reporter", "source",
                 "source_principal", Pki.id("client").toString(),
                 "destination_principal", Pki.id("server").toString())).isEqualTo(6);
+        // The sidecars told each other who they are (over mTLS only): the server side names the service that was
+        // called and the calling workload, the source side the workload that answered.
+        assertThat(metric(mesh.server, "istio_requests_total", "reporter", "destination",
+                "destination_service", "svc.test.svc.cluster.local", "destination_workload", "server",
+                "source_workload", "client", "source_workload_namespace", "test", "source_app", "client",
+                "source_version", "latest")).isEqualTo(6);
+        assertThat(metric(mesh.client, "istio_requests_total", "reporter", "source",
+                "destination_workload", "server", "destination_workload_namespace", "test",
+                "destination_app", "server", "destination_version", "latest")).isEqualTo(6);
+        assertThat(app.lastRequest().headers().names()).noneMatch(n -> n.toString().startsWith("x-remora-peer")
+                || n.toString().equals("x-remora-service"));
+        assertThat(res.headers().firstValue("x-remora-peer")).isEmpty();
         assertThat(metric(mesh.client, "remora_cert_expiry_timestamp_seconds", "certificate", "workload"))
                 .isGreaterThan(Instant.now().getEpochSecond());
         assertThat(metric(mesh.client, "remora_cert_expiry_timestamp_seconds", "certificate", "root"))
