@@ -52,6 +52,14 @@ final class DemoCommand implements Callable<Integer> {
             description = "Inbound (mTLS) port of v2's sidecar (default: ${DEFAULT-VALUE}).")
     int v2SidecarPort;
 
+    @Option(names = "--v1-metrics-port", defaultValue = "15120",
+            description = "Metrics port of v1's sidecar (default: ${DEFAULT-VALUE}).")
+    int v1MetricsPort;
+
+    @Option(names = "--v2-metrics-port", defaultValue = "15220",
+            description = "Metrics port of v2's sidecar (default: ${DEFAULT-VALUE}).")
+    int v2MetricsPort;
+
     @Option(names = "--admin-port", defaultValue = "15000", description = "Admin port (default: ${DEFAULT-VALUE}).")
     int adminPort;
 
@@ -153,21 +161,24 @@ final class DemoCommand implements Callable<Integer> {
                 + controlPlane(home, "caller");
     }
 
-    /** The sidecar of one version of the service: STRICT mTLS in front of its app. */
-    String serviceSidecar(Path home, String version, int sidecarPort, int appPort) {
+    /**
+     * The sidecar of one version of the service: STRICT mTLS in front of its app, its metrics on a fixed port (the
+     * server side's view: {@code connection_security_policy="mutual_tls"}).
+     */
+    String serviceSidecar(Path home, String version, int sidecarPort, int appPort, int metrics) {
         return """
                 apiVersion: remora.io/v1
                 kind: Sidecar
-                metadata: {name: hello-%s, namespace: demo}
+                metadata: {name: hello-%s, namespace: demo, labels: {app: hello, version: %s}}
                 spec:
                   threads: 1
                   accessLog: false
                   admin: 127.0.0.1:0
-                  metrics: 127.0.0.1:0
+                  metrics: 127.0.0.1:%d
                   health: 127.0.0.1:0
                   inbound: {listen: 127.0.0.1:%d, app: 127.0.0.1:%d, appProtocol: http}
                   mtls: {mode: STRICT}
-                """.formatted(version, sidecarPort, appPort) + controlPlane(home, "hello-" + version);
+                """.formatted(version, version, metrics, sidecarPort, appPort) + controlPlane(home, "hello-" + version);
     }
 
     @Override
@@ -198,9 +209,9 @@ final class DemoCommand implements Callable<Integer> {
         try {
             caller = ConfigLoader.load(List.of(write(sidecars.resolve("caller.yaml"), caller(home))), Map.of());
             helloV1 = ConfigLoader.load(List.of(write(sidecars.resolve("hello-v1.yaml"),
-                    serviceSidecar(home, "v1", v1SidecarPort, v1Port))), Map.of());
+                    serviceSidecar(home, "v1", v1SidecarPort, v1Port, v1MetricsPort))), Map.of());
             helloV2 = ConfigLoader.load(List.of(write(sidecars.resolve("hello-v2.yaml"),
-                    serviceSidecar(home, "v2", v2SidecarPort, v2Port))), Map.of());
+                    serviceSidecar(home, "v2", v2SidecarPort, v2Port, v2MetricsPort))), Map.of());
         } catch (ConfigException e) {
             for (ConfigError error : e.errors()) {
                 System.err.println(error.format());
@@ -245,7 +256,9 @@ final class DemoCommand implements Callable<Integer> {
                   curl -s %s/                        # through the sidecars over mTLS: 90%% v1, 10%% v2
                   curl -s -H 'x-version: v2' %s/     # header rule: always v2
                   curl -s http://127.0.0.1:%d/               # inbound listener -> local app (v1)
-                  curl -s http://127.0.0.1:%d/stats/prometheus | grep istio_requests_total
+                  curl -s http://127.0.0.1:%d/stats/prometheus | grep istio_requests_total   # the caller's view
+                  curl -s http://127.0.0.1:%d/stats/prometheus | grep 'connection_security_policy="mutual_tls"'   # v1's
+                  curl -s http://127.0.0.1:%d/stats/prometheus | grep istio_requests_total   # v2's
                   curl -s http://127.0.0.1:%d/config_dump
                   curl -s http://127.0.0.1:%d/certs          # the caller's SPIFFE ID and certificates
                   curl -s http://127.0.0.1:%d/clusters
@@ -254,7 +267,8 @@ final class DemoCommand implements Callable<Integer> {
                   curl -s http://127.0.0.1:%d/stats/prometheus | grep remora_cp_
                 """.formatted(v1Port, v1SidecarPort, v2Port, v2SidecarPort, controlPlanePort, controlPlaneAdminPort,
                 file, out, out,
-                server.inboundAddress().getPort(), server.metricsAddress().getPort(), server.adminAddress().getPort(),
+                server.inboundAddress().getPort(), server.metricsAddress().getPort(), v1MetricsPort, v2MetricsPort,
+                server.adminAddress().getPort(),
                 server.adminAddress().getPort(), server.adminAddress().getPort(), server.healthAddress().getPort(),
                 controlPlaneAdminPort, controlPlaneAdminPort);
     }

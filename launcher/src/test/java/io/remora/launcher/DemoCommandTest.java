@@ -48,7 +48,9 @@ class DemoCommandTest {
         int metrics = freePort();
         int health = freePort();
         int cpAdmin = freePort();
+        int v1Metrics = freePort();
         String[] args = {"demo", "--dir", dir.toString(), "--outbound-port", String.valueOf(out),
+            "--v1-metrics-port", String.valueOf(v1Metrics), "--v2-metrics-port", String.valueOf(freePort()),
             "--v1-port", String.valueOf(freePort()), "--v2-port", String.valueOf(freePort()),
             "--v1-sidecar-port", String.valueOf(freePort()), "--v2-sidecar-port", String.valueOf(freePort()),
             "--admin-port", String.valueOf(admin), "--metrics-port", String.valueOf(metrics),
@@ -82,6 +84,10 @@ class DemoCommandTest {
         assertThat(v2).isGreaterThan(0);
         assertThat(get(metrics, "/stats/prometheus").body())
                 .contains("destination_principal=\"spiffe://cluster.local/ns/demo/sa/hello\"");
+        // The server side's view, on its fixed metrics port: mutual TLS, the called service and the caller.
+        assertThat(get(v1Metrics, "/stats/prometheus").body()).containsPattern("istio_requests_total\\{[^}]*"
+                + "connection_security_policy=\"mutual_tls\"[^}]*destination_service=\"hello.demo.svc.cluster.local\""
+                + "[^}]*destination_version=\"v1\"[^}]*source_workload=\"caller\"");
 
         assertThat(get(cpAdmin, "/debug/proxies").body()).contains("spiffe://cluster.local/ns/demo/sa/caller")
                 .contains("spiffe://cluster.local/ns/demo/sa/hello");
