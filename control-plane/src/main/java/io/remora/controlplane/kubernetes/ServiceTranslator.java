@@ -30,6 +30,9 @@ import java.util.TreeMap;
 final class ServiceTranslator {
     /** The label EndpointSlices carry naming their Service. */
     static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
+    /** The label the injector puts on pods it gave a sidecar; its value {@code remora} means mTLS can reach it. */
+    static final String TLS_MODE_LABEL = "security.remora.io/tlsMode";
+    static final String TLS_MODE_SIDECAR = "remora";
 
     /** Finds a pod in the informer cache; null when not (yet) known. */
     @FunctionalInterface
@@ -170,10 +173,14 @@ final class ServiceTranslator {
             if (labels != null && !labels.isEmpty()) {
                 endpoint.put("labels", new TreeMap<>(labels));
             }
-            String serviceAccount = pod.getSpec() == null ? null : pod.getSpec().getServiceAccountName();
-            // The API server fills in "default" when a pod names no service account.
-            endpoint.put("identity", identity(namespace,
-                    serviceAccount == null || serviceAccount.isEmpty() ? "default" : serviceAccount));
+            // Only a pod with a sidecar can answer mTLS: the injector marks it (as Istio's security.istio.io/tlsMode).
+            // A plain pod gets no identity, so callers reach it in plaintext instead of failing every handshake.
+            if (labels != null && TLS_MODE_SIDECAR.equals(labels.get(TLS_MODE_LABEL))) {
+                String serviceAccount = pod.getSpec() == null ? null : pod.getSpec().getServiceAccountName();
+                // The API server fills in "default" when a pod names no service account.
+                endpoint.put("identity", identity(namespace,
+                        serviceAccount == null || serviceAccount.isEmpty() ? "default" : serviceAccount));
+            }
         }
         return endpoint;
     }

@@ -137,7 +137,7 @@ class KubernetesMeshTest {
     void aKubernetesServicesEndpointsReachTheSidecarsThatCallIt() throws Exception {
         client.resource(MockCluster.service("shop", "ratings", "10.96.0.20", MockCluster.port("http", 9080)))
                 .create();
-        client.resource(MockCluster.pod("shop", "ratings-1", "ratings", Map.of("app", "ratings"))).create();
+        client.resource(MockCluster.injectedPod("shop", "ratings-1", "ratings", Map.of("app", "ratings"))).create();
         client.resource(MockCluster.slice("shop", "ratings", "ratings-x1", "http", 9080,
                 Map.of("10.1.0.21", "ratings-1"))).create();
         TestSidecar web = sidecar("web", List.of("ratings.shop"));

@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import static io.remora.controlplane.kubernetes.MockCluster.injectedPod;
 import static io.remora.controlplane.kubernetes.MockCluster.pod;
 import static io.remora.controlplane.kubernetes.MockCluster.port;
 import static io.remora.controlplane.kubernetes.MockCluster.service;
@@ -135,7 +136,7 @@ class KubernetesSourceTest {
     void aKubernetesServiceWithReadyEndpointsBecomesARemoraServiceWithIdentities() throws Exception {
         startAndTakeFirst(null);
         cluster.client.resource(service("shop", "reviews", "10.96.0.10", port("http", 9080))).create();
-        cluster.client.resource(pod("shop", "reviews-v1-abc", "bookinfo-reviews",
+        cluster.client.resource(injectedPod("shop", "reviews-v1-abc", "bookinfo-reviews",
                 Map.of("app", "reviews", "version", "v1"))).create();
         cluster.client.resource(slice("shop", "reviews", "reviews-x1", "http", 9080,
                 Map.of("10.1.0.5", "reviews-v1-abc"))).create();

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 
+import static io.remora.controlplane.kubernetes.MockCluster.injectedPod;
 import static io.remora.controlplane.kubernetes.MockCluster.pod;
 import static io.remora.controlplane.kubernetes.MockCluster.port;
 import static io.remora.controlplane.kubernetes.MockCluster.service;
@@ -53,7 +54,7 @@ class KubernetesTranslationTest {
     @Test
     void aRemoraServiceObjectTakesThePlaceOfTheKubernetesServiceAndKeepsFollowingItsEndpoints() throws Exception {
         services.add(service("shop", "reviews", "10.96.0.10", port("grpc", 9080)));
-        addPod(pod("shop", "reviews-v2-xyz", "reviews", Map.of("app", "reviews", "version", "v2")));
+        addPod(injectedPod("shop", "reviews-v2-xyz", "reviews", Map.of("app", "reviews", "version", "v2")));
         slices.add(slice("shop", "reviews", "reviews-x1", "grpc", 9080, Map.of("10.1.0.7", "reviews-v2-xyz")));
         addObject(MeshCrd.SERVICE, "shop", "reviews", """
                 trafficPolicy: {loadBalancer: round-robin}
@@ -137,9 +138,24 @@ class KubernetesTranslationTest {
     }
 
     @Test
+    void onlyAPodWithASidecarGetsAnIdentitySoCallersReachPlainPodsInPlaintext() throws Exception {
+        services.add(service("shop", "web", "10.96.0.40", port("http", 80)));
+        addPod(injectedPod("shop", "w1", "web", Map.of("app", "web")));
+        addPod(pod("shop", "w2", "web", Map.of("app", "web")));
+        addPod(pod("shop", "w3", "web", Map.of("app", "web", "security.remora.io/tlsMode", "disabled")));
+        slices.add(slice("shop", "web", "web-a", "http", 8080,
+                Map.of("10.1.0.1", "w1", "10.1.0.2", "w2", "10.1.0.3", "w3")));
+
+        assertThat(load(build()).services().get(0).spec().endpoints())
+                .extracting(e -> e.address().toString() + " " + e.identity())
+                .containsExactly("10.1.0.1:8080 spiffe://example.org/ns/shop/sa/web", "10.1.0.2:8080 null",
+                        "10.1.0.3:8080 null");
+    }
+
+    @Test
     void aPodWithoutServiceAccountRunsAsDefault() throws Exception {
         services.add(service("shop", "web", "10.96.0.40", port("http", 80)));
-        addPod(pod("shop", "w1", null, Map.of("app", "web")));
+        addPod(injectedPod("shop", "w1", null, Map.of("app", "web")));
         slices.add(slice("shop", "web", "web-a", "http", 8080, Map.of("10.1.0.1", "w1")));
 
         assertThat(load(build()).services().get(0).spec().endpoints().get(0).identity())

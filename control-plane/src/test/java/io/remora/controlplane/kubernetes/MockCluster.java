@@ -132,6 +132,14 @@ public final class MockCluster {
                 .withTargetPort(new IntOrString(port)).build();
     }
 
+    /** A pod the injector gave a sidecar: it carries the tlsMode label, so it gets an identity. */
+    static Pod injectedPod(String namespace, String name, String serviceAccount, Map<String, String> labels) {
+        Map<String, String> all = new java.util.HashMap<>(labels);
+        all.put(ServiceTranslator.TLS_MODE_LABEL, ServiceTranslator.TLS_MODE_SIDECAR);
+        return pod(namespace, name, serviceAccount, all);
+    }
+
+    /** A plain pod (no sidecar). */
     static Pod pod(String namespace, String name, String serviceAccount, Map<String, String> labels) {
         return new PodBuilder()
                 .withNewMetadata().withName(name).withNamespace(namespace).withLabels(labels).endMetadata()
