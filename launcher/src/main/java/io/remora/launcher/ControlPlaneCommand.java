@@ -99,8 +99,9 @@ final class ControlPlaneCommand implements Callable<Integer> {
             sources.add(new DirectorySource(configDirs, clock, 100));
         }
         CredentialVerifier credentials;
+        KubernetesMode mode = null;
         if (kubernetes) {
-            KubernetesMode mode = KubernetesMode.start(trustDomain, watchNamespace, clock);
+            mode = KubernetesMode.start(trustDomain, watchNamespace, clock);
             sources.add(mode.source());
             credentials = mode.credentials();
         } else {
@@ -111,8 +112,15 @@ final class ControlPlaneCommand implements Callable<Integer> {
         ControlPlaneServer server = ControlPlaneServer.start(new ControlPlaneServer.Options(
                 address(listen), address(admin), caDir, trustDomain, namespace, Durations.parse(certificateTtl),
                 Durations.parse(quiet), Durations.parse(maxDelay), sources, credentials, clock));
+        // Injected pods trust the control plane through this ConfigMap, kept in every namespace that takes sidecars.
+        AutoCloseable trustBundles = mode == null ? () -> { } : mode.publishTrustBundle(caDir.resolve("root.pem"));
         CountDownLatch stopped = new CountDownLatch(1);
         Signals.onTermination(() -> {
+            try {
+                trustBundles.close();
+            } catch (Exception e) {
+                Log.warn("ca_root_configmaps_close_failed", "error", String.valueOf(e.getMessage()));
+            }
             server.close();
             stopped.countDown();
         });

@@ -70,6 +70,8 @@ class KubernetesManifestsTest {
             assertAllowed(rules, MeshCrd.GROUP, crd.plural() + "/status", "get", "update", "patch");
         }
         assertAllowed(rules, "authentication.k8s.io", "tokenreviews", "create");
+        assertAllowed(rules, "", "namespaces", "get", "list", "watch");
+        assertAllowed(rules, "", "configmaps", "get", "create", "update");
 
         Map<String, Object> binding = ofKind(documents, "ClusterRoleBinding");
         assertThat(get(binding, "roleRef", "name")).isEqualTo(get(role, "metadata", "name"));
