@@ -10,6 +10,12 @@ public final class Defaults {
     private Defaults() {
     }
 
+    /**
+     * Largest config file read (4 MiB): a real config is kilobytes (a Kubernetes ConfigMap holds at most 1 MiB),
+     * while parsing a file of many megabytes takes more than a sidecar's heap; {@code REMORA_CONFIG_MAX_FILE_SIZE}
+     * raises or lowers it.
+     */
+    public static final int CONFIG_MAX_FILE_SIZE = 4 * 1024 * 1024;
     /** Namespace of a resource that names none. */
     public static final String NAMESPACE = "default";
     /** Event loops: two, like Envoy's sidecar concurrency; a sidecar should not take every core of its pod. */

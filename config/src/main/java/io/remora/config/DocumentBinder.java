@@ -29,12 +29,14 @@ final class DocumentBinder {
     /**
      * Binds {@code root}, appending every error found to {@code errors}.
      *
+     * @param directory what relative file paths in it resolve against (the directory of its file); null leaves them
+     *                  as written
      * @return the document, or null when its kind or metadata could not be read (nothing can refer to it then)
      */
-    static LoadedDocument bind(String file, Node root, List<ConfigError> errors) {
+    static LoadedDocument bind(String file, Node root, java.nio.file.Path directory, List<ConfigError> errors) {
         SourceMap.Builder where = new SourceMap.Builder(file);
         where.put("", root.getStartMark());
-        RecordBinder binder = new RecordBinder(where, errors);
+        RecordBinder binder = new RecordBinder(where, directory, errors);
         if (!(root instanceof MappingNode mapping)) {
             binder.error(root, "", "got " + RecordBinder.describe(root) + ", expected a mapping with fields: "
                     + String.join(", ", TOP_LEVEL));

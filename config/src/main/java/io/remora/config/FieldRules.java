@@ -2,6 +2,7 @@ package io.remora.config;
 
 import java.lang.reflect.RecordComponent;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What the binder needs to know about a record component beyond its Java type: whether it must be given, the
@@ -68,7 +69,22 @@ final class FieldRules {
                     "service", REQUIRED,
                     "weight", new Rule(false, Defaults.WEIGHT, IntRange.NON_NEGATIVE))));
 
+    /**
+     * Fields that name a file or directory: a relative one is resolved against the directory of the config file it
+     * is written in (kubeconfig's rule), so the proxy and {@code remora validate} read the same file wherever they
+     * are started from.
+     */
+    private static final Map<Class<?>, Set<String>> FILE_PATHS = Map.of(
+            Sidecar.Tls.class, Set.of("certificate", "privateKey"),
+            Sidecar.Mtls.class, Set.of("certificate", "privateKey", "trustBundle"),
+            Sidecar.ControlPlane.class, Set.of("tokenFile", "trustBundle", "stateDir"));
+
     private FieldRules() {
+    }
+
+    /** Whether the component names a file or directory (see {@link #FILE_PATHS}). */
+    static boolean isFilePath(Class<?> owner, String component) {
+        return FILE_PATHS.getOrDefault(owner, Set.of()).contains(component);
     }
 
     static Rule of(Class<?> owner, String component) {

@@ -3,6 +3,8 @@ package io.remora.config;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,16 +24,20 @@ import org.yaml.snakeyaml.nodes.Tag;
  * Binds YAML nodes to the model's records by reflection: YAML keys are record component names, an absent field is
  * passed to the canonical constructor as null (or the {@link FieldRules} value for primitives) so the compact
  * constructors apply the defaults. Every problem is appended to the shared error list and binding carries on, so
- * one pass reports them all; a value that had an error in it binds to null.
+ * one pass reports them all; a value that had an error in it binds to null. A file path field
+ * ({@link FieldRules#isFilePath}) that is relative is resolved against the directory of the file it is written in.
  */
 final class RecordBinder {
     private final String file;
     private final SourceMap.Builder where;
     private final List<ConfigError> errors;
+    private final Path directory;
 
-    RecordBinder(SourceMap.Builder where, List<ConfigError> errors) {
+    /** @param directory what relative file paths resolve against; null leaves them as written */
+    RecordBinder(SourceMap.Builder where, Path directory, List<ConfigError> errors) {
         this.file = where.file();
         this.where = where;
+        this.directory = directory;
         this.errors = errors;
     }
 
@@ -185,6 +191,9 @@ final class RecordBinder {
                 args[i] = FieldRules.absentValue(type, component);
             } else {
                 args[i] = bind(value, component.getGenericType(), fieldPath, rule.range());
+                if (args[i] instanceof String written && FieldRules.isFilePath(type, component.getName())) {
+                    args[i] = resolve(written);
+                }
             }
         }
         if (errors.size() > before) {
@@ -195,6 +204,19 @@ final class RecordBinder {
         } catch (IllegalArgumentException | NullPointerException e) {
             error(mapping, path, "invalid " + type.getSimpleName() + ": " + e.getMessage());
             return null;
+        }
+    }
+
+    /** A relative path against the file's directory, as kubeconfig resolves its paths; others as written. */
+    private String resolve(String path) {
+        if (directory == null || path.isBlank()) {
+            return path;
+        }
+        try {
+            Path p = Path.of(path);
+            return p.isAbsolute() ? path : directory.resolve(p).normalize().toString();
+        } catch (InvalidPathException e) {
+            return path; // the validator names it as a file that cannot be read
         }
     }
 

@@ -40,6 +40,11 @@ final class SourceMap {
         return new SourceMap(file, positions, copy);
     }
 
+    /** The file the document came from ({@code env} for one made from the environment). */
+    String file() {
+        return file;
+    }
+
     /** An error about the field at {@code path}, located at that field or the nearest enclosing one. */
     ConfigError error(String path, String message) {
         String variable = overrideOf(path);

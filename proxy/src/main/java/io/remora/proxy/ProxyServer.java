@@ -427,6 +427,11 @@ public final class ProxyServer implements AutoCloseable {
         configRejected.increment();
     }
 
+    /** The config the proxy runs: the Sidecar it started with, and the services, routes and policies applied last. */
+    public Snapshot config() {
+        return pc.routes().snapshot();
+    }
+
     /** The version of the config the proxy runs. */
     public String configVersion() {
         return pc.routes().snapshot().version();

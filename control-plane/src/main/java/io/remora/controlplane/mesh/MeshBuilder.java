@@ -65,20 +65,31 @@ public final class MeshBuilder {
             return Optional.empty();
         }
         Map<String, byte[]> all = new LinkedHashMap<>();
+        Map<String, List<ConfigError>> unreadable = new LinkedHashMap<>();
         Map<String, String> sourceOf = new LinkedHashMap<>();
         for (SourceContent c : latest.values()) {
             c.origins().forEach((origin, bytes) -> {
                 all.put(origin, bytes);
                 sourceOf.put(origin, c.source());
             });
+            c.unreadable().forEach((origin, errors) -> {
+                unreadable.put(origin, errors);
+                sourceOf.put(origin, c.source());
+            });
         }
         KeepGoodLoader.Result result;
         try {
-            result = loader.loadSources(all, Map.of());
+            result = loader.loadSources(all, unreadable, Map.of());
         } catch (ConfigException e) {
             Log.warn("mesh_rejected", "source", content.source(), "errors", e.getMessage(),
                     "kept_version", state.version());
             report(groupByOrigin(e.errors()), sourceOf, Map.of());
+            return Optional.empty();
+        } catch (Throwable e) { // out of memory, a defect: this change is refused, the next one is built as usual
+            String why = "the mesh could not be built: " + e;
+            Log.warn("config_rejected", "source", content.source(), "errors", why, "kept_version", state.version());
+            rejections.rejected(content.source(), content.source(),
+                    List.of(new ConfigError(content.source(), 0, 0, "", why)));
             return Optional.empty();
         }
         report(result.rejected(), sourceOf, result.sources());

@@ -1,5 +1,6 @@
 package io.remora.controlplane.source;
 
+import io.remora.config.ConfigError;
 import io.remora.config.ConfigFiles;
 import io.remora.log.Log;
 
@@ -7,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,20 +21,35 @@ import java.util.concurrent.TimeUnit;
  * {@code checkMillis} for a file added, removed or changed (size or modification time), so edits land within a
  * second. Polling a handful of stat calls is cheaper than a watch service and works on every file system, bind
  * mounts and ConfigMaps included (whose files change by symlink swap). A directory that is missing or a file that
- * cannot be read delivers nothing (the mesh as last read stays), never an empty mesh.
+ * cannot be read delivers nothing (the mesh as last read stays), never an empty mesh. A file over the size limit
+ * ({@link ConfigFiles#read}) is not read: it is delivered as unreadable, so the control plane rejects it alone (its
+ * last good content stays) while the other files' changes land. Nothing that goes wrong in a check stops the
+ * checks: it is logged ({@code config_rejected}) and the next change is delivered as usual.
  */
 public final class DirectorySource implements MeshSource {
     private final List<Path> paths;
     private final Clock clock;
     private final long checkMillis;
     private final ScheduledExecutorService scheduler;
+    private final int maxFileSize;
     /** What the last delivery saw; null before the first, which is always delivered (an empty directory too). */
     private Map<Path, String> seen;
     private Listener listener;
     /** Why the last check delivered nothing, logged once per reason. */
     private String skipped;
+    /** Why the last check failed, logged once per reason. */
+    private String failed;
 
     public DirectorySource(List<Path> paths, Clock clock, long checkMillis) {
+        this(paths, clock, checkMillis, System.getenv());
+    }
+
+    /** @param env where the file size limit ({@value ConfigFiles#MAX_FILE_SIZE_VARIABLE}) is read from */
+    public DirectorySource(List<Path> paths, Clock clock, long checkMillis, Map<String, String> env) {
+        List<ConfigError> errors = new ArrayList<>();
+        this.maxFileSize = ConfigFiles.maxFileSize(env, errors);
+        errors.forEach(e -> Log.warn("config_env_invalid", "errors", e.format(),
+                "using", ConfigFiles.MAX_FILE_SIZE_VARIABLE + "=" + maxFileSize));
         this.paths = List.copyOf(paths);
         this.clock = clock;
         this.checkMillis = checkMillis;
@@ -72,9 +89,12 @@ public final class DirectorySource implements MeshSource {
                 }
             }
             Map<String, byte[]> origins = new LinkedHashMap<>();
+            Map<String, List<ConfigError>> unreadable = new LinkedHashMap<>();
             for (Path f : now.keySet()) {
                 try {
-                    origins.put(f.toString(), Files.readAllBytes(f));
+                    origins.put(f.toString(), ConfigFiles.read(f, maxFileSize));
+                } catch (ConfigFiles.TooLargeException e) {
+                    unreadable.put(f.toString(), List.of(new ConfigError(f.toString(), 0, 0, "", e.getMessage())));
                 } catch (IOException e) {
                     // Gone or unreadable between listing and reading: deliver nothing now, look again next time.
                     skip(f + ": " + e.getMessage());
@@ -83,9 +103,15 @@ public final class DirectorySource implements MeshSource {
             }
             seen = now;
             skipped = null;
-            listener.changed(new SourceContent(name(), origins, clock.instant()));
-        } catch (RuntimeException e) {
-            Log.error("directory_check_failed", e, "paths", paths.toString());
+            failed = null;
+            listener.changed(new SourceContent(name(), origins, clock.instant(), unreadable));
+        } catch (Throwable e) { // out of memory, a defect: this check is lost, the next one runs as usual
+            String why = "the directory check failed: " + e;
+            if (!why.equals(failed)) {
+                Log.warn("config_rejected", "source", name(), "errors", why, "paths", paths.toString(),
+                        "kept", "the mesh as last read");
+                failed = why;
+            }
         }
     }
 

@@ -96,6 +96,28 @@ class DirectoryMeshTest {
     }
 
     @Test
+    void aFileOverTheSizeLimitIsRejectedAloneUnreadWhileAValidChangeInAnotherLands() throws Exception {
+        mesh = new MeshFixture(dir, Duration.ofMillis(20), Duration.ofMillis(200));
+        TestSidecar web = sidecar("web", List.of("reviews.shop"), null);
+        web.next();
+
+        // Valid YAML, a policy for nobody, then 10 MiB of comments: refused by size, not parsed.
+        StringBuilder big = new StringBuilder(MeshFixture.POLICY.replace("namespaces: [shop]", "namespaces: [none]"));
+        String filler = "# " + "x".repeat(1021) + "\n";
+        while (big.length() < 10 * 1024 * 1024) {
+            big.append(filler);
+        }
+        Files.writeString(mesh.mesh.resolve("30-policies.yaml"), big);
+        Files.writeString(mesh.mesh.resolve("20-routes.yaml"), MeshFixture.route(50, 50));
+        assertThat(weightOfV1(parse(web.next()))).isEqualTo(50);
+        assertThat(mesh.scrape()).contains("remora_cp_config_rejected_origins 1.0")
+                .contains("remora_cp_config_rejected_total{source=\"directory\"} 1.0");
+        TestSidecar ratings = sidecar("ratings", List.of(), null);
+        assertThat(parse(ratings.next()).authorizationPolicies()).singleElement()
+                .satisfies(p -> assertThat(p.spec().rules().get(0).from().namespaces()).containsExactly("shop"));
+    }
+
+    @Test
     void aNackIsCountedByReasonAndTheSameSnapshotIsNotSentAgain() throws Exception {
         mesh = new MeshFixture(dir, Duration.ofMillis(20), Duration.ofMillis(200));
         TestSidecar web = new TestSidecar(mesh.server.port(), mesh.bundle, mesh.token("shop", "web"),

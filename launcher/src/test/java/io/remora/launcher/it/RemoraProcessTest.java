@@ -22,6 +22,7 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
@@ -29,8 +30,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The real {@code remora} command in a child JVM: {@code remora proxy --config FILE} becomes ready, proxies a
- * request, drains on SIGTERM and exits 0 with its JSON log lines on stdout; {@code remora validate} on a broken
- * file exits 1 and names the error's {@code file:line:col}.
+ * request, drains on SIGTERM and exits 0 with its JSON log lines on stdout; a reload that runs out of memory in
+ * the proxy's 64 MiB heap is counted and logged, and reloading goes on; {@code remora validate} on a broken file
+ * exits 1 and names the error's {@code file:line:col}.
  */
 @Timeout(120)
 class RemoraProcessTest {
@@ -159,9 +161,58 @@ class RemoraProcessTest {
         assertThat(stdout.text()).startsWith("ok: 1 resources in 1 file(s), version ");
     }
 
+    @Test
+    void aReloadThatRunsOutOfMemoryIsCountedAndLoggedAndTheNextChangeStillLands() throws Exception {
+        int healthPort = freePort();
+        int metricsPort = freePort();
+        Path sidecar = Files.writeString(dir.resolve("sidecar.yaml"), """
+                apiVersion: remora.io/v1
+                kind: Sidecar
+                metadata: {name: web, namespace: shop}
+                spec:
+                  threads: 1
+                  admin: 127.0.0.1:0
+                  metrics: 127.0.0.1:%d
+                  health: 127.0.0.1:%d
+                  accessLog: false
+                """.formatted(metricsPort, healthPort));
+        String service = """
+                apiVersion: remora.io/v1
+                kind: Service
+                metadata: {name: hello, namespace: shop}
+                spec:
+                  endpoints: [{address: 127.0.0.1:%d}]
+                """;
+        Path mesh = Files.writeString(dir.resolve("mesh.yaml"), service.formatted(8081));
+        // A limit far above the heap: the file is read and parsed, and the reload runs out of memory.
+        process = start(Map.of("REMORA_CONFIG_MAX_FILE_SIZE", "256MiB"), "proxy", "--config", sidecar.toString(),
+                mesh.toString());
+        awaitReady(new InetSocketAddress("127.0.0.1", healthPort), Duration.ofSeconds(60));
+
+        try (java.io.Writer w = Files.newBufferedWriter(mesh)) {
+            w.write(service.formatted(8082));
+            String filler = "# " + "x".repeat(1021) + "\n";
+            for (int i = 0; i < 48 * 1024; i++) {
+                w.write(filler);
+            }
+        }
+        awaitLine(line -> "config_rejected".equals(line.path("event").asText())
+                && line.path("errors").asText().contains("OutOfMemoryError"), Duration.ofSeconds(30));
+        assertThat(get(new InetSocketAddress("127.0.0.1", metricsPort), "/stats/prometheus"))
+                .contains("remora_config_rejected_total 1.0");
+
+        Files.writeString(mesh, service.formatted(8083));
+        awaitLine(line -> "config_applied".equals(line.path("event").asText()), Duration.ofSeconds(30));
+        assertThat(process.isAlive()).isTrue();
+    }
+
     // ---- helpers --------------------------------------------------------------------------------------------
 
     private Process start(String... args) throws IOException {
+        return start(Map.of(), args);
+    }
+
+    private Process start(Map<String, String> env, String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JVM_FLAGS);
@@ -172,6 +223,7 @@ class RemoraProcessTest {
         ProcessBuilder pb = new ProcessBuilder(command);
         // Config overrides from the environment would change what is tested.
         pb.environment().keySet().removeIf(k -> k.startsWith("REMORA_"));
+        pb.environment().putAll(env);
         stdout = new OutputCollector(dir.resolve("stdout-" + args[0] + ".txt"));
         stderr = new OutputCollector(dir.resolve("stderr-" + args[0] + ".txt"));
         pb.redirectOutput(stdout.file.toFile());

@@ -25,8 +25,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Editing the config files of a running sidecar: a weight change shifts traffic within a second; a broken file is
- * refused with its file:line:col and the running config keeps serving; a changed Sidecar resource is refused with
- * the reason (it needs a restart).
+ * refused with its file:line:col and the running config keeps serving; a changed Sidecar resource is kept at its
+ * running value with the reason (it needs a restart) while the routes beside it land; a file too large to parse is
+ * refused, counted and logged, and reloading goes on.
  */
 @Timeout(60)
 class ConfigReloadTest {
@@ -122,11 +123,13 @@ class ConfigReloadTest {
         assertThat(countV2(20)).isEqualTo(20);
         assertThat(proxy.configVersion()).isEqualTo(applied);
 
-        // A listener change is not applied live: the reason says to restart.
+        // A listener change is not applied live: the reason says to restart, and nothing else changed.
         Files.writeString(routes, mesh(0, 100));
         Files.writeString(sidecar, SIDECAR.replace("threads: 1", "threads: 2"));
         Edge.eventually(Duration.ofSeconds(5), () -> assertThat(log.events("config_rejected")).hasSize(2));
         assertThat(log.events("config_rejected").get(1).path("errors").asText()).contains("restart the proxy");
+        assertThat(log.events("config_rejected").get(1).path("kept").asText()).isEqualTo("the running Sidecar"
+                + " web.test; the services, routes and policies are unchanged");
         assertThat(Edge.sample(Edge.scrape(proxy), "remora_config_rejected_total")).isEqualTo(2);
         assertThat(Edge.sample(Edge.scrape(proxy), "remora_config_applied_total")).isEqualTo(1);
         assertThat(Edge.scrape(proxy)).contains("remora_config_version_info{version=\"" + applied + "\"} 1")
@@ -169,5 +172,58 @@ class ConfigReloadTest {
 
         Files.writeString(config.resolve("route.yaml"), mesh.substring(split + 4));
         Edge.eventually(Duration.ofSeconds(5), () -> assertThat(countV2(10)).isEqualTo(10));
+    }
+
+    @Test
+    void aSidecarEditBesideARouteEditKeepsOnlyTheSidecarAndTheRouteLands() throws Exception {
+        Path file = Files.writeString(dir.resolve("sidecar.yaml"), SIDECAR + "---\n" + mesh(100, 0));
+        List<Path> files = List.of(file);
+        proxy = ProxyServer.start(ConfigLoader.load(files, Map.of()));
+        watcher = new ConfigFileWatcher(files, Map.of(), proxy, 100);
+        assertThat(countV2(10)).isZero();
+
+        Files.writeString(file, SIDECAR.replace("threads: 1", "threads: 2") + "---\n" + mesh(0, 100));
+        Edge.eventually(Duration.ofSeconds(5), () -> assertThat(name()).isEqualTo("v2"));
+        assertThat(countV2(10)).isEqualTo(10);
+        assertThat(proxy.config().sidecar().spec().threads()).isEqualTo(1);
+        Edge.eventually(Duration.ofSeconds(5), () -> assertThat(log.events("config_rejected")).hasSize(1));
+        assertThat(log.events("config_rejected").get(0).path("file").asText()).isEqualTo(file.toString());
+        assertThat(log.events("config_rejected").get(0).path("errors").asText()).isEqualTo(file + ": the Sidecar"
+                + " changed; listeners, mTLS and limits are set at start, so restart the proxy to use it");
+        assertThat(log.events("config_rejected").get(0).path("kept").asText()).isEqualTo("the running Sidecar"
+                + " web.test; the services, routes and policies of these files are applied");
+        assertThat(log.events("config_applied")).hasSize(1);
+
+        // The Sidecar edit stays pending: a further route edit lands without saying it again.
+        Files.writeString(file, SIDECAR.replace("threads: 1", "threads: 2") + "---\n" + mesh(100, 0));
+        Edge.eventually(Duration.ofSeconds(5), () -> assertThat(countV2(10)).isZero());
+        assertThat(log.events("config_rejected")).hasSize(1);
+    }
+
+    @Test
+    void aFileTooLargeToParseIsRefusedCountedAndLoggedAndReloadingGoesOn() throws Exception {
+        Path sidecar = Files.writeString(dir.resolve("sidecar.yaml"), SIDECAR);
+        Path routes = Files.writeString(dir.resolve("mesh.yaml"), mesh(100, 0));
+        List<Path> files = List.of(sidecar, routes);
+        proxy = ProxyServer.start(ConfigLoader.load(files, Map.of()));
+        watcher = new ConfigFileWatcher(files, Map.of(), proxy, 100);
+        assertThat(countV2(10)).isZero();
+
+        StringBuilder big = new StringBuilder(mesh(0, 100));
+        String filler = "# " + "x".repeat(1021) + "\n";
+        while (big.length() < 10 * 1024 * 1024) {
+            big.append(filler);
+        }
+        Files.writeString(routes, big);
+        Edge.eventually(Duration.ofSeconds(5), () -> assertThat(log.events("config_rejected")).hasSize(1));
+        assertThat(log.events("config_rejected").get(0).path("errors").asText()).isEqualTo(routes
+                + ": 10.0 MiB is over the 4 MiB limit for a config file, expected a smaller file (or a higher"
+                + " REMORA_CONFIG_MAX_FILE_SIZE)");
+        assertThat(Edge.sample(Edge.scrape(proxy), "remora_config_rejected_total")).isEqualTo(1);
+        assertThat(countV2(10)).isZero();
+
+        Files.writeString(routes, mesh(0, 100));
+        Edge.eventually(Duration.ofSeconds(5), () -> assertThat(name()).isEqualTo("v2"));
+        assertThat(countV2(10)).isEqualTo(10);
     }
 }
