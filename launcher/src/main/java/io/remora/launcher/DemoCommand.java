@@ -184,7 +184,9 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Log.bridgeJul();
-        Path home = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("remora-demo-");
+        // Absolute: the sidecars' files name paths under it, and a path in a config resolves against its file.
+        Path home = (dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("remora-demo-"))
+                .toAbsolutePath();
         Path mesh = Files.createDirectories(home.resolve("mesh"));
         write(mesh.resolve("hello.yaml"), service(v1SidecarPort, v2SidecarPort));
         Path route = write(mesh.resolve("hello-route.yaml"), ROUTE);
