@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -19,16 +18,13 @@ import picocli.CommandLine.Spec;
  * {@code remora validate FILE...}: loads config files exactly as the proxy would (environment overrides included)
  * and reports every error, one per line, or a one-line summary when the config is valid.
  */
-@Command(name = "validate",
+@Command(name = "validate", mixinStandardHelpOptions = true,
         description = "Check config files (and REMORA_* environment overrides) and print every error as"
                 + " file:line:col: path: message. Exit status 0 when valid, 1 otherwise.")
 public final class ValidateCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "YAML config files; each may hold several"
             + " documents separated by ---")
     private List<Path> files;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    private boolean help;
 
     @Spec
     private CommandSpec spec;
