@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.remora.controlplane.push.PushService;
+import io.remora.net.ListenFailure;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -31,9 +32,14 @@ final class AdminServer implements AutoCloseable {
         return t;
     });
 
-    AdminServer(InetSocketAddress listen, ControlPlaneMetrics metrics, PushService push, BooleanSupplier ready)
-            throws IOException {
-        server = HttpServer.create(listen, 16);
+    /** Binds {@code listen} and serves; a port that cannot be had is a {@link ListenFailure} (role {@code admin}). */
+    AdminServer(InetSocketAddress listen, ControlPlaneMetrics metrics, PushService push, BooleanSupplier ready) {
+        try {
+            server = HttpServer.create(listen, 16);
+        } catch (IOException e) {
+            executor.shutdownNow();
+            throw ListenFailure.of("admin", listen, e);
+        }
         server.createContext("/stats/prometheus", ex -> reply(ex, 200, "text/plain; version=0.0.4", metrics.scrape()));
         server.createContext("/healthz/live", ex -> reply(ex, 200, "text/plain", "live\n"));
         server.createContext("/healthz/ready", ex -> {

@@ -20,6 +20,7 @@ import io.remora.controlplane.push.Peer;
 import io.remora.controlplane.push.PushService;
 import io.remora.controlplane.source.MeshSource;
 import io.remora.log.Log;
+import io.remora.net.ListenFailure;
 import io.remora.protocol.MeshProtocol;
 
 import javax.net.ssl.SSLException;
@@ -86,54 +87,89 @@ public final class ControlPlaneServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        Clock clock = options.clock();
-        this.ca = CaDirectory.load(options.caDir(), options.trustDomain(), clock);
-        TrustBundle bundle = TrustBundle.of(options.caDir().resolve("root.pem").toString(), ca.roots());
-        ServingIdentity identity = new ServingIdentity(ca.ca(), options.namespace(), SERVING_TTL,
-                clock, scheduler);
-        MeshState initial = MeshState.empty(clock.instant());
-        this.push = new PushService(initial, metrics, clock);
-        closeables.add(push);
-        this.builder = new MeshBuilder(options.sources(), metrics, initial);
-        this.publisher = new DebouncedPublisher(options.quiet(), options.maxDelay(), clock, scheduler, initial,
-                push::publish);
-        CaService caService = new CaService(ca.ca(), ca::roots, options.credentials(), options.certificateTtl(),
-                metrics);
-        ServerServiceDefinition.Builder service = ServerServiceDefinition.builder(MeshProtocol.SERVICE);
-        push.addTo(service);
-        caService.addTo(service);
-        SslContext tls = serverTls(identity, bundle, clock);
-        this.grpc = NettyServerBuilder.forAddress(options.listen())
-                .sslContext(tls)
-                .addService(ServerInterceptors.intercept(service.build(), Peer.interceptor(() -> bundle, clock)))
-                .permitKeepAliveTime(5, TimeUnit.SECONDS)
-                // Streams move between replicas now and then (gRPC adds ±10 % jitter), so a new replica gets its
-                // share; the grace lets a push in flight finish.
-                .maxConnectionAge(30, TimeUnit.MINUTES)
-                .maxConnectionAgeGrace(30, TimeUnit.SECONDS)
-                .permitKeepAliveWithoutCalls(true)
-                .keepAliveTime(30, TimeUnit.SECONDS)
-                .build()
-                .start();
-        this.port = grpc.getPort();
-        // Sources start once the push side exists: their first content is the first mesh.
-        for (MeshSource source : options.sources()) {
-            closeables.add(source);
-            source.start(content -> {
-                // Built and handed on under one lock: two sources' states reach the publisher in the order built.
-                synchronized (builder) {
-                    builder.update(content).ifPresent(publisher::changed);
-                }
-            });
+        Server grpcStarted = null;
+        AdminServer adminStarted = null;
+        try {
+            Clock clock = options.clock();
+            this.ca = CaDirectory.load(options.caDir(), options.trustDomain(), clock);
+            TrustBundle bundle = TrustBundle.of(options.caDir().resolve("root.pem").toString(), ca.roots());
+            ServingIdentity identity = new ServingIdentity(ca.ca(), options.namespace(), SERVING_TTL,
+                    clock, scheduler);
+            MeshState initial = MeshState.empty(clock.instant());
+            this.push = new PushService(initial, metrics, clock);
+            closeables.add(push);
+            // The sources are ours to close from here on, also when the start fails before they start.
+            closeables.addAll(options.sources());
+            this.builder = new MeshBuilder(options.sources(), metrics, initial);
+            this.publisher = new DebouncedPublisher(options.quiet(), options.maxDelay(), clock, scheduler, initial,
+                    push::publish);
+            CaService caService = new CaService(ca.ca(), ca::roots, options.credentials(), options.certificateTtl(),
+                    metrics);
+            ServerServiceDefinition.Builder service = ServerServiceDefinition.builder(MeshProtocol.SERVICE);
+            push.addTo(service);
+            caService.addTo(service);
+            SslContext tls = serverTls(identity, bundle, clock);
+            Server grpcBuilt = NettyServerBuilder.forAddress(options.listen())
+                    .sslContext(tls)
+                    .addService(ServerInterceptors.intercept(service.build(), Peer.interceptor(() -> bundle, clock)))
+                    .permitKeepAliveTime(5, TimeUnit.SECONDS)
+                    // Streams move between replicas now and then (gRPC adds ±10 % jitter), so a new replica gets
+                    // its share; the grace lets a push in flight finish.
+                    .maxConnectionAge(30, TimeUnit.MINUTES)
+                    .maxConnectionAgeGrace(30, TimeUnit.SECONDS)
+                    .permitKeepAliveWithoutCalls(true)
+                    .keepAliveTime(30, TimeUnit.SECONDS)
+                    .build();
+            try {
+                grpcStarted = grpcBuilt.start();
+            } catch (IOException e) {
+                throw ListenFailure.of("push", options.listen(), e);
+            }
+            // Both ports before any source starts: a port that cannot be had stops the start with nothing running.
+            adminStarted = new AdminServer(options.admin(), metrics, push, () -> ready && push.live());
+            // Sources start once the push side exists: their first content is the first mesh.
+            for (MeshSource source : options.sources()) {
+                source.start(content -> {
+                    // Built and handed on under one lock: two sources' states reach the publisher in the order
+                    // built.
+                    synchronized (builder) {
+                        builder.update(content).ifPresent(publisher::changed);
+                    }
+                });
+            }
+            this.grpc = grpcStarted;
+            this.admin = adminStarted;
+            this.port = grpc.getPort();
+            ready = true;
+            Log.info("control_plane_ready", "listen", options.listen().getHostString() + ":" + grpc.getPort(),
+                    "admin", options.admin().getHostString() + ":" + admin.port(),
+                    "spiffe_id", identity.id().toString(), "trust_domain", ca.ca().trustDomain(),
+                    "mesh_version", builder.state().version(),
+                    "sources", String.join(",", options.sources().stream().map(MeshSource::name).toList()));
+        } catch (IOException | RuntimeException | Error e) {
+            // Whatever had started is stopped, so a failed start leaves no port bound and no thread running.
+            if (adminStarted != null) {
+                adminStarted.close();
+            }
+            if (grpcStarted != null) {
+                grpcStarted.shutdownNow();
+            }
+            closeAll();
+            scheduler.shutdownNow();
+            if (grpcStarted != null) {
+                awaitTermination(grpcStarted);
+            }
+            throw e;
         }
-        this.admin = new AdminServer(options.admin(), metrics, push, () -> ready && push.live());
-        ready = true;
-        Log.info("control_plane_ready", "listen", options.listen().getHostString() + ":" + grpc.getPort(),
-                "admin", options.admin().getHostString() + ":" + admin.port(), "spiffe_id", identity.id().toString(),
-                "trust_domain", ca.ca().trustDomain(), "mesh_version", builder.state().version(),
-                "sources", String.join(",", options.sources().stream().map(MeshSource::name).toList()));
     }
 
+    /**
+     * Starts the control plane: loads (or creates) the CA, binds the push and admin ports, starts the sources.
+     *
+     * @throws ListenFailure        when the push ({@code --listen}) or admin port cannot be bound; nothing is left
+     *                              running
+     * @throws UncheckedIOException when the CA directory cannot be read or written
+     */
     public static ControlPlaneServer start(Options options) {
         try {
             return new ControlPlaneServer(options);
@@ -187,6 +223,16 @@ public final class ControlPlaneServer implements AutoCloseable {
         return push.proxies();
     }
 
+    private void closeAll() {
+        for (AutoCloseable c : closeables) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                Log.warn("close_failed", "what", c.toString(), "error", e.toString());
+            }
+        }
+    }
+
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
@@ -195,19 +241,18 @@ public final class ControlPlaneServer implements AutoCloseable {
         ready = false;
         admin.close();
         grpc.shutdownNow();
-        for (AutoCloseable c : closeables) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                Log.warn("close_failed", "what", c.toString(), "error", e.toString());
-            }
-        }
+        closeAll();
         scheduler.shutdownNow();
+        awaitTermination(grpc);
+        Log.info("control_plane_stopped", "port", String.valueOf(port));
+    }
+
+    /** Waits (a bounded time) until the push port is closed and its calls are done. */
+    private static void awaitTermination(Server grpc) {
         try {
             grpc.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        Log.info("control_plane_stopped", "port", String.valueOf(port));
     }
 }

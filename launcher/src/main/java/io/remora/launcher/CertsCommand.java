@@ -30,13 +30,14 @@ import picocli.CommandLine.Spec;
         description = "Create a root CA, issue workload certificates (SPIFFE X.509-SVIDs) and inspect certificates.",
         subcommands = {CertsCommand.Root.class, CertsCommand.Issue.class, CertsCommand.Inspect.class},
         mixinStandardHelpOptions = true)
-public final class CertsCommand implements Runnable {
+public final class CertsCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
+    /** {@code remora certs} alone: which of root, issue, inspect? */
     @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+    public Integer call() {
+        return Remora.missingCommand(spec);
     }
 
     static Duration duration(String text) {

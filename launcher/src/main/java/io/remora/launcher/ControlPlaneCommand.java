@@ -9,13 +9,17 @@ import io.remora.controlplane.source.DirectorySource;
 import io.remora.controlplane.source.MeshSource;
 import io.remora.log.Log;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -79,20 +83,31 @@ final class ControlPlaneCommand implements Callable<Integer> {
             + " change (default: ${DEFAULT-VALUE}); endpoint removals are pushed at once.")
     String maxDelay;
 
+    @Spec
+    CommandSpec spec;
+
+    /**
+     * @throws io.remora.net.ListenFailure when the push or admin port cannot be bound: {@link Remora} prints it as
+     *                                     one line and exits 1
+     */
     @Override
     public Integer call() throws Exception {
         Log.bridgeJul();
         if (configDirs.isEmpty() && !kubernetes) {
-            System.err.println("remora control-plane: give --config-dir DIR, --kubernetes, or both");
-            return 2;
+            throw new ParameterException(spec.commandLine(), "give --config-dir DIR, --kubernetes, or both");
         }
         for (Path p : configDirs) {
             if (!Files.isReadable(p)) {
                 // Served as an empty mesh it would take every service away from every sidecar.
-                System.err.println("remora control-plane: --config-dir " + p + " does not exist or cannot be read");
-                return 2;
+                throw new ParameterException(spec.commandLine(), "--config-dir " + p
+                        + " does not exist or cannot be read");
             }
         }
+        InetSocketAddress listenAt = address("--listen", listen);
+        InetSocketAddress adminAt = address("--admin", admin);
+        Duration ttl = duration("--certificate-ttl", certificateTtl);
+        Duration quietFor = duration("--quiet", quiet);
+        Duration maxDelayFor = duration("--max-delay", maxDelay);
         Clock clock = Clock.systemUTC();
         List<MeshSource> sources = new ArrayList<>();
         if (!configDirs.isEmpty()) {
@@ -110,8 +125,8 @@ final class ControlPlaneCommand implements Callable<Integer> {
             credentials = new BootstrapTokens(file);
         }
         ControlPlaneServer server = ControlPlaneServer.start(new ControlPlaneServer.Options(
-                address(listen), address(admin), caDir, trustDomain, namespace, Durations.parse(certificateTtl),
-                Durations.parse(quiet), Durations.parse(maxDelay), sources, credentials, clock));
+                listenAt, adminAt, caDir, trustDomain, namespace, ttl, quietFor, maxDelayFor, sources, credentials,
+                clock));
         // Injected pods trust the control plane through this ConfigMap, kept in every namespace that takes sidecars.
         AutoCloseable trustBundles = mode == null ? () -> { } : mode.publishTrustBundle(caDir.resolve("root.pem"));
         CountDownLatch stopped = new CountDownLatch(1);
@@ -129,9 +144,23 @@ final class ControlPlaneCommand implements Callable<Integer> {
         return 0;
     }
 
-    static InetSocketAddress address(String text) {
-        HostPort hp = HostPort.parse(text);
-        return new InetSocketAddress(hp.host(), hp.port());
+    /** An address option; a malformed one is a usage error naming the option. */
+    private InetSocketAddress address(String option, String text) {
+        try {
+            HostPort hp = HostPort.parse(text);
+            return new InetSocketAddress(hp.host(), hp.port());
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), option + ": " + e.getMessage());
+        }
+    }
+
+    /** A duration option; a malformed one is a usage error naming the option. */
+    private Duration duration(String option, String text) {
+        try {
+            return Durations.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), option + ": got \"" + text + "\", " + e.getMessage());
+        }
     }
 
     /** {@code remora control-plane token shop/web}: adds a bootstrap token for a workload and prints it. */
@@ -144,13 +173,15 @@ final class ControlPlaneCommand implements Callable<Integer> {
                 description = "The tokens file (default: ${DEFAULT-VALUE}).")
         Path tokens;
 
+        @Spec
+        CommandSpec spec;
+
         @Override
         public Integer call() throws Exception {
             String[] parts = workload.split("/");
             if (parts.length != 2 || parts[0].isEmpty() || parts[1].isEmpty()) {
-                System.err.println("remora control-plane token: got \"" + workload
+                throw new ParameterException(spec.commandLine(), "got \"" + workload
                         + "\", expected <namespace>/<serviceAccount>");
-                return 2;
             }
             if (tokens.toAbsolutePath().getParent() != null) {
                 Files.createDirectories(tokens.toAbsolutePath().getParent());

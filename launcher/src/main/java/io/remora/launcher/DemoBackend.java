@@ -4,6 +4,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -19,6 +20,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.remora.net.ListenFailure;
 import io.remora.proxy.Transport;
 
 import java.net.InetSocketAddress;
@@ -35,9 +37,10 @@ public final class DemoBackend implements AutoCloseable {
         this.channel = channel;
     }
 
+    /** Listens on {@code host:port}; a port that cannot be had is a {@link ListenFailure}. */
     public static DemoBackend start(EventLoopGroup group, Transport transport, String host, int port, String service,
                              String version) throws InterruptedException {
-        Channel ch = new ServerBootstrap().group(group).channel(transport.serverChannel())
+        ChannelFuture f = new ServerBootstrap().group(group).channel(transport.serverChannel())
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel c) {
@@ -45,8 +48,11 @@ public final class DemoBackend implements AutoCloseable {
                                 new Handler(service, version));
                     }
                 })
-                .bind(host, port).sync().channel();
-        return new DemoBackend(ch);
+                .bind(host, port).await();
+        if (!f.isSuccess()) {
+            throw ListenFailure.of("demo app " + service + " " + version, host, port, f.cause());
+        }
+        return new DemoBackend(f.channel());
     }
 
     InetSocketAddress address() {

@@ -12,8 +12,11 @@ import io.remora.controlplane.source.DirectorySource;
 import io.remora.proxy.ProxyServer;
 import io.remora.proxy.Transport;
 import io.remora.log.Log;
+import io.remora.net.ListenFailure;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -181,8 +184,30 @@ final class DemoCommand implements Callable<Integer> {
                 """.formatted(version, version, metrics, sidecarPort, appPort) + controlPlane(home, "hello-" + version);
     }
 
+    @Spec
+    CommandSpec spec;
+
+    /** Runs the demo; a port that cannot be had is one line naming it and the option that sets it, exit 1. */
     @Override
     public Integer call() throws Exception {
+        try {
+            return run();
+        } catch (ListenFailure e) {
+            // What was started before it is closed by now (try-with-resources in run).
+            String option = optionOf(e.port());
+            return Remora.fail(spec.commandLine(), e.getMessage()
+                    + (option == null ? "" : "; choose another port with " + option));
+        }
+    }
+
+    /** The port option (an {@code int} one) whose value is {@code port}, or null. */
+    private String optionOf(int port) {
+        return spec.options().stream()
+                .filter(o -> o.type() == int.class && Integer.valueOf(port).equals(o.getValue()))
+                .map(o -> o.longestName()).findFirst().orElse(null);
+    }
+
+    private Integer run() throws Exception {
         Log.bridgeJul();
         // Absolute: the sidecars' files name paths under it, and a path in a config resolves against its file.
         Path home = (dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("remora-demo-"))

@@ -9,7 +9,10 @@ import io.remora.proxy.ConfigFileWatcher;
 import io.remora.proxy.ProxyServer;
 import io.remora.log.Log;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -35,12 +38,18 @@ final class ProxyCommand implements Callable<Integer> {
             + " REMORA_CONTROL_PLANE_* variables...), the rest comes from the control plane. Instead of --config.")
     boolean kubernetes;
 
+    @Spec
+    CommandSpec spec;
+
+    /**
+     * @throws io.remora.net.ListenFailure when a listener cannot be bound: {@link Remora} prints it as one line and
+     *                                     exits 1, the listeners already bound closed
+     */
     @Override
     public Integer call() throws Exception {
         Log.bridgeJul();
         if (kubernetes == (config != null)) {
-            System.err.println("remora proxy: give either --config FILE... or --kubernetes");
-            return 2;
+            throw new ParameterException(spec.commandLine(), "give either --config FILE... or --kubernetes");
         }
         Snapshot snapshot;
         try {
@@ -49,8 +58,7 @@ final class ProxyCommand implements Callable<Integer> {
                             PodSidecar.overrides(System.getenv()))
                     : ConfigLoader.load(config, System.getenv());
         } catch (PodSidecar.EnvironmentException e) {
-            System.err.println("remora proxy: " + e.getMessage());
-            return 1;
+            return Remora.fail(spec.commandLine(), e.getMessage());
         } catch (ConfigException e) {
             for (ConfigError error : e.errors()) {
                 System.err.println(error.format());
@@ -65,9 +73,7 @@ final class ProxyCommand implements Callable<Integer> {
             server = ProxyServer.start(snapshot);
         } catch (CertificateException e) {
             // No usable workload certificate (files, local CA, or the control plane refused or is unreachable).
-            System.err.println("remora proxy: " + e.getMessage());
-            Log.flush();
-            return 1;
+            return Remora.fail(spec.commandLine(), e.getMessage());
         }
         try (ConfigFileWatcher watcher = watch && !controlPlane
                 ? new ConfigFileWatcher(config, System.getenv(), server, 500) : null) {

@@ -1,34 +1,127 @@
 package io.remora.launcher;
 
+import io.remora.log.Log;
+import io.remora.net.ListenFailure;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.util.Properties;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
 
-/** The {@code remora} command: one launcher for every part of the mesh. */
+/**
+ * The {@code remora} command: one launcher for every part of the mesh.
+ *
+ * <p>Exit codes, the same for every command: 0 done (help and version included), 1 a runtime error (a file that
+ * does not load, a port that cannot be had), 2 a usage error (an unknown option, a missing argument, no command).
+ * Errors are one line on stderr naming the command, no stack trace; a usage error adds a line pointing at
+ * {@code --help}. Help and version go to stdout. {@code -h/--help} and {@code -V/--version} are on every command
+ * (inherited from this one), and {@code remora help COMMAND} shows a command's usage.
+ */
 @Command(name = "remora",
         mixinStandardHelpOptions = true,
+        scope = ScopeType.INHERIT,
         versionProvider = Remora.Version.class,
         description = "Remora service mesh: sidecar proxy and tools.",
-        subcommands = {ProxyCommand.class, ControlPlaneCommand.class, DemoCommand.class, ValidateCommand.class,
-                CertsCommand.class, io.remora.launcher.init.InitCommand.class})
-public final class Remora implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+        subcommands = {HelpCommand.class, ProxyCommand.class, ControlPlaneCommand.class, DemoCommand.class,
+                ValidateCommand.class, CertsCommand.class, io.remora.launcher.init.InitCommand.class})
+public final class Remora implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
 
     public static void main(String[] args) {
         // proxy and demo return once they have stopped (drained, quit); the exit code is the command's.
-        System.exit(new CommandLine(new Remora()).execute(args));
+        System.exit(commandLine().execute(args));
     }
 
+    /** The command line {@link #main} runs, with its error handling; tests run it in process. */
+    static CommandLine commandLine() {
+        return new CommandLine(new Remora())
+                .setParameterExceptionHandler(Remora::usageError)
+                .setExecutionExceptionHandler(Remora::runtimeError);
+    }
+
+    /** {@code remora} alone: which command? */
     @Override
-    public void run() {
-        spec.commandLine().usage(System.out);
+    public Integer call() {
+        return missingCommand(spec);
     }
 
+    /** A command that only groups others, run without one: its usage on stderr, exit 2. */
+    static int missingCommand(CommandSpec spec) {
+        CommandLine cmd = spec.commandLine();
+        cmd.usage(cmd.getErr());
+        cmd.getErr().flush();
+        return spec.exitCodeOnInvalidInput();
+    }
+
+    /**
+     * A usage error: one line with picocli's reason, one pointing at the command's help (and at what was probably
+     * meant, for a misspelt option or command).
+     */
+    static int usageError(ParameterException error, String[] args) {
+        CommandLine cmd = error.getCommandLine();
+        // picocli checks required arguments before it complains of unknown ones; the unknown one is the mistake.
+        ParameterException e = error instanceof UnmatchedArgumentException || cmd.getUnmatchedArguments().isEmpty()
+                ? error : new UnmatchedArgumentException(cmd, cmd.getUnmatchedArguments());
+        String name = cmd.getCommandSpec().qualifiedName();
+        PrintWriter err = cmd.getErr();
+        err.println(name + ": " + e.getMessage());
+        String hint = "See '" + name + " --help'.";
+        if (e instanceof UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+            hint = "Did you mean " + String.join(" or ", u.getSuggestions()) + "? " + hint;
+        }
+        err.println(hint);
+        err.flush();
+        return cmd.getCommandSpec().exitCodeOnInvalidInput();
+    }
+
+    /**
+     * A runtime error the user can act on is one line and exit 1; anything else is a bug, and picocli prints its
+     * stack trace (exit 1 too).
+     */
+    static int runtimeError(Exception e, CommandLine cmd, ParseResult parsed) throws Exception {
+        if (e instanceof ListenFailure f) {
+            return fail(cmd, f.getMessage());
+        }
+        throw e;
+    }
+
+    /** {@code remora proxy: <message>} on stderr; exit status 1. */
+    static int fail(CommandLine cmd, String message) {
+        Log.flush();
+        PrintWriter err = cmd.getErr();
+        err.println(cmd.getCommandSpec().qualifiedName() + ": " + message);
+        err.flush();
+        return cmd.getCommandSpec().exitCodeOnExecutionException();
+    }
+
+    /** {@code remora <version>}: the project version the build wrote into {@code version.properties}. */
     static final class Version implements CommandLine.IVersionProvider {
+        static final String RESOURCE = "version.properties";
+
         @Override
-        public String[] getVersion() {
-            String v = Remora.class.getPackage().getImplementationVersion();
-            return new String[] {"remora " + (v == null ? "dev" : v)};
+        public String[] getVersion() throws IOException {
+            return new String[] {"remora " + version()};
+        }
+
+        static String version() throws IOException {
+            Properties p = new Properties();
+            try (InputStream in = Remora.class.getResourceAsStream(RESOURCE)) {
+                if (in != null) {
+                    p.load(in);
+                }
+            }
+            String v = p.getProperty("version");
+            return v == null || v.isBlank() || v.startsWith("${") ? "unknown" : v;
         }
     }
 }

@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -22,16 +21,13 @@ import picocli.CommandLine.Spec;
  * line, or a one-line summary (resources, and files read: a directory counts its YAML files) when the config is
  * valid. A config with neither a Sidecar nor a resource is an error, as the proxy refuses to start on it.
  */
-@Command(name = "validate",
+@Command(name = "validate", mixinStandardHelpOptions = true,
         description = "Check config files (and REMORA_* environment overrides) and print every error as"
                 + " file:line:col: path: message. Exit status 0 when valid, 1 otherwise.")
 public final class ValidateCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "YAML config files or directories (their *.yaml,"
             + " *.yml files); each file may hold several documents separated by ---")
     private List<Path> files;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    private boolean help;
 
     @Spec
     private CommandSpec spec;

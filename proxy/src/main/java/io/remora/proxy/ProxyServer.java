@@ -4,6 +4,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -30,6 +31,7 @@ import io.remora.proxy.listener.ListenerSpec;
 import io.remora.proxy.log.AccessLog;
 import io.remora.log.JsonWriter;
 import io.remora.log.Log;
+import io.remora.net.ListenFailure;
 import io.remora.proxy.tls.ControlPlaneIdentitySource;
 import io.remora.proxy.tls.FileIdentitySource;
 import io.remora.proxy.tls.IdentitySource;
@@ -188,7 +190,11 @@ public final class ProxyServer implements AutoCloseable {
                 new Sidecar.Mtls(MtlsMode.PERMISSIVE, null, null, null, null, null, null), spec.controlPlane()));
     }
 
-    /** Binds every listener of the snapshot's Sidecar and the admin endpoints; ready when it returns. */
+    /**
+     * Binds every listener of the snapshot's Sidecar and the admin endpoints; ready when it returns.
+     *
+     * @throws ListenFailure when a listener cannot be bound; those already bound are closed
+     */
     public static ProxyServer start(Snapshot snapshot) throws InterruptedException {
         return start(snapshot, JsonWriter.stdout());
     }
@@ -203,6 +209,9 @@ public final class ProxyServer implements AutoCloseable {
      * @throws io.remora.certs.CertificateException in control-plane mode when no workload certificate is kept and
      *                                              the control plane gave none within the start timeout; the message
      *                                              carries the control plane's reason
+     * @throws ListenFailure                        when a listener cannot be bound (in use, a port below 1024
+     *                                              without the privilege, an address not of this machine); the
+     *                                              listeners already bound are closed before it is thrown
      */
     public static ProxyServer start(Snapshot snapshot, JsonWriter writer, ControlPlaneSettings cpSettings)
             throws InterruptedException {
@@ -259,9 +268,10 @@ public final class ProxyServer implements AutoCloseable {
                 "metrics", String.valueOf(admin.metricsAddress()), "health", String.valueOf(admin.healthAddress()));
     }
 
+    /** Binds one listener; a failure is a {@link ListenFailure} naming its role, address and reason. */
     private Channel bind(ListenerSpec l) throws InterruptedException {
         HostPort at = l.bind();
-        return new ServerBootstrap()
+        ChannelFuture f = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
@@ -271,8 +281,20 @@ public final class ProxyServer implements AutoCloseable {
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, Backpressure.WATER_MARK)
                 .childHandler(new DownstreamInitializer(pc, l))
                 .bind(at.host(), at.port())
-                .sync()
-                .channel();
+                .await();
+        if (!f.isSuccess()) {
+            throw ListenFailure.of(role(l), at.host(), at.port(), f.cause());
+        }
+        return f.channel();
+    }
+
+    /** A listener as the user knows it, in a bind failure: {@code inbound}, {@code outbound upstream payments.shop}. */
+    private static String role(ListenerSpec l) {
+        return switch (l.kind()) {
+            case INBOUND -> "inbound";
+            case OUTBOUND_CAPTURE -> "outbound capture";
+            case OUTBOUND_EXPLICIT -> "outbound upstream " + l.serviceKey();
+        };
     }
 
     /** Local address of a listener by name ({@code inbound}, {@code capture}, or an explicit upstream). */

@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
  * re-run replaces them, {@code --cleanup} removes them, {@code --dry-run} prints them. Every option also comes from
  * the environment ({@code REMORA_INIT_*}), which is how the injector passes pod annotations.
  */
-@Command(name = "init", mixinStandardHelpOptions = true,
+@Command(name = "init",
         description = "Install the iptables rules that send a pod's TCP through its sidecar (the init container).")
 public final class InitCommand implements Callable<Integer> {
     @CommandLine.Spec

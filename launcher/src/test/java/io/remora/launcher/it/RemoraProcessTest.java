@@ -32,7 +32,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The real {@code remora} command in a child JVM: {@code remora proxy --config FILE} becomes ready, proxies a
  * request, drains on SIGTERM and exits 0 with its JSON log lines on stdout; a reload that runs out of memory in
  * the proxy's 64 MiB heap is counted and logged, and reloading goes on; {@code remora validate} on a broken file
- * exits 1 and names the error's {@code file:line:col}.
+ * exits 1 and names the error's {@code file:line:col}; a port that cannot be had (in use, below 1024 without the
+ * privilege, an address not of this machine) is one line on stderr and exit 1; {@code remora} alone prints its usage
+ * on stderr and exits 2; {@code remora --version} prints the project version.
  */
 @Timeout(120)
 class RemoraProcessTest {
@@ -206,14 +208,125 @@ class RemoraProcessTest {
         assertThat(process.isAlive()).isTrue();
     }
 
+    @Test
+    void aListenerPortInUseIsOneLineOnStderrAndExitsOne() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            Path config = Files.writeString(dir.resolve("sidecar.yaml"), sidecar("127.0.0.1:0",
+                    "127.0.0.1:" + taken.getLocalPort()));
+
+            process = start("proxy", "--config", config.toString());
+
+            assertExitsOneWith("remora proxy: cannot listen on 127.0.0.1:" + taken.getLocalPort()
+                    + " (outbound upstream hello.shop): address already in use");
+        }
+    }
+
+    @Test
+    void aPortBelow1024WithoutThePrivilegeIsPermissionDenied() throws Exception {
+        Path config = Files.writeString(dir.resolve("sidecar.yaml"), sidecar("127.0.0.1:1023", "127.0.0.1:0"));
+
+        // As root, the child runs without CAP_NET_BIND_SERVICE, as any other user does.
+        boolean root = ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
+        process = start(root ? List.of("setpriv", "--bounding-set", "-net_bind_service", "--inh-caps",
+                "-net_bind_service") : List.of(), "proxy", "--config", config.toString());
+
+        assertExitsOneWith("remora proxy: cannot listen on 127.0.0.1:1023 (admin): permission denied (ports below"
+                + " 1024 need root or CAP_NET_BIND_SERVICE)");
+    }
+
+    @Test
+    void anAddressNotOfThisMachineIsNotAvailable() throws Exception {
+        // TEST-NET-3 (RFC 5737): no interface has it; a bind sends nothing.
+        Path config = Files.writeString(dir.resolve("sidecar.yaml"), sidecar("203.0.113.7:15000", "127.0.0.1:0"));
+
+        process = start("proxy", "--config", config.toString());
+
+        assertExitsOneWith("remora proxy: cannot listen on 203.0.113.7:15000 (admin): address not available (not an"
+                + " address of this machine)");
+    }
+
+    @Test
+    void theControlPlanesPushPortInUseIsOneLineOnStderrAndExitsOne() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            Path mesh = Files.createDirectories(dir.resolve("mesh"));
+
+            process = start("control-plane", "--config-dir", mesh.toString(), "--ca-dir", dir.resolve("ca").toString(),
+                    "--listen", "127.0.0.1:" + taken.getLocalPort(), "--admin", "127.0.0.1:0");
+
+            assertExitsOneWith("remora control-plane: cannot listen on 127.0.0.1:" + taken.getLocalPort()
+                    + " (push): address already in use");
+        }
+    }
+
+    @Test
+    void noCommandPrintsUsageOnStderrAndExitsTwo() throws Exception {
+        process = start();
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(process.exitValue()).isEqualTo(2);
+        assertThat(stdout.text()).isEmpty();
+        assertThat(stderr.text()).startsWith("Usage: remora ").contains("Commands:");
+    }
+
+    @Test
+    void versionIsTheProjectVersion() throws Exception {
+        process = start("--version");
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(process.exitValue()).as(stderr.text()).isZero();
+        assertThat(stdout.text()).isEqualTo("remora " + System.getProperty("remora.version") + "\n");
+    }
+
+    /** The child exits 1, and all it wrote on stderr is {@code line}: no stack trace. */
+    private void assertExitsOneWith(String line) throws InterruptedException {
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as(stderr.text()).isEqualTo(1);
+        assertThat(stderr.text()).isEqualTo(line + "\n");
+    }
+
+    /** A sidecar with its admin port at {@code admin} and one upstream listener at {@code upstream}. */
+    private static String sidecar(String admin, String upstream) {
+        return """
+                apiVersion: remora.io/v1
+                kind: Sidecar
+                metadata: {name: web, namespace: shop}
+                spec:
+                  threads: 1
+                  admin: %s
+                  metrics: 127.0.0.1:0
+                  health: 127.0.0.1:0
+                  outbound:
+                    upstreams:
+                      - {listen: %s, service: hello.shop}
+                ---
+                apiVersion: remora.io/v1
+                kind: Service
+                metadata: {name: hello, namespace: shop}
+                spec:
+                  endpoints: [{address: 127.0.0.1:8080}]
+                """.formatted(admin, upstream);
+    }
+
     // ---- helpers --------------------------------------------------------------------------------------------
 
     private Process start(String... args) throws IOException {
-        return start(Map.of(), args);
+        return start(List.of(), Map.of(), args);
     }
 
     private Process start(Map<String, String> env, String... args) throws IOException {
-        List<String> command = new ArrayList<>();
+        return start(List.of(), env, args);
+    }
+
+    private Process start(List<String> prefix, String... args) throws IOException {
+        return start(prefix, Map.of(), args);
+    }
+
+    /**
+     * {@code remora args...} in a child JVM with {@code env} added, the command line led by {@code prefix} (e.g.
+     * setpriv and its flags).
+     */
+    private Process start(List<String> prefix, Map<String, String> env, String... args) throws IOException {
+        List<String> command = new ArrayList<>(prefix);
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JVM_FLAGS);
         command.add("-cp");
@@ -224,8 +337,9 @@ class RemoraProcessTest {
         // Config overrides from the environment would change what is tested.
         pb.environment().keySet().removeIf(k -> k.startsWith("REMORA_"));
         pb.environment().putAll(env);
-        stdout = new OutputCollector(dir.resolve("stdout-" + args[0] + ".txt"));
-        stderr = new OutputCollector(dir.resolve("stderr-" + args[0] + ".txt"));
+        String name = args.length == 0 ? "remora" : args[0];
+        stdout = new OutputCollector(dir.resolve("stdout-" + name + ".txt"));
+        stderr = new OutputCollector(dir.resolve("stderr-" + name + ".txt"));
         pb.redirectOutput(stdout.file.toFile());
         pb.redirectError(stderr.file.toFile());
         Process p = pb.start();

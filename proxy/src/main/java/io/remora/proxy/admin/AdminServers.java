@@ -2,7 +2,6 @@ package io.remora.proxy.admin;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -17,6 +16,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.remora.config.HostPort;
+import io.remora.net.ListenFailure;
 import io.remora.proxy.Transport;
 import io.remora.proxy.admin.AdminHttp.Request;
 import io.remora.proxy.admin.AdminHttp.Response;
@@ -82,7 +82,8 @@ public final class AdminServers implements AutoCloseable {
 
     /**
      * Binds the three listeners on {@code group} (port 0 picks a free port) and returns once they are bound.
-     * A bind failure closes whatever was already bound and throws {@link ChannelException}.
+     * A bind failure closes whatever was already bound and throws {@link ListenFailure} naming the listener
+     * ({@code admin}, {@code metrics} or {@code health}), its address and the reason.
      */
     public static AdminServers start(EventLoopGroup group, Transport transport, HostPort admin, HostPort metrics,
                                      HostPort health, AdminView view) throws InterruptedException {
@@ -138,8 +139,7 @@ public final class AdminServers implements AutoCloseable {
                 .bind(new InetSocketAddress(at.host(), at.port()))
                 .await();
         if (!f.isSuccess()) {
-            throw new ChannelException("cannot bind the " + what + " listener to " + at + ": " + f.cause(),
-                    f.cause());
+            throw ListenFailure.of(what, at.host(), at.port(), f.cause());
         }
         return f.channel();
     }
