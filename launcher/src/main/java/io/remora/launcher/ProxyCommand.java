@@ -68,9 +68,16 @@ final class ProxyCommand implements Callable<Integer> {
         // With a control plane the files hold only the Sidecar, read at start: services, routes and policies are
         // pushed, and a reload of the files would replace them with none.
         boolean controlPlane = snapshot.sidecarOrDefault().spec().controlPlane() != null;
+        io.remora.proxy.admin.AppProbes probes;
+        try {
+            probes = kubernetes ? io.remora.proxy.admin.AppProbes.parse(System.getenv("REMORA_APP_PROBES"))
+                    : io.remora.proxy.admin.AppProbes.none();
+        } catch (IllegalArgumentException e) {
+            return Remora.fail(spec.commandLine(), e.getMessage());
+        }
         ProxyServer server;
         try {
-            server = ProxyServer.start(snapshot);
+            server = ProxyServer.start(snapshot, probes);
         } catch (CertificateException e) {
             // No usable workload certificate (files, local CA, or the control plane refused or is unreachable).
             return Remora.fail(spec.commandLine(), e.getMessage());

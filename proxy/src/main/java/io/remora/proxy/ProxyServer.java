@@ -89,6 +89,8 @@ public final class ProxyServer implements AutoCloseable {
     /** Each service's limits, budget, ejections and endpoint health, kept across snapshots (not per table). */
     private final ServiceGuards guards;
     private final ProxyContext pc;
+    /** Set before the health port is bound. */
+    private io.remora.proxy.admin.AppProbes appProbes = io.remora.proxy.admin.AppProbes.none();
     private final Map<String, Channel> listeners = new LinkedHashMap<>();
     private final Map<String, ListenerSpec> specs = new LinkedHashMap<>();
     private final CountDownLatch terminated = new CountDownLatch(1);
@@ -215,7 +217,19 @@ public final class ProxyServer implements AutoCloseable {
      */
     public static ProxyServer start(Snapshot snapshot, JsonWriter writer, ControlPlaneSettings cpSettings)
             throws InterruptedException {
+        return start(snapshot, writer, cpSettings, io.remora.proxy.admin.AppProbes.none());
+    }
+
+    /** In a pod: also performs the app's probes the injector moved to the health port ({@code /app-health/...}). */
+    public static ProxyServer start(Snapshot snapshot, io.remora.proxy.admin.AppProbes appProbes)
+            throws InterruptedException {
+        return start(snapshot, JsonWriter.stdout(), ControlPlaneSettings.defaults(), appProbes);
+    }
+
+    private static ProxyServer start(Snapshot snapshot, JsonWriter writer, ControlPlaneSettings cpSettings,
+                                     io.remora.proxy.admin.AppProbes appProbes) throws InterruptedException {
         ProxyServer server = new ProxyServer(snapshot, Transport.best(), writer, cpSettings);
+        server.appProbes = appProbes;
         try {
             server.bindAll();
             server.subscribe();
@@ -585,6 +599,11 @@ public final class ProxyServer implements AutoCloseable {
         @Override
         public String configVersion() {
             return pc.routes().snapshot().version();
+        }
+
+        @Override
+        public io.remora.proxy.admin.AppProbes appProbes() {
+            return appProbes;
         }
 
         @Override

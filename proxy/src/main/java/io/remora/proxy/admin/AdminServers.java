@@ -171,11 +171,17 @@ public final class AdminServers implements AutoCloseable {
     }
 
     static Router healthRouter(AdminView view) {
-        return new Router()
+        Router router = new Router()
                 .get("/healthz/ready", "readiness", false, r -> ready(view))
                 .get("/healthz/live", "liveness", false, r -> view.live()
                         ? Response.text(HttpResponseStatus.OK, "live\n")
                         : Response.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "not live\n"));
+        // The app's own probes, rewritten by the injector to come here (they block: off the event loop).
+        AppProbes probes = view.appProbes();
+        for (String path : probes.paths()) {
+            router.get(path, "the app's probe", true, r -> probes.answer(path));
+        }
+        return router;
     }
 
     private static Response ready(AdminView view) {

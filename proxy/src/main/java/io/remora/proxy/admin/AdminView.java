@@ -39,4 +39,9 @@ public interface AdminView {
 
     /** The registry served at {@code /stats/prometheus}. */
     PrometheusMeterRegistry registry();
+
+    /** The app's probes the health port performs ({@code /app-health/...}); none outside Kubernetes. */
+    default AppProbes appProbes() {
+        return AppProbes.none();
+    }
 }
