@@ -107,7 +107,10 @@ class DirectoryMeshTest {
         while (big.length() < 10 * 1024 * 1024) {
             big.append(filler);
         }
-        Files.writeString(mesh.mesh.resolve("30-policies.yaml"), big);
+        // Moved in whole: written in place, the watcher could read its first (valid, small) megabytes.
+        java.nio.file.Path staged = Files.writeString(dir.resolve("30-policies.yaml.staged"), big);
+        Files.move(staged, mesh.mesh.resolve("30-policies.yaml"), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Files.writeString(mesh.mesh.resolve("20-routes.yaml"), MeshFixture.route(50, 50));
         assertThat(weightOfV1(parse(web.next()))).isEqualTo(50);
         assertThat(mesh.scrape()).contains("remora_cp_config_rejected_origins 1.0")
