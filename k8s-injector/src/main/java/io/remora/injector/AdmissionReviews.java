@@ -76,9 +76,23 @@ public final class AdmissionReviews {
 
     /** The answer to a body of more than {@code limit} bytes, from its first bytes only. */
     public static Answer tooLarge(byte[] prefix, long size, long limit) {
-        Matcher m = UID.matcher(new String(prefix, StandardCharsets.UTF_8));
+        Matcher m = UID.matcher(new String(prefix, 0, Math.min(prefix.length, 4096), StandardCharsets.UTF_8));
         return invalid(m.find() ? m.group(1) : "", "the request has " + size + " bytes, more than the "
                 + limit + " the webhook reads");
+    }
+
+    /**
+     * The answer when the webhook has more reviews queued than it can take: refused (code 503) rather than allowed,
+     * so the pod is not created without its sidecar; its controller creates it again.
+     */
+    public static Answer overloaded(byte[] prefix) {
+        Matcher m = UID.matcher(new String(prefix, 0, Math.min(prefix.length, 4096), StandardCharsets.UTF_8));
+        String uid = m.find() ? m.group(1) : "";
+        String reason = "the injector is overloaded; try again";
+        ObjectNode response = Json.object("uid", uid, "allowed", false,
+                "status", Json.object("code", 503, "message", reason));
+        ObjectNode review = Json.object("apiVersion", API_VERSION, "kind", "AdmissionReview", "response", response);
+        return new Answer(Json.MAPPER.writeValueAsBytes(review), "overloaded", reason, uid);
     }
 
     private static Answer invalid(String uid, String reason) {
