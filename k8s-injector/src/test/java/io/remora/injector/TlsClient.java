@@ -18,9 +18,9 @@ import javax.net.ssl.TrustManagerFactory;
  * An HTTP/1.1 client over TLS that checks the server as the API server does: the chain against a CA bundle and the
  * certificate's DNS names against the Service name, while connecting to a loopback address.
  */
-final class TlsClient {
-    record Response(int status, byte[] body, X509Certificate peer) {
-        String text() {
+public final class TlsClient {
+    public record Response(int status, byte[] body, X509Certificate peer) {
+        public String text() {
             return new String(body, StandardCharsets.UTF_8);
         }
     }
@@ -28,7 +28,7 @@ final class TlsClient {
     private TlsClient() {
     }
 
-    static Response post(InetSocketAddress address, String serverName, List<X509Certificate> roots, String path,
+    public static Response post(InetSocketAddress address, String serverName, List<X509Certificate> roots, String path,
                          byte[] body) throws Exception {
         KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
         trust.load(null, null);
