@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         versionProvider = Remora.Version.class,
         description = "Remora service mesh: sidecar proxy and tools.",
         subcommands = {ProxyCommand.class, ControlPlaneCommand.class, DemoCommand.class, ValidateCommand.class,
-                CertsCommand.class, InjectCommand.class, InjectorCommand.class})
+                CertsCommand.class, InjectCommand.class, InjectorCommand.class, WaitCommand.class})
 public final class Remora implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
