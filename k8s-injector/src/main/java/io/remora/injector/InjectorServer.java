@@ -72,6 +72,8 @@ public final class InjectorServer implements AutoCloseable {
     private final HttpServer adminServer;
     private final ThreadPoolExecutor reviews;
     private final ScheduledExecutorService rotation;
+    private final java.util.concurrent.ExecutorService adminExecutor =
+            Executors.newSingleThreadExecutor(daemon("remora-injector-admin"));
     private final InjectorMetrics metrics;
     private final AtomicBoolean ready = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -161,7 +163,7 @@ public final class InjectorServer implements AutoCloseable {
     }
 
     private void serveAdmin(HttpServer admin) {
-        admin.setExecutor(Executors.newSingleThreadExecutor(daemon("remora-injector-admin")));
+        admin.setExecutor(adminExecutor);
         admin.createContext("/stats/prometheus", ex -> reply(ex, 200, "text/plain; version=0.0.4; charset=utf-8",
                 metrics.scrape()));
         admin.createContext("/healthz/live", ex -> reply(ex, 200, "text/plain", "live\n"));
@@ -199,6 +201,7 @@ public final class InjectorServer implements AutoCloseable {
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         reviews.shutdown();
         adminServer.stop(0);
+        adminExecutor.shutdown();
         Log.info("injector_stopped");
     }
 
