@@ -141,6 +141,46 @@ public final class CertificateAuthority {
     }
 
     /**
+     * Issues a TLS server certificate for DNS names (not an SVID: no SPIFFE ID), on a fresh key pair, e.g. the
+     * admission webhook's {@code remora-injector.remora-system.svc}, which the API server checks against the
+     * webhook configuration's {@code caBundle} (this CA's root).
+     */
+    public ServingCertificate issueServing(List<String> dnsNames, Duration ttl) {
+        if (dnsNames.isEmpty()) {
+            throw new CertificateException("refused: a serving certificate needs at least one DNS name");
+        }
+        KeyPair keys = KeyPairs.ecP256();
+        Instant now = clock.instant();
+        Instant notAfter = min(now.plus(ttl), certificate.getNotAfter().toInstant());
+        try {
+            JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
+            GeneralName[] names = dnsNames.stream().map(n -> new GeneralName(GeneralName.dNSName, n))
+                    .toArray(GeneralName[]::new);
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
+                    X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded()), serial(),
+                    Date.from(now.minus(BACKDATE)), Date.from(notAfter),
+                    new X500Name("O=Remora,CN=" + dnsNames.get(0)), keys.getPublic())
+                    .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
+                    .addExtension(Extension.keyUsage, true,
+                            new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment))
+                    .addExtension(Extension.extendedKeyUsage, false,
+                            new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth))
+                    .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names))
+                    .addExtension(Extension.subjectKeyIdentifier, false,
+                            utils.createSubjectKeyIdentifier(keys.getPublic()))
+                    .addExtension(Extension.authorityKeyIdentifier, false,
+                            utils.createAuthorityKeyIdentifier(certificate));
+            List<X509Certificate> chain = new ArrayList<>();
+            chain.add(sign(b, key));
+            chain.addAll(intermediates());
+            return new ServingCertificate(chain, keys.getPrivate());
+        } catch (GeneralSecurityException | CertIOException e) {
+            throw new CertificateException("cannot issue a serving certificate for " + dnsNames + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Signs a CSR for {@code id}, the identity the CA decided (from the caller's authenticated identity, never from
      * the request). Refuses a request whose signature is bad, whose key is not EC P-256, or which asks for another
      * identity.

@@ -37,6 +37,26 @@ class CertificateAuthorityTest {
     }
 
     @Test
+    void aServingCertificateNamesItsDnsNamesAndChainsToTheRoot() throws Exception {
+        CertificateAuthority intermediate = root.createIntermediate(CertificateAuthority.DEFAULT_INTERMEDIATE_TTL);
+        ServingCertificate serving = intermediate.issueServing(
+                List.of("remora-injector.remora-system.svc", "remora-injector"), Duration.ofHours(24));
+        X509Certificate leaf = serving.leaf();
+        assertThat(leaf.getSubjectAlternativeNames().stream().map(san -> (Object) san.get(1)).toList())
+                .containsExactly("remora-injector.remora-system.svc", "remora-injector");
+        assertThat(leaf.getSubjectAlternativeNames().stream().map(san -> (Object) san.get(0)).toList())
+                .as("dNSName").containsOnly(2);
+        assertThat(leaf.getExtendedKeyUsage()).containsExactly(X509Svids.EKU_SERVER_AUTH);
+        assertThat(leaf.getBasicConstraints()).isEqualTo(-1);
+        assertThat(serving.chain()).hasSize(2);
+        assertThat(Duration.between(NOW, serving.notAfter())).isEqualTo(Duration.ofHours(24));
+        leaf.verify(intermediate.certificate().getPublicKey());
+        serving.chain().get(1).verify(root.certificate().getPublicKey());
+        assertThatThrownBy(() -> root.issueServing(List.of(), Duration.ofHours(1)))
+                .isInstanceOf(CertificateException.class).hasMessageContaining("at least one DNS name");
+    }
+
+    @Test
     void anIntermediateSignsLeavesThatChainToTheRoot() throws Exception {
         CertificateAuthority intermediate = root.createIntermediate(CertificateAuthority.DEFAULT_INTERMEDIATE_TTL);
         assertThat(intermediate.certificate().getBasicConstraints()).isZero();

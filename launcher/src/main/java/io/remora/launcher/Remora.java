@@ -32,7 +32,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
         versionProvider = Remora.Version.class,
         description = "Remora service mesh: sidecar proxy and tools.",
         subcommands = {HelpCommand.class, ProxyCommand.class, ControlPlaneCommand.class, DemoCommand.class,
-                ValidateCommand.class, CertsCommand.class, io.remora.launcher.init.InitCommand.class, WaitCommand.class})
+                ValidateCommand.class, CertsCommand.class, io.remora.launcher.init.InitCommand.class, WaitCommand.class,
+                InjectCommand.class, InjectorCommand.class})
 public final class Remora implements Callable<Integer> {
     @Spec
     CommandSpec spec;
