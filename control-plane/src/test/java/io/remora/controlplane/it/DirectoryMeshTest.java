@@ -86,7 +86,9 @@ class DirectoryMeshTest {
 
         Files.writeString(mesh.mesh.resolve("30-policies.yaml"), MeshFixture.POLICY.replace("namespaces: [shop]",
                 "namespaces: [shop], nonsense: 1"));
-        Files.writeString(mesh.mesh.resolve("20-routes.yaml"), MeshFixture.route(50, 50));
+        java.nio.file.Path routes = Files.writeString(dir.resolve("20-routes.yaml.staged"), MeshFixture.route(50, 50));
+        Files.move(routes, mesh.mesh.resolve("20-routes.yaml"), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         assertThat(weightOfV1(parse(web.next()))).isEqualTo(50);
         assertThat(mesh.scrape()).contains("remora_cp_config_rejected_origins 1.0")
                 .contains("remora_cp_config_rejected_total{source=\"directory\"} 1.0");
@@ -111,7 +113,9 @@ class DirectoryMeshTest {
         java.nio.file.Path staged = Files.writeString(dir.resolve("30-policies.yaml.staged"), big);
         Files.move(staged, mesh.mesh.resolve("30-policies.yaml"), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Files.writeString(mesh.mesh.resolve("20-routes.yaml"), MeshFixture.route(50, 50));
+        java.nio.file.Path routes = Files.writeString(dir.resolve("20-routes.yaml.staged"), MeshFixture.route(50, 50));
+        Files.move(routes, mesh.mesh.resolve("20-routes.yaml"), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         assertThat(weightOfV1(parse(web.next()))).isEqualTo(50);
         assertThat(mesh.scrape()).contains("remora_cp_config_rejected_origins 1.0")
                 .contains("remora_cp_config_rejected_total{source=\"directory\"} 1.0");

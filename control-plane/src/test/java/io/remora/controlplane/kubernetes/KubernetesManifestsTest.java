@@ -66,7 +66,7 @@ class KubernetesManifestsTest {
         List<Map<String, Object>> documents = documents("control-plane.yaml");
 
         assertThat(documents).extracting(d -> d.get("kind")).containsExactly("Namespace", "ServiceAccount",
-                "ClusterRole", "ClusterRoleBinding", "Deployment", "Service");
+                "ClusterRole", "ClusterRoleBinding", "Deployment", "Service", "PodDisruptionBudget");
         Map<String, Object> role = ofKind(documents, "ClusterRole");
         List<Map<String, Object>> rules = maps(role.get("rules"));
         assertAllowed(rules, "", "services", "get", "list", "watch");
@@ -103,8 +103,7 @@ class KubernetesManifestsTest {
         assertThat(get(caVolume, "secret", "secretName")).isEqualTo("remora-ca");
 
         Map<String, Object> service = ofKind(documents, "Service");
-        assertThat(maps(get(service, "spec", "ports"))).singleElement()
-                .satisfies(p -> assertThat(p).containsEntry("port", 15010));
+        assertThat(maps(get(service, "spec", "ports"))).extracting(p -> p.get("port")).containsExactly(15010, 15014);
         assertThat(get(service, "spec", "selector"))
                 .isEqualTo(get(deployment, "spec", "selector", "matchLabels"));
     }
