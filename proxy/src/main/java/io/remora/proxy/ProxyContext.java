@@ -38,6 +38,7 @@ public final class ProxyContext {
     private final UpstreamTls upstreamTls;
     private final RequestHeadRules headRules;
     private final InboundApps inboundApps;
+    private final ProxyEnvironment environment;
     private volatile boolean draining;
 
     public ProxyContext(Sidecar sidecar, Transport transport, ProxyMetrics metrics, AccessLog accessLog,
@@ -51,10 +52,19 @@ public final class ProxyContext {
     public ProxyContext(Sidecar sidecar, Transport transport, ProxyMetrics metrics, AccessLog accessLog,
                         RouteTable routes, ChannelGroup downstreamConnections, IdentitySource identity,
                         TlsMeters tlsMeters) {
+        this(sidecar, transport, metrics, accessLog, routes, downstreamConnections, identity, tlsMeters,
+                ProxyEnvironment.SYSTEM);
+    }
+
+    /** @param environment the time and random source of the request path */
+    public ProxyContext(Sidecar sidecar, Transport transport, ProxyMetrics metrics, AccessLog accessLog,
+                        RouteTable routes, ChannelGroup downstreamConnections, IdentitySource identity,
+                        TlsMeters tlsMeters, ProxyEnvironment environment) {
+        this.environment = environment;
         this.identity = identity;
         this.principal = identity == null ? null : identity.current().svid().id().toString();
         this.tlsMeters = tlsMeters;
-        this.handshakeRefusals = new HandshakeRefusals(tlsMeters, System::nanoTime);
+        this.handshakeRefusals = new HandshakeRefusals(tlsMeters, environment.ticker()::nanoTime);
         this.upstreamTls = identity == null ? null : new UpstreamTls(identity, tlsMeters);
         this.sidecar = sidecar;
         this.transport = transport;
@@ -68,6 +78,11 @@ public final class ProxyContext {
         this.peerMetadata = new io.remora.proxy.http.PeerMetadata(metrics.self());
         this.inboundApps = sidecar.spec().inbound() == null ? null
                 : new InboundApps(sidecar.spec().inbound(), LocalListeners.system());
+    }
+
+    /** The request path's time and random source. */
+    public ProxyEnvironment environment() {
+        return environment;
     }
 
     /** Where inbound connections go in the pod; null without an inbound listener. */

@@ -99,7 +99,8 @@ public final class ProxyServer implements AutoCloseable {
     private volatile boolean stopped;
     private volatile CompletableFuture<Void> draining;
 
-    private ProxyServer(Snapshot given, Transport transport, JsonWriter writer, ControlPlaneSettings cpSettings) {
+    private ProxyServer(Snapshot given, Transport transport, JsonWriter writer, ControlPlaneSettings cpSettings,
+                        ProxyEnvironment environment) {
         this.transport = transport;
         this.cpSettings = cpSettings;
         Sidecar.ControlPlane cp = given.sidecarOrDefault().spec().controlPlane();
@@ -152,7 +153,7 @@ public final class ProxyServer implements AutoCloseable {
                 .description("Snapshots applied to the running proxy after start").register(registry);
         this.configRejected = io.micrometer.core.instrument.Counter.builder("remora.config.rejected")
                 .description("Snapshots refused; the running config was kept").register(registry);
-        this.guards = new ServiceGuards(Ticker.SYSTEM, metrics::policy);
+        this.guards = new ServiceGuards(environment.ticker(), environment.randomness(), metrics::policy);
         RouteTable table = null;
         if (starting != null) {
             try {
@@ -174,7 +175,8 @@ public final class ProxyServer implements AutoCloseable {
         this.snapshot = starting;
         this.versionGauge = new io.remora.proxy.metrics.ConfigVersionGauge(registry, starting.version());
         this.pc = new ProxyContext(sidecar, transport, metrics, accessLog, table,
-                new DefaultChannelGroup("downstream", GlobalEventExecutor.INSTANCE), identity, tlsMeters);
+                new DefaultChannelGroup("downstream", GlobalEventExecutor.INSTANCE), identity, tlsMeters,
+                environment);
     }
 
     /**
@@ -217,18 +219,27 @@ public final class ProxyServer implements AutoCloseable {
      */
     public static ProxyServer start(Snapshot snapshot, JsonWriter writer, ControlPlaneSettings cpSettings)
             throws InterruptedException {
-        return start(snapshot, writer, cpSettings, io.remora.proxy.admin.AppProbes.none());
+        return start(snapshot, writer, cpSettings, io.remora.proxy.admin.AppProbes.none(), ProxyEnvironment.SYSTEM);
+    }
+
+    /** Starts with the given time and random source of the request path (tests: a seeded one). */
+    public static ProxyServer start(Snapshot snapshot, JsonWriter writer, ProxyEnvironment environment)
+            throws InterruptedException {
+        return start(snapshot, writer, ControlPlaneSettings.defaults(), io.remora.proxy.admin.AppProbes.none(),
+                environment);
     }
 
     /** In a pod: also performs the app's probes the injector moved to the health port ({@code /app-health/...}). */
     public static ProxyServer start(Snapshot snapshot, io.remora.proxy.admin.AppProbes appProbes)
             throws InterruptedException {
-        return start(snapshot, JsonWriter.stdout(), ControlPlaneSettings.defaults(), appProbes);
+        return start(snapshot, JsonWriter.stdout(), ControlPlaneSettings.defaults(), appProbes,
+                ProxyEnvironment.SYSTEM);
     }
 
     private static ProxyServer start(Snapshot snapshot, JsonWriter writer, ControlPlaneSettings cpSettings,
-                                     io.remora.proxy.admin.AppProbes appProbes) throws InterruptedException {
-        ProxyServer server = new ProxyServer(snapshot, Transport.best(), writer, cpSettings);
+                                     io.remora.proxy.admin.AppProbes appProbes, ProxyEnvironment environment)
+            throws InterruptedException {
+        ProxyServer server = new ProxyServer(snapshot, Transport.best(), writer, cpSettings, environment);
         server.appProbes = appProbes;
         try {
             server.bindAll();

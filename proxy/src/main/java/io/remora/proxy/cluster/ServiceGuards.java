@@ -3,6 +3,7 @@ package io.remora.proxy.cluster;
 import io.remora.config.HostPort;
 import io.remora.config.Service;
 import io.remora.proxy.metrics.PolicyMeters;
+import io.remora.proxy.policy.Randomness;
 import io.remora.proxy.policy.Ticker;
 
 import java.util.LinkedHashMap;
@@ -19,25 +20,32 @@ import java.util.function.Function;
  */
 public final class ServiceGuards {
     private final Ticker ticker;
+    private final Randomness randomness;
     private final Function<String, PolicyMeters> meters;
     private final Map<String, ServiceGuard> byKey = new ConcurrentHashMap<>();
 
     /**
      * @param meters each service's meters by key (a proxy's registry hands the same ones out again for a key)
      */
-    public ServiceGuards(Ticker ticker, Function<String, PolicyMeters> meters) {
+    public ServiceGuards(Ticker ticker, Randomness randomness, Function<String, PolicyMeters> meters) {
         this.ticker = ticker;
+        this.randomness = randomness;
         this.meters = meters;
     }
 
     /** Guards with meters of their own, for tables built without a proxy (validation, tests). */
     public static ServiceGuards standalone() {
-        return new ServiceGuards(Ticker.SYSTEM, PolicyMeters::unregistered);
+        return new ServiceGuards(Ticker.SYSTEM, Randomness.SYSTEM, PolicyMeters::unregistered);
     }
 
     /** What time-based policies of the tables built against these guards read. */
     public Ticker ticker() {
         return ticker;
+    }
+
+    /** What the tables built against these guards draw weighted choices from. */
+    public Randomness randomness() {
+        return randomness;
     }
 
     /** The guard of service {@code key} as of the last commit; null when there is none. */

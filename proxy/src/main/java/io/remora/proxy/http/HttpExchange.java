@@ -44,7 +44,6 @@ import io.remora.proxy.metrics.WorkloadLabels;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -71,8 +70,8 @@ final class HttpExchange implements UpstreamRequester {
     private final DownstreamHttpHandler owner;
     private final ChannelHandlerContext ctx;
     private final ProxyContext pc;
-    private final long startNanos = System.nanoTime();
-    private final long startMillis = System.currentTimeMillis();
+    private final long startNanos;
+    private final long startMillis;
 
     // What was asked.
     private String method;
@@ -147,6 +146,8 @@ final class HttpExchange implements UpstreamRequester {
     private int status;
     private String grpcStatus = "";
     private String flags = ResponseFlags.NONE;
+    /** An injected delay held this request: DI stays in the flags whatever else they get. */
+    private boolean delayed;
     private long bytesReceived;
     private long bytesSent;
     /** What the access log says beyond the reply's text (the endpoint, the socket error); null when nothing. */
@@ -166,6 +167,13 @@ final class HttpExchange implements UpstreamRequester {
         this.owner = owner;
         this.ctx = ctx;
         this.pc = pc;
+        this.startNanos = now();
+        this.startMillis = pc.environment().clock().millis();
+    }
+
+    /** The request path's monotonic time (deadlines, durations): the proxy's ticker, injected. */
+    private long now() {
+        return pc.environment().ticker().nanoTime();
     }
 
     boolean requestDone() {
@@ -261,7 +269,7 @@ final class HttpExchange implements UpstreamRequester {
         }
         FaultPolicy fault = policy.fault();
         if (fault != null) {
-            ThreadLocalRandom random = ThreadLocalRandom.current();
+            java.util.random.RandomGenerator random = pc.environment().randomness().current();
             if (fault.abort(random)) {
                 if (guard != null) {
                     guard.meters().faultAbort();
@@ -274,6 +282,7 @@ final class HttpExchange implements UpstreamRequester {
                     guard.meters().faultDelay();
                 }
                 flags = ResponseFlags.DELAY_INJECTED;
+                delayed = true;
                 startDeadline(req);
                 delayTimer = ctx.executor().schedule(this::delayOver, fault.delayNanos(), TimeUnit.NANOSECONDS);
                 return;
@@ -336,7 +345,7 @@ final class HttpExchange implements UpstreamRequester {
             }
         }
         if (timeout > 0) {
-            deadline = System.nanoTime() + timeout;
+            deadline = now() + timeout;
             deadlineTimer = ctx.executor().schedule(this::deadlineExpired, timeout, TimeUnit.NANOSECONDS);
         }
     }
@@ -362,11 +371,11 @@ final class HttpExchange implements UpstreamRequester {
         }
         if (grpc && deadline != 0) {
             // The upstream gets the time actually left, so it can give up when the caller will have.
-            requestHead.headers().set(GRPC_TIMEOUT, GrpcTimeout.format(deadline - System.nanoTime()));
+            requestHead.headers().set(GRPC_TIMEOUT, GrpcTimeout.format(deadline - now()));
         }
         long perTry = policy.retries().perTryTimeoutNanos();
         if (perTry > 0) {
-            long left = deadline == 0 ? perTry : Math.min(perTry, deadline - System.nanoTime());
+            long left = deadline == 0 ? perTry : Math.min(perTry, deadline - now());
             tryTimer = ctx.executor().schedule(this::tryTimeout, Math.max(0, left), TimeUnit.NANOSECONDS);
         }
         UpstreamPools.LoopPools loop = pc.pools().current(ctx.channel().eventLoop());
@@ -407,7 +416,8 @@ final class HttpExchange implements UpstreamRequester {
         if (!request.replayable() || owner.downstreamGone()) {
             return false;
         }
-        long wait = policy.retries().backoff().delayNanos(attempt, ThreadLocalRandom.current());
+        long wait = policy.retries().backoff().delayNanos(attempt,
+                pc.environment().randomness().current());
         if (retryAfterNanos > wait) {
             if (retryAfterNanos > MAX_RETRY_AFTER_NANOS) {
                 // Longer than a proxy should hold a request: the caller gets the answer and its Retry-After.
@@ -415,7 +425,7 @@ final class HttpExchange implements UpstreamRequester {
             }
             wait = retryAfterNanos;
         }
-        if (deadline != 0 && System.nanoTime() + wait >= deadline) {
+        if (deadline != 0 && now() + wait >= deadline) {
             // The retry could not finish in time: answer now with what we have.
             return false;
         }
@@ -686,6 +696,8 @@ final class HttpExchange implements UpstreamRequester {
         if (details == null) {
             details = message;
         }
+        // A request held by an injected delay that then fails keeps DI beside the failure (Envoy: UF,URX,DI).
+        responseFlags = delayed ? ResponseFlags.withDelay(responseFlags) : responseFlags;
         if (grpc) {
             replyGrpc(LocalReplies.grpcStatusFor(s.code()), responseFlags, message);
         } else {
@@ -695,6 +707,7 @@ final class HttpExchange implements UpstreamRequester {
 
     /** A gRPC caller gets a gRPC status (HTTP 200, trailers-only) it can act on. */
     private void replyGrpc(int code, String responseFlags, String message) {
+        responseFlags = delayed ? ResponseFlags.withDelay(responseFlags) : responseFlags;
         grpcStatus = Integer.toString(code);
         send(LocalReplies.grpc(ctx.alloc(), code, responseFlags, message), responseFlags);
     }
@@ -925,7 +938,7 @@ final class HttpExchange implements UpstreamRequester {
             return false;
         }
         long retryAfter = Backoff.retryAfterNanos(res.headers().get(HttpHeaderNames.RETRY_AFTER),
-                System.currentTimeMillis());
+                pc.environment().clock().millis());
         if (retry(reason, Math.max(0, retryAfter))) {
             return true;
         }
@@ -1184,9 +1197,10 @@ final class HttpExchange implements UpstreamRequester {
     }
 
     private void record() {
-        long durationNanos = System.nanoTime() - startNanos;
+        long durationNanos = now() - startNanos;
         Reporter reporter = owner.listener().outbound() ? Reporter.SOURCE : Reporter.DESTINATION;
         String peer = reporter == Reporter.DESTINATION ? owner.peerPrincipal() : upstreamPrincipal;
+        String flags = delayed ? ResponseFlags.withDelay(this.flags) : this.flags;
         RequestMeters meters = pc.metrics().request(reporter, destinationService, grpc ? "grpc" : "http", status,
                 grpcStatus, flags, peer, peerLabels);
         meters.record(durationNanos, bytesReceived, bytesSent);

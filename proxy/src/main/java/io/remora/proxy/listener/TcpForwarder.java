@@ -43,7 +43,7 @@ final class TcpForwarder {
                 if (!pc.routes().authorizer().allowsAll()
                         && pc.routes().authorizer().check(PeerIdentity.of(downstream), null, null) != null) {
                     // Refused by an authorization policy: nothing is relayed.
-                    log(downstream, System.currentTimeMillis(), System.nanoTime(), listener.inboundCluster(), null,
+                    log(downstream, pc.environment().clock().millis(), pc.environment().ticker().nanoTime(), listener.inboundCluster(), null,
                             "RBAC", 0, 0);
                     downstream.close();
                     return;
@@ -99,8 +99,8 @@ final class TcpForwarder {
                 : endpoint != null && endpoint.spiffeId() != null && pc.upstreamTls() != null ? endpoint.identity()
                 : null;
         TcpMeters meters = pc.metrics().tcp(reporter, service, peer);
-        long start = System.currentTimeMillis();
-        long startNanos = System.nanoTime();
+        long start = pc.environment().clock().millis();
+        long startNanos = pc.environment().ticker().nanoTime();
         Endpoint ep = endpoint;
         if (ep != null) {
             ep.requestStarted();
@@ -146,7 +146,7 @@ final class TcpForwarder {
         if ("UH".equals(flags)) {
             Log.warn("tcp_no_healthy_upstream", "listener", listener.name(), "service", service);
         }
-        log(downstream, System.currentTimeMillis(), System.nanoTime(), cluster, null, flags, 0, 0);
+        log(downstream, pc.environment().clock().millis(), pc.environment().ticker().nanoTime(), cluster, null, flags, 0, 0);
         downstream.close();
     }
 
@@ -163,7 +163,7 @@ final class TcpForwarder {
         String remote = downstream.remoteAddress() instanceof InetSocketAddress r
                 ? r.getAddress().getHostAddress() : null;
         pc.accessLog().log(new AccessLogEntry(start, listener.outbound() ? "outbound" : "inbound", "TCP", null, null,
-                null, 0, null, flags, (System.nanoTime() - startNanos) / 1000, cluster,
+                null, 0, null, flags, (pc.environment().ticker().nanoTime() - startNanos) / 1000, cluster,
                 upstream == null ? null : upstream.getHostString() + ":" + upstream.getPort(), in, out, null, remote,
                 null, null, listener.outbound() ? null : principal(downstream)));
     }

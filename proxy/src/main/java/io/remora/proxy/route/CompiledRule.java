@@ -4,12 +4,12 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.remora.config.Route;
 import io.remora.proxy.cluster.Cluster;
 import io.remora.proxy.cluster.ServiceClusters;
+import io.remora.proxy.policy.Randomness;
 import io.remora.proxy.policy.Ticker;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One rule of a route, ready to evaluate: its matchers (any one selects the rule; none selects every request) and
@@ -20,12 +20,14 @@ final class CompiledRule {
     private final RequestMatcher[] matchers;
     private final RouteMatch[] targets;
     private final int[] cumulativeWeights;
+    private final Randomness randomness;
 
     /**
      * @param targets one per backend of positive weight, in declaration order
      * @param weights their weights, all positive
      */
-    private CompiledRule(RequestMatcher[] matchers, RouteMatch[] targets, int[] weights) {
+    private CompiledRule(RequestMatcher[] matchers, RouteMatch[] targets, int[] weights, Randomness randomness) {
+        this.randomness = randomness;
         if (targets.length == 0 || targets.length != weights.length) {
             throw new IllegalArgumentException("a rule needs at least one backend of positive weight");
         }
@@ -53,7 +55,7 @@ final class CompiledRule {
      * @param clusters every service's clusters by service key
      */
     static CompiledRule compile(Route route, int index, Cluster fallback, Map<String, ServiceClusters> clusters,
-                                Ticker ticker) {
+                                Ticker ticker, Randomness randomness) {
         Route.Rule rule = route.spec().rules().get(index);
         String routeName = route.metadata().name();
         String ruleName = rule.name() != null ? rule.name() : "rule-" + index;
@@ -68,7 +70,7 @@ final class CompiledRule {
 
         if (rule.backends().isEmpty()) {
             return new CompiledRule(matchers, new RouteMatch[] {new RouteMatch(routeName, ruleName, fallback, policy)},
-                    new int[] {1});
+                    new int[] {1}, randomness);
         }
         List<RouteMatch> targets = new ArrayList<>();
         List<Integer> weights = new ArrayList<>();
@@ -87,7 +89,7 @@ final class CompiledRule {
         for (int i = 0; i < weightArray.length; i++) {
             weightArray[i] = weights.get(i);
         }
-        return new CompiledRule(matchers, targets.toArray(new RouteMatch[0]), weightArray);
+        return new CompiledRule(matchers, targets.toArray(new RouteMatch[0]), weightArray, randomness);
     }
 
     private static Cluster backendCluster(Route.Backend backend, Map<String, ServiceClusters> clusters,
@@ -124,7 +126,7 @@ final class CompiledRule {
         if (targets.length == 1) {
             return targets[0];
         }
-        int x = ThreadLocalRandom.current().nextInt(cumulativeWeights[cumulativeWeights.length - 1]);
+        int x = randomness.current().nextInt(cumulativeWeights[cumulativeWeights.length - 1]);
         for (int i = 0; i < cumulativeWeights.length - 1; i++) {
             if (x < cumulativeWeights[i]) {
                 return targets[i];

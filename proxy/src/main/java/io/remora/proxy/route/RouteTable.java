@@ -109,7 +109,8 @@ public final class RouteTable {
             if (route != null) {
                 rules = new CompiledRule[route.spec().rules().size()];
                 for (int i = 0; i < rules.length; i++) {
-                    rules[i] = CompiledRule.compile(route, i, all, clustersByKey, ticker);
+                    rules[i] = CompiledRule.compile(route, i, all, clustersByKey, ticker,
+                            guards.randomness());
                 }
             }
             byKey.put(service.key(), new ServiceRoutes(service, all, rules, defaultPolicy));

@@ -1,21 +1,41 @@
 package io.remora.proxy.it.resilience;
 
+import io.remora.config.Route;
+import io.remora.proxy.ProxyEnvironment;
+import io.remora.proxy.policy.FaultPolicy;
+import io.remora.proxy.policy.Randomness;
 import io.remora.proxy.testing.ScriptedUpstream;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.net.http.HttpResponse;
+import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Faults injected on purpose: aborts answer their share of requests locally ({@code FI}), delays hold theirs
- * ({@code DI}); over 2,000 requests the shares are within ±3 points of the configured percentage.
+ * ({@code DI}). The proxy draws from a seeded source, so the requests hit are exactly those the policy picks from
+ * that sequence — the same every run — and their share is within ±3 points of the configured percentage.
  */
 @Timeout(120)
 class FaultInjectionTest {
     private static final int REQUESTS = 2_000;
+    private static final long SEED = 20261202L;
+
+    /** How many of {@code requests} draws from the seeded sequence the fault hits (aborts, or else delays). */
+    private static int hits(Route.Fault fault, int requests) {
+        FaultPolicy policy = FaultPolicy.of(fault);
+        Randomness random = Randomness.seeded(SEED);
+        int n = 0;
+        for (int i = 0; i < requests; i++) {
+            if (fault.abort() != null ? policy.abort(random.current()) : policy.delay(random.current())) {
+                n++;
+            }
+        }
+        return n;
+    }
 
     @AutoClose
     private final ScriptedUpstream a = new ScriptedUpstream("a");
@@ -24,7 +44,7 @@ class FaultInjectionTest {
 
     @Test
     void abortsAnswerTheirShareLocallyWithTheConfiguredStatus() throws Exception {
-        mesh = new Mesh("http", null, """
+        mesh = new Mesh(ProxyEnvironment.seeded(SEED), "http", null, """
                       fault: {abort: {percent: 25, httpStatus: 418}}
                 """, a.address());
         int aborted = 0;
@@ -37,6 +57,8 @@ class FaultInjectionTest {
                 assertThat(res.statusCode()).isEqualTo(200);
             }
         }
+        // The proxy drew from the seeded source: exactly the requests the policy picks from that sequence.
+        assertThat(aborted).isEqualTo(hits(new Route.Fault(new Route.Abort(25, 418, null), null), REQUESTS));
         assertThat(aborted).isBetween(REQUESTS * 22 / 100, REQUESTS * 28 / 100);
         assertThat(a.requests()).isEqualTo(REQUESTS - aborted);
         assertThat(mesh.metric("remora_faults_injected_total", "kind", "abort")).isEqualTo(aborted);
@@ -44,7 +66,7 @@ class FaultInjectionTest {
 
     @Test
     void delaysHoldTheirShareOfRequests() throws Exception {
-        mesh = new Mesh("http", null, """
+        mesh = new Mesh(ProxyEnvironment.seeded(SEED), "http", null, """
                       fault: {delay: {percent: 10, fixedDelay: 50ms}}
                 """, a.address());
         int n = REQUESTS / 4;
@@ -58,6 +80,7 @@ class FaultInjectionTest {
             assertThat(res.statusCode()).isEqualTo(200);
         }
         double delayed = mesh.requestsFlagged("DI");
+        assertThat(delayed).isEqualTo(hits(new Route.Fault(null, new Route.Delay(10, Duration.ofMillis(50))), n));
         assertThat(delayed).isBetween(n * 0.07, n * 0.13);
         assertThat(mesh.metric("remora_faults_injected_total", "kind", "delay")).isEqualTo(delayed);
         assertThat((double) slow).as("every delayed request took at least the delay").isGreaterThanOrEqualTo(delayed);
@@ -79,5 +102,18 @@ class FaultInjectionTest {
             channel.shutdownNow();
         }
         assertThat(a.requests()).isZero();
+    }
+
+    @Test
+    void aDelayedRequestThatThenFailsKeepsItsDelayFlag() throws Exception {
+        java.net.InetSocketAddress refused = new java.net.InetSocketAddress("127.0.0.1",
+                io.remora.proxy.it.edge.Edge.closedPort());
+        mesh = new Mesh("http", null, """
+                      fault: {delay: {percent: 100, fixedDelay: 10ms}}
+                """, refused);
+        HttpResponse<String> res = mesh.get("/x");
+        assertThat(res.statusCode()).isEqualTo(503);
+        assertThat(Mesh.flags(res)).isEqualTo("UF,URX,DI");
+        assertThat(mesh.requestsFlagged("UF,URX,DI")).isEqualTo(1);
     }
 }

@@ -30,6 +30,12 @@ final class Mesh implements AutoCloseable {
      * @param rule          YAML of the rule's policy fields, indented by 6 spaces, or null for the defaults
      */
     Mesh(String protocol, String trafficPolicy, String rule, InetSocketAddress... endpoints) throws Exception {
+        this(io.remora.proxy.ProxyEnvironment.SYSTEM, protocol, trafficPolicy, rule, endpoints);
+    }
+
+    /** @param environment the proxy's time and random source (a seeded one makes fault shares exact) */
+    Mesh(io.remora.proxy.ProxyEnvironment environment, String protocol, String trafficPolicy, String rule,
+         InetSocketAddress... endpoints) throws Exception {
         StringBuilder y = new StringBuilder(Proxies.sidecar("svc")).append("""
                 ---
                 apiVersion: remora.io/v1
@@ -58,7 +64,7 @@ final class Mesh implements AutoCloseable {
         if (rule != null) {
             y.append(rule.stripTrailing()).append('\n');
         }
-        proxy = Edge.start(y.toString());
+        proxy = ProxyServer.start(Edge.snapshot(y.toString()), io.remora.log.JsonWriter.stdout(), environment);
         InetSocketAddress listener = proxy.upstreamAddress(SERVICE);
         base = URI.create("http://127.0.0.1:" + listener.getPort());
     }
