@@ -1,5 +1,6 @@
 package io.remora.injector;
 
+import io.fabric8.zjsonpatch.DiffFlags;
 import io.fabric8.zjsonpatch.JsonDiff;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -16,7 +17,8 @@ import java.util.regex.Pattern;
  * AdmissionReview v1 in and out. Every request body, even one that is not JSON or names no pod, gets a valid
  * response that allows the object (the webhook never blocks a pod it cannot read; {@code failurePolicy: Fail} is
  * for when it cannot answer at all) with the reason in {@code status.message}. An injected pod's patch is the
- * JSON Patch (RFC 6902) diff of the request's object and {@link Injector}'s result.
+ * JSON Patch (RFC 6902) diff of the request's object and {@link Injector}'s result, in add/remove/replace
+ * operations only (no move or copy: each operation reads on its own in the API server's audit log).
  */
 public final class AdmissionReviews {
     public static final String API_VERSION = "admission.k8s.io/v1";
@@ -66,7 +68,7 @@ public final class AdmissionReviews {
         try {
             Injection injection = injector.inject(pod, PodContext.optedIn(Json.text(request, "namespace"), null));
             JsonNode patch = injection.outcome() == Injection.Outcome.UNCHANGED ? null
-                    : JsonDiff.asJson(pod, injection.pod());
+                    : JsonDiff.asJson(pod, injection.pod(), DiffFlags.dontNormalizeOpIntoMoveAndCopy());
             return answer(uid, injection.outcome().tag(), injection.reason(), patch, injection.warnings());
         } catch (RuntimeException e) {
             // A pod shape the injector did not expect: allowed without the sidecar, and said so.
