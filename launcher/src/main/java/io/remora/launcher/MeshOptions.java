@@ -30,9 +30,12 @@ final class MeshOptions {
                 .withControlPlaneAddress(controlPlaneAddress);
     }
 
-    /** The version the launcher was built as (the image tag), "dev" outside a packaged jar. */
+    /** The version the launcher was built as (the image tag): the one {@code remora --version} prints. */
     static String version() {
-        String v = Remora.class.getPackage().getImplementationVersion();
-        return v == null ? "dev" : v;
+        try {
+            return Remora.Version.version();
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
     }
 }
