@@ -39,6 +39,8 @@ public final class ProxyContext {
     private final RequestHeadRules headRules;
     private final InboundApps inboundApps;
     private final ProxyEnvironment environment;
+    private final io.remora.proxy.net.OwnPorts ownPorts = new io.remora.proxy.net.OwnPorts();
+    private final io.remora.proxy.net.OwnConnections ownConnections = new io.remora.proxy.net.OwnConnections();
     private volatile boolean draining;
 
     public ProxyContext(Sidecar sidecar, Transport transport, ProxyMetrics metrics, AccessLog accessLog,
@@ -72,12 +74,22 @@ public final class ProxyContext {
         this.accessLog = accessLog;
         this.routes = new AtomicReference<>(routes);
         this.downstreamConnections = downstreamConnections;
-        this.pools = new UpstreamPools(transport, upstreamTls);
+        this.pools = new UpstreamPools(transport, upstreamTls, ownConnections);
         this.inboundService = workload() + "." + namespace();
         this.headRules = new RequestHeadRules(sidecar.spec().limits());
         this.peerMetadata = new io.remora.proxy.http.PeerMetadata(metrics.self());
         this.inboundApps = sidecar.spec().inbound() == null ? null
                 : new InboundApps(sidecar.spec().inbound(), LocalListeners.system());
+    }
+
+    /** The ports of this proxy's own listeners, for loop detection. */
+    public io.remora.proxy.net.OwnPorts ownPorts() {
+        return ownPorts;
+    }
+
+    /** The local addresses of this proxy's upstream connections, for self-capture detection. */
+    public io.remora.proxy.net.OwnConnections ownConnections() {
+        return ownConnections;
     }
 
     /** The request path's time and random source. */

@@ -39,7 +39,6 @@ import io.remora.proxy.tls.LocalCaIdentitySource;
 import io.remora.proxy.tls.TlsMeters;
 import io.remora.proxy.metrics.ProxyMetrics;
 import io.remora.proxy.net.Backpressure;
-import io.remora.proxy.net.OriginalDst;
 import io.remora.proxy.policy.Ticker;
 import io.remora.proxy.route.RouteTable;
 
@@ -280,10 +279,11 @@ public final class ProxyServer implements AutoCloseable {
             listeners.put(l.name(), ch);
             specs.put(l.name(), l);
             // A captured connection aimed at any of our own ports would loop back into the proxy.
-            OriginalDst.addOwnPort(((InetSocketAddress) ch.localAddress()).getPort());
+            pc.ownPorts().add(((InetSocketAddress) ch.localAddress()).getPort());
             Log.info("listener_bound", "name", l.name(), "address", String.valueOf(ch.localAddress()));
         }
-        admin = AdminServers.start(group, transport, spec.admin(), spec.metrics(), spec.health(), new View());
+        admin = AdminServers.start(group, transport, spec.admin(), spec.metrics(), spec.health(), new View(),
+                pc.ownPorts());
         // Outlier detection returns ejected endpoints on this tick; each service acts once per its own interval.
         group.next().scheduleAtFixedRate(() -> pc.routes().sweep(), SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
         ready = true;
@@ -514,7 +514,7 @@ public final class ProxyServer implements AutoCloseable {
         ready = false;
         for (Channel l : listeners.values()) {
             if (l.localAddress() instanceof InetSocketAddress a) {
-                OriginalDst.removeOwnPort(a.getPort());
+                pc.ownPorts().remove(a.getPort());
             }
             l.close();
         }

@@ -21,7 +21,7 @@ import io.remora.proxy.Transport;
 import io.remora.proxy.admin.AdminHttp.Request;
 import io.remora.proxy.admin.AdminHttp.Response;
 import io.remora.proxy.admin.AdminHttp.Router;
-import io.remora.proxy.net.OriginalDst;
+import io.remora.proxy.net.OwnPorts;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -48,7 +48,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * </ul>
  * Slow work (config dump, cluster listing, scrapes, drain and quit actions) runs on one dedicated daemon
  * thread with a bounded queue, so it never holds an event loop that also carries proxy traffic; a full queue
- * answers 503. Each bound port is registered with {@link OriginalDst#addOwnPort} for loop detection.
+ * answers 503. Each bound port is registered with the proxy's {@link OwnPorts} for loop detection.
  */
 public final class AdminServers implements AutoCloseable {
 
@@ -68,10 +68,12 @@ public final class AdminServers implements AutoCloseable {
     private final ChannelGroup connections;
     private final ThreadPoolExecutor executor;
     private final EventLoopGroup group;
+    private final OwnPorts ownPorts;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private AdminServers(Channel admin, Channel metrics, Channel health, ChannelGroup connections,
-                         ThreadPoolExecutor executor, EventLoopGroup group) {
+                         ThreadPoolExecutor executor, EventLoopGroup group, OwnPorts ownPorts) {
+        this.ownPorts = ownPorts;
         this.admin = admin;
         this.metrics = metrics;
         this.health = health;
@@ -87,6 +89,13 @@ public final class AdminServers implements AutoCloseable {
      */
     public static AdminServers start(EventLoopGroup group, Transport transport, HostPort admin, HostPort metrics,
                                      HostPort health, AdminView view) throws InterruptedException {
+        return start(group, transport, admin, metrics, health, view, new OwnPorts());
+    }
+
+    /** @param ownPorts where the bound ports are registered (the proxy's own, for loop detection) */
+    public static AdminServers start(EventLoopGroup group, Transport transport, HostPort admin, HostPort metrics,
+                                     HostPort health, AdminView view, OwnPorts ownPorts)
+            throws InterruptedException {
         Objects.requireNonNull(group, "group");
         Objects.requireNonNull(transport, "transport");
         Objects.requireNonNull(view, "view");
@@ -113,9 +122,9 @@ public final class AdminServers implements AutoCloseable {
             throw e;
         }
         for (Channel ch : bound) {
-            OriginalDst.addOwnPort(((InetSocketAddress) ch.localAddress()).getPort());
+            ownPorts.add(((InetSocketAddress) ch.localAddress()).getPort());
         }
-        return new AdminServers(bound.get(0), bound.get(1), bound.get(2), connections, executor, group);
+        return new AdminServers(bound.get(0), bound.get(1), bound.get(2), connections, executor, group, ownPorts);
     }
 
     private static Channel bind(ServerBootstrap template, HostPort at, String what, Router router,
@@ -261,7 +270,7 @@ public final class AdminServers implements AutoCloseable {
         for (Channel ch : List.of(admin, metrics, health)) {
             InetSocketAddress local = (InetSocketAddress) ch.localAddress();
             if (local != null) {
-                OriginalDst.removeOwnPort(local.getPort());
+                ownPorts.remove(local.getPort());
             }
             closing.add(ch.close());
         }

@@ -9,7 +9,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.remora.proxy.net.OwnConnections;
 import io.remora.proxy.policy.ConcurrencyLimits;
 
 import java.net.InetSocketAddress;
@@ -102,10 +101,10 @@ final class H1Pool {
         if (ch == null) {
             requester.upstreamFailed(done.cause());
         } else if (!requester.stillWaiting()) {
-            OwnConnections.track(ch);
+            loop.own.track(ch);
             release(ch);
         } else {
-            OwnConnections.track(ch);
+            loop.own.track(ch);
             requester.upstreamReady(ch, false);
         }
     }

@@ -17,7 +17,6 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.remora.proxy.net.OwnConnections;
 import io.remora.proxy.policy.ConcurrencyLimits;
 
 import java.net.InetSocketAddress;
@@ -117,7 +116,7 @@ final class H2Pool {
         }
         Channel ch = done instanceof ChannelFuture cf ? cf.channel() : (Channel) done.getNow();
         connection = ch;
-        OwnConnections.track(ch);
+        loop.own.track(ch);
         ch.closeFuture().addListener(x -> {
             if (connection == ch) {
                 connection = null;

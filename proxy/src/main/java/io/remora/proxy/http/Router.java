@@ -87,7 +87,7 @@ final class Router {
                             "no service for host '" + host + "' and no original destination");
                     return false;
                 }
-                if (OwnConnections.isOwn(downstreamRemote)) {
+                if (pc.ownConnections().isOwn(downstreamRemote)) {
                     // Our own passthrough connection, captured again: relaying it would loop forever.
                     OwnConnections.logRefused(originalDst, downstreamRemote);
                     ex.reply(HttpResponseStatus.SERVICE_UNAVAILABLE, ResponseFlags.LOOP,

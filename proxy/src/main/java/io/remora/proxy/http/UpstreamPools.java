@@ -1,5 +1,7 @@
 package io.remora.proxy.http;
 
+import io.remora.proxy.net.OwnConnections;
+
 import io.remora.certs.SpiffeId;
 import io.remora.proxy.tls.UpstreamTls;
 import io.netty.bootstrap.Bootstrap;
@@ -24,6 +26,7 @@ public final class UpstreamPools {
 
     private final Transport transport;
     private final UpstreamTls tls;
+    private final OwnConnections own;
     private final List<LoopPools> all = new ArrayList<>();
     private final FastThreadLocal<LoopPools> perLoop = new FastThreadLocal<>() {
         @Override
@@ -38,8 +41,14 @@ public final class UpstreamPools {
 
     /** @param tls originates mTLS to endpoints with an identity; null when mTLS is off */
     public UpstreamPools(Transport transport, UpstreamTls tls) {
+        this(transport, tls, new OwnConnections());
+    }
+
+    /** @param own where every upstream connection's local address is kept, for self-capture detection */
+    public UpstreamPools(Transport transport, UpstreamTls tls, OwnConnections own) {
         this.transport = transport;
         this.tls = tls;
+        this.own = own;
     }
 
     /** The pools of the calling event loop. */
@@ -47,7 +56,7 @@ public final class UpstreamPools {
         if (perLoop.isSet()) {
             return perLoop.get();
         }
-        LoopPools pools = new LoopPools(loop, transport, tls);
+        LoopPools pools = new LoopPools(loop, transport, tls, own);
         perLoop.set(pools);
         synchronized (all) {
             all.add(pools);
@@ -84,12 +93,14 @@ public final class UpstreamPools {
         final EventLoop loop;
         final Bootstrap bootstrap;
         final UpstreamTls tls;
+        final OwnConnections own;
         final Map<PoolKey, H1Pool> h1 = new HashMap<>();
         final Map<PoolKey, H2Pool> h2 = new HashMap<>();
 
-        LoopPools(EventLoop loop, Transport transport, UpstreamTls tls) {
+        LoopPools(EventLoop loop, Transport transport, UpstreamTls tls, OwnConnections own) {
             this.loop = loop;
             this.tls = tls;
+            this.own = own;
             this.bootstrap = new Bootstrap().group(loop).channel(transport.socketChannel())
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.SO_KEEPALIVE, true)

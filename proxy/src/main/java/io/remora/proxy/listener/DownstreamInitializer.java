@@ -77,7 +77,7 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
         InetSocketAddress originalDst = null;
         if (listener.kind() == ListenerSpec.Kind.OUTBOUND_CAPTURE) {
             originalDst = OriginalDst.of(ch);
-            if (originalDst == null || OriginalDst.isLoop(originalDst, ch)) {
+            if (originalDst == null || OriginalDst.isLoop(originalDst, ch, pc.ownPorts())) {
                 Log.warn("capture_loop_refused", "listener", listener.name(), "remote", String.valueOf(ch.remoteAddress()),
                         "original_dst", String.valueOf(originalDst));
                 ch.close();
@@ -87,7 +87,7 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
             // The port the caller dialled picks the app's port. One whose original destination is the inbound
             // listener itself (or another of ours) would come straight back here: a loop, refused.
             originalDst = OriginalDst.of(ch);
-            if (originalDst != null && OriginalDst.isLoop(originalDst, ch)) {
+            if (originalDst != null && OriginalDst.isLoop(originalDst, ch, pc.ownPorts())) {
                 pc.metrics().downstream().inboundLoopRefused();
                 Log.warn("inbound_loop_refused", "listener", listener.name(), "remote",
                         String.valueOf(ch.remoteAddress()), "original_dst", String.valueOf(originalDst), "hint",

@@ -70,7 +70,7 @@ final class TcpForwarder {
             default -> {
                 ServiceRoutes s = originalDst == null ? null : pc.routes().byAddress(originalDst);
                 if (s == null) {
-                    if (OwnConnections.isOwn(downstream.remoteAddress())) {
+                    if (pc.ownConnections().isOwn(downstream.remoteAddress())) {
                         // Our own passthrough connection, captured again: relaying it would loop forever.
                         OwnConnections.logRefused(originalDst, downstream.remoteAddress());
                         refuse(downstream, "PassthroughCluster", "PassthroughCluster", "LOOP");
@@ -110,6 +110,11 @@ final class TcpForwarder {
                 ? new TcpRelay.Secure(pc.upstreamTls(), ep.spiffeId()) : null;
         TcpRelay.start(downstream, target, source, connectTimeout, pc.transport().socketChannel(), secure,
                 new TcpRelay.Listener() {
+                    @Override
+                    public void upstreamChannel(io.netty.channel.Channel upstream) {
+                        pc.ownConnections().track(upstream);
+                    }
+
             private String flags = "-";
 
             @Override

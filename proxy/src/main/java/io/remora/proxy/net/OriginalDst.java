@@ -16,7 +16,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Collections;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -41,7 +40,6 @@ public final class OriginalDst {
     static final int AF_INET = 2;
     static final int AF_INET6 = 10;
 
-    private static final Set<Integer> OWN_PORTS = ConcurrentHashMap.newKeySet();
     private static final long LOCAL_ADDRESSES_TTL_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static volatile LocalAddresses localAddresses;
 
@@ -124,10 +122,10 @@ public final class OriginalDst {
     /**
      * True when connecting to {@code origDst} would reach this proxy again: it is the listener's own address
      * (a direct connection to the capture port), or a local address (loopback, wildcard or one of this host's
-     * interface addresses) on the accepting listener's port or on any port registered with {@link #addOwnPort}.
+     * interface addresses) on the accepting listener's port or on any of this proxy's {@code own} ports.
      * A null {@code origDst} is not a loop.
      */
-    public static boolean isLoop(InetSocketAddress origDst, Channel ch) {
+    public static boolean isLoop(InetSocketAddress origDst, Channel ch, OwnPorts own) {
         if (origDst == null || origDst.isUnresolved()) {
             return false;
         }
@@ -143,27 +141,10 @@ public final class OriginalDst {
                 listenerPort = true;
             }
         }
-        if (!listenerPort && !OWN_PORTS.contains(port)) {
+        if (!listenerPort && !own.contains(port)) {
             return false;
         }
         return isLocalAddress(addr);
-    }
-
-    /** Registers a port one of the proxy's own listeners is bound to, for {@link #isLoop}. */
-    public static void addOwnPort(int port) {
-        if (port > 0) {
-            OWN_PORTS.add(port);
-        }
-    }
-
-    /** Forgets a port registered with {@link #addOwnPort} (its listener was closed). */
-    public static void removeOwnPort(int port) {
-        OWN_PORTS.remove(port);
-    }
-
-    /** The ports registered with {@link #addOwnPort}, as an unmodifiable snapshot. */
-    public static Set<Integer> ownPorts() {
-        return Set.copyOf(OWN_PORTS);
     }
 
     static boolean isLocalAddress(InetAddress addr) {

@@ -7,26 +7,23 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Local addresses of the upstream connections this proxy has open. When iptables captures the proxy's
+ * Local addresses of the upstream connections this proxy has open (one set per proxy, not per JVM). When iptables captures the proxy's
  * own outgoing connection (a missing owner/uid exclusion rule), it arrives back on the capture listener
  * with the app's original destination, indistinguishable by address from app traffic; its source
  * address, though, is one of these. Passthrough refuses such a connection instead of relaying to
  * itself again and again.
  */
 public final class OwnConnections {
-    private static final Set<SocketAddress> LOCAL = ConcurrentHashMap.newKeySet();
-
-    private OwnConnections() {
-    }
+    private final Set<SocketAddress> local = ConcurrentHashMap.newKeySet();
 
     /** Remembers a connected upstream channel's local address until the channel closes. */
-    public static void track(Channel upstream) {
+    public void track(Channel upstream) {
         SocketAddress local = upstream.localAddress();
         if (local == null) {
             return;
         }
-        LOCAL.add(local);
-        upstream.closeFuture().addListener(f -> LOCAL.remove(local));
+        this.local.add(local);
+        upstream.closeFuture().addListener(f -> this.local.remove(local));
     }
 
     /** The one log event for a refused self-capture, with the rule that prevents it. */
@@ -37,7 +34,7 @@ public final class OwnConnections {
     }
 
     /** True when {@code downstreamRemote} is the source address of one of our own upstream connections. */
-    public static boolean isOwn(SocketAddress downstreamRemote) {
-        return downstreamRemote != null && !LOCAL.isEmpty() && LOCAL.contains(downstreamRemote);
+    public boolean isOwn(SocketAddress downstreamRemote) {
+        return downstreamRemote != null && !local.isEmpty() && local.contains(downstreamRemote);
     }
 }

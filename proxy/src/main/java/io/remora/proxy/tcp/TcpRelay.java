@@ -18,7 +18,6 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.remora.proxy.net.Backpressure;
 import io.remora.proxy.net.EpollHalfClosure;
-import io.remora.proxy.net.OwnConnections;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -56,6 +55,10 @@ public final class TcpRelay {
     public interface Listener {
         /** The upstream connection is established; bytes start to flow. */
         void connected(InetSocketAddress upstream);
+
+        /** The upstream channel, once connected (before {@link #connected}): for the proxy's own-connection set. */
+        default void upstreamChannel(Channel upstream) {
+        }
 
         /** The upstream connection could not be made; the downstream has been closed. Nothing else follows. */
         void connectFailed(Throwable cause);
@@ -205,7 +208,7 @@ public final class TcpRelay {
             }
             state = State.CONNECTED;
             EpollHalfClosure.apply(up);
-            OwnConnections.track(up);
+            listener.upstreamChannel(up);
             listener.connected(target);
             if (!down.isActive()) {
                 releaseQueued();

@@ -8,7 +8,6 @@ import io.netty.channel.EventLoopGroup;
 import io.remora.config.HostPort;
 import io.remora.net.ListenFailure;
 import io.remora.proxy.Transport;
-import io.remora.proxy.net.OriginalDst;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,6 +42,7 @@ class AdminServersTest {
 
     private FakeView view;
     private AdminServers servers;
+    private final io.remora.proxy.net.OwnPorts ownPorts = new io.remora.proxy.net.OwnPorts();
     private HttpClient client;
 
     /** A view with switchable health, a recorded drain/quit and a real registry. */
@@ -121,7 +121,7 @@ class AdminServersTest {
     @BeforeEach
     void start() throws InterruptedException {
         view = new FakeView();
-        servers = AdminServers.start(group, TRANSPORT, ANY_LOOPBACK, ANY_LOOPBACK, ANY_LOOPBACK, view);
+        servers = AdminServers.start(group, TRANSPORT, ANY_LOOPBACK, ANY_LOOPBACK, ANY_LOOPBACK, view, ownPorts);
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
     }
@@ -159,11 +159,11 @@ class AdminServersTest {
         assertThat(servers.healthAddress().getPort()).isPositive();
         assertThat(java.util.Set.of(servers.adminAddress().getPort(), servers.metricsAddress().getPort(),
                 servers.healthAddress().getPort())).hasSize(3);
-        assertThat(OriginalDst.ownPorts()).contains(servers.adminAddress().getPort(),
+        assertThat(ownPorts.snapshot()).contains(servers.adminAddress().getPort(),
                 servers.metricsAddress().getPort(), servers.healthAddress().getPort());
         int adminPort = servers.adminAddress().getPort();
         servers.close();
-        assertThat(OriginalDst.ownPorts()).doesNotContain(adminPort);
+        assertThat(ownPorts.snapshot()).doesNotContain(adminPort);
         assertThatThrownBy(() -> new Socket("127.0.0.1", adminPort).close())
                 .isInstanceOf(java.net.ConnectException.class);
     }
@@ -329,11 +329,11 @@ class AdminServersTest {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             HostPort busy = new HostPort("127.0.0.1", taken.getLocalPort());
             assertThatThrownBy(() -> AdminServers.start(group, TRANSPORT, new HostPort("127.0.0.1", adminPort),
-                    new HostPort("127.0.0.1", metricsPort), busy, new FakeView()))
+                    new HostPort("127.0.0.1", metricsPort), busy, new FakeView(), ownPorts))
                     .isInstanceOf(ListenFailure.class)
                     .hasMessage("cannot listen on " + busy + " (health): address already in use");
         }
-        assertThat(OriginalDst.ownPorts()).doesNotContain(adminPort, metricsPort);
+        assertThat(ownPorts.snapshot()).doesNotContain(adminPort, metricsPort);
         // the two listeners bound before the failure were closed: their ports can be bound again
         for (int port : new int[] {adminPort, metricsPort}) {
             try (ServerSocket again = new ServerSocket()) {

@@ -56,7 +56,7 @@ public final class OriginalDstProbe {
                                 InetSocketAddress dst = OriginalDst.of(ch);
                                 seen.add(dst == null ? "dst null"
                                         : "dst " + dst.getAddress().getHostAddress() + " " + dst.getPort()
-                                        + " loop " + OriginalDst.isLoop(dst, ch));
+                                        + " loop " + OriginalDst.isLoop(dst, ch, new OwnPorts()));
                                 ctx.close();
                             }
                         })

@@ -145,33 +145,34 @@ class OriginalDstTest {
             try (Socket client = new Socket("127.0.0.1", port)) {
                 Channel ch = accepted.get(10, TimeUnit.SECONDS);
                 int unusedPort = port == 1 ? 2 : 1;
-                assertThat(OriginalDst.isLoop(null, ch)).isFalse();
+                OwnPorts own = new OwnPorts();
+                assertThat(OriginalDst.isLoop(null, ch, own)).isFalse();
                 // the listener's own address: a direct connection to the capture port
-                assertThat(OriginalDst.isLoop(new InetSocketAddress("127.0.0.1", port), ch)).isTrue();
+                assertThat(OriginalDst.isLoop(new InetSocketAddress("127.0.0.1", port), ch, own)).isTrue();
                 // another local address on the listener's port
-                assertThat(OriginalDst.isLoop(new InetSocketAddress("127.0.0.5", port), ch)).isTrue();
-                assertThat(OriginalDst.isLoop(new InetSocketAddress("0.0.0.0", port), ch)).isTrue();
+                assertThat(OriginalDst.isLoop(new InetSocketAddress("127.0.0.5", port), ch, own)).isTrue();
+                assertThat(OriginalDst.isLoop(new InetSocketAddress("0.0.0.0", port), ch, own)).isTrue();
                 // the same port on a remote host (TEST-NET-1, never a local address) is real traffic
-                assertThat(OriginalDst.isLoop(new InetSocketAddress("192.0.2.1", port), ch)).isFalse();
+                assertThat(OriginalDst.isLoop(new InetSocketAddress("192.0.2.1", port), ch, own)).isFalse();
                 // local addresses on ports that are not ours are local services, not loops
-                assertThat(OriginalDst.isLoop(new InetSocketAddress("127.0.0.1", unusedPort), ch)).isFalse();
+                assertThat(OriginalDst.isLoop(new InetSocketAddress("127.0.0.1", unusedPort), ch, own)).isFalse();
                 // ...unless another listener of the proxy owns that port
-                OriginalDst.addOwnPort(unusedPort);
+                own.add(unusedPort);
                 try {
-                    assertThat(OriginalDst.ownPorts()).contains(unusedPort);
-                    assertThat(OriginalDst.isLoop(new InetSocketAddress("127.0.0.1", unusedPort), ch)).isTrue();
-                    assertThat(OriginalDst.isLoop(new InetSocketAddress("192.0.2.1", unusedPort), ch)).isFalse();
+                    assertThat(own.snapshot()).contains(unusedPort);
+                    assertThat(OriginalDst.isLoop(new InetSocketAddress("127.0.0.1", unusedPort), ch, own)).isTrue();
+                    assertThat(OriginalDst.isLoop(new InetSocketAddress("192.0.2.1", unusedPort), ch, own)).isFalse();
                 } finally {
-                    OriginalDst.removeOwnPort(unusedPort);
+                    own.remove(unusedPort);
                 }
-                assertThat(OriginalDst.isLoop(new InetSocketAddress("127.0.0.1", unusedPort), ch)).isFalse();
+                assertThat(OriginalDst.isLoop(new InetSocketAddress("127.0.0.1", unusedPort), ch, own)).isFalse();
                 // a non-loopback address of this host on our port is a loop too
                 Optional<InetAddress> hostAddress = NetworkInterface.networkInterfaces()
                         .flatMap(NetworkInterface::inetAddresses)
                         .filter(addr -> !addr.isLoopbackAddress() && addr instanceof Inet4Address)
                         .findFirst();
                 if (hostAddress.isPresent()) {
-                    assertThat(OriginalDst.isLoop(new InetSocketAddress(hostAddress.get(), port), ch)).isTrue();
+                    assertThat(OriginalDst.isLoop(new InetSocketAddress(hostAddress.get(), port), ch, own)).isTrue();
                 }
             } finally {
                 server.close().sync();
@@ -211,7 +212,7 @@ class OriginalDstTest {
             Channel ch = accepted.get(10, TimeUnit.SECONDS);
             return ch.eventLoop().submit(() -> {
                 InetSocketAddress dst = OriginalDst.of(ch);
-                return new Accepted((InetSocketAddress) ch.localAddress(), dst, OriginalDst.isLoop(dst, ch));
+                return new Accepted((InetSocketAddress) ch.localAddress(), dst, OriginalDst.isLoop(dst, ch, new OwnPorts()));
             }).get(10, TimeUnit.SECONDS);
         } finally {
             server.close().sync();
