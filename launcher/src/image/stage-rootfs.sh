@@ -28,6 +28,7 @@ jdk=${REMORA_IMAGE_JDK:-/usr/lib/jvm/java-17-openjdk-amd64}
 [[ -f $jar ]] || fail "$jar is missing: build it with mvn -pl launcher -am package"
 command -v ldd >/dev/null || fail "ldd is missing: apt-get install libc-bin"
 command -v strip >/dev/null || fail "strip is missing: apt-get install binutils"
+command -v unzip >/dev/null || fail "unzip is missing: apt-get install unzip"
 iptables_bins=(/usr/sbin/xtables-nft-multi /usr/sbin/xtables-legacy-multi)
 for b in "${iptables_bins[@]}"; do
   [[ -x $b ]] || fail "$b is missing: apt-get install iptables"
