@@ -33,6 +33,8 @@ public final class Injector {
     static final String TOKEN_VOLUME = "remora-token";
     static final String CA_VOLUME = "remora-ca-root-cert";
     static final String STATE_VOLUME = "remora-state";
+    /** Writable /tmp under a read-only root: Netty unpacks its epoll and BoringSSL natives there. */
+    static final String TMP_VOLUME = "remora-tmp";
     static final String TOKEN_DIR = "/var/run/secrets/remora/tokens";
     static final String CA_DIR = "/var/run/remora/ca";
     static final String STATE_DIR = "/var/lib/remora";
@@ -128,6 +130,7 @@ public final class Injector {
                         "expirationSeconds", 43200, "path", "remora-token"))))));
         volumes.add(Json.object("name", CA_VOLUME, "configMap", Json.object("name", "remora-ca-root-cert")));
         volumes.add(Json.object("name", STATE_VOLUME, "emptyDir", Json.object()));
+        volumes.add(Json.object("name", TMP_VOLUME, "emptyDir", Json.object()));
 
         ObjectNode metadata = Json.obj(pod, "metadata");
         ObjectNode labelsNode = Json.obj(metadata, "labels");
@@ -154,7 +157,7 @@ public final class Injector {
                 "mode", o.nativeSidecar() ? "native" : "classic",
                 "initContainers", o.nativeSidecar() ? List.of(INIT, PROXY) : List.of(INIT),
                 "containers", o.nativeSidecar() ? List.of() : List.of(PROXY),
-                "volumes", List.of(TOKEN_VOLUME, CA_VOLUME, STATE_VOLUME),
+                "volumes", List.of(TOKEN_VOLUME, CA_VOLUME, STATE_VOLUME, TMP_VOLUME),
                 "labels", addedLabels, "annotations", added);
         if (!warnings.isEmpty()) {
             status.set("warnings", Json.array(warnings.toArray()));
@@ -205,7 +208,8 @@ public final class Injector {
                 "volumeMounts", Json.array(
                         Json.object("name", TOKEN_VOLUME, "mountPath", TOKEN_DIR, "readOnly", true),
                         Json.object("name", CA_VOLUME, "mountPath", CA_DIR, "readOnly", true),
-                        Json.object("name", STATE_VOLUME, "mountPath", STATE_DIR)));
+                        Json.object("name", STATE_VOLUME, "mountPath", STATE_DIR),
+                        Json.object("name", TMP_VOLUME, "mountPath", "/tmp")));
         if (!o.nativeSidecar()) {
             // Kubernetes starts the next container only once postStart returns: the app waits for a ready proxy.
             c.set("lifecycle", Json.object("postStart", Json.object("exec", Json.object("command", List.of(
