@@ -35,6 +35,7 @@ import io.remora.proxy.policy.RetryReason;
 import io.remora.proxy.policy.TimeoutKind;
 import io.remora.proxy.policy.TokenBucket;
 import io.remora.proxy.policy.TryFailure;
+import io.remora.proxy.route.RouteDecision;
 import io.remora.proxy.route.RoutePolicy;
 import io.remora.proxy.log.AccessLogEntry;
 import io.remora.proxy.metrics.Reporter;
@@ -42,7 +43,6 @@ import io.remora.proxy.metrics.RequestMeters;
 import io.remora.proxy.metrics.WorkloadLabels;
 
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -92,24 +92,21 @@ final class HttpExchange implements UpstreamRequester {
     /** What the other side's sidecar told of itself (mutual TLS only); null when nothing. */
     private WorkloadLabels peerLabels;
     /** Inbound: the service the source sidecar routed to, when it said and it is this namespace's; else null. */
-    String calledService;
+    private String calledService;
     /** gRPC only: the messages of each direction, for istio_request/response_messages_total. */
     private GrpcMessageCounter requestMessages;
     private GrpcMessageCounter responseMessages;
 
-    // Where it goes (set by Router).
-    String destinationService = "unknown";
-    String clusterName;
-    String routeName;
+    // Where it goes: the router's decision (null until routed), and what the telemetry names.
+    private RouteDecision.Upstream route;
+    private String destinationService = "unknown";
+    private String clusterName;
+    private String routeName;
     /** The routed cluster; null for inbound and passthrough traffic, which go to one fixed address. */
-    Cluster cluster;
-    RoutePolicy policy = RoutePolicy.NONE;
-    InetSocketAddress address;
-    /** The local address to connect from (inbound to an app on the pod IP: 127.0.0.6), or null for any. */
-    InetSocketAddress sourceAddress;
-    boolean upstreamH2;
-    Duration connectTimeout;
-    Duration idleTimeout;
+    private Cluster cluster;
+    private RoutePolicy policy = RoutePolicy.NONE;
+    /** The current try's upstream address. */
+    private InetSocketAddress address;
 
     // The current try.
     private Endpoint endpoint;
@@ -153,22 +150,17 @@ final class HttpExchange implements UpstreamRequester {
     /** What the access log says beyond the reply's text (the endpoint, the socket error); null when nothing. */
     private String details;
 
-    /** The caller's verified SPIFFE ID as text (inbound mutual TLS), or null. */
-    String downstreamPrincipal() {
-        return owner.peerPrincipal();
-    }
-
-    /** The namespace in the caller's verified SPIFFE ID, or null. */
-    String downstreamNamespace() {
-        return owner.peerNamespace();
-    }
-
     HttpExchange(DownstreamHttpHandler owner, ChannelHandlerContext ctx, ProxyContext pc) {
         this.owner = owner;
         this.ctx = ctx;
         this.pc = pc;
         this.startNanos = now();
         this.startMillis = pc.environment().clock().millis();
+    }
+
+    /** Whether the upstream speaks HTTP/2 (only known once routed). */
+    private boolean upstreamH2() {
+        return route != null && route.h2();
     }
 
     /** The request path's monotonic time (deadlines, durations): the proxy's ticker, injected. */
@@ -232,10 +224,20 @@ final class HttpExchange implements UpstreamRequester {
         }
         addForwardingHeaders(h);
 
-        if (!Router.route(this, pc, owner.listener(), owner.originalDestination(), owner.downstreamRemote(), req)) {
+        RouteDecision decision = Router.route(pc, new Router.Request(owner.listener(), owner.originalDestination(),
+                owner.downstreamRemote(), owner.peerPrincipal(), owner.peerNamespace(), calledService), req);
+        destinationService = decision.destinationService();
+        clusterName = decision.clusterName();
+        routeName = decision.routeName();
+        if (decision instanceof RouteDecision.LocalAnswer answer) {
+            reply(answer.status(), answer.flags(), answer.message());
             finishRequestSide(req);
             return;
         }
+        route = (RouteDecision.Upstream) decision;
+        cluster = route.cluster();
+        policy = route.policy();
+        address = route.address();
         // Translation between HTTP/2 and HTTP/1.1 is the codecs' job: the HTTP/2 stream codec marks bodies
         // without a length as chunked, and the x-http2-* helper headers were stripped above.
         boolean mayRetry = policy.retries().attempts() > 1 && !websocket;
@@ -391,10 +393,10 @@ final class HttpExchange implements UpstreamRequester {
         } else if (attempt > 1) {
             requestHead.headers().remove(PeerMetadata.PEER).remove(PeerMetadata.SERVICE);
         }
-        if (upstreamH2) {
-            loop.h2(address, sourceAddress, identity).acquire(this, connectTimeout, idleTimeout, limits);
+        if (route.h2()) {
+            loop.h2(address, route.source(), identity).acquire(this, route.connectTimeout(), route.idleTimeout(), limits);
         } else {
-            loop.h1(address, sourceAddress, identity).acquire(this, connectTimeout, idleTimeout, limits);
+            loop.h1(address, route.source(), identity).acquire(this, route.connectTimeout(), route.idleTimeout(), limits);
         }
         acquiring = false;
     }
@@ -876,7 +878,7 @@ final class HttpExchange implements UpstreamRequester {
         }
         if (msg instanceof HttpResponse res) {
             int code = res.status().code();
-            if (code == 101 && websocket && !upstreamH2) {
+            if (code == 101 && websocket && !upstreamH2()) {
                 switchToTunnel(res);
                 return;
             }
@@ -971,7 +973,7 @@ final class HttpExchange implements UpstreamRequester {
         request.stopRetaining();
         status = res.status().code();
         HttpHeaders h = res.headers();
-        if (!upstreamH2) {
+        if (!upstreamH2()) {
             upstreamKeepAlive = HttpUtil.isKeepAlive(res);
         }
         HopByHop.strip(h, false);
@@ -1080,7 +1082,7 @@ final class HttpExchange implements UpstreamRequester {
         if (!sawResponse) {
             report(OutlierDetector.Outcome.GATEWAY_ERROR);
             TryFailure failure = refusedStream ? TryFailure.REFUSED_STREAM
-                    : reusedConnection && !upstreamH2 ? TryFailure.POOLED_CONNECTION_CLOSED
+                    : reusedConnection && !upstreamH2() ? TryFailure.POOLED_CONNECTION_CLOSED
                     : TryFailure.RESET_BEFORE_RESPONSE;
             if (retry(policy.retries().reason(failure, 0, -1, idempotent), 0)) {
                 return;

@@ -69,8 +69,8 @@ final class CompiledRule {
         }
 
         if (rule.backends().isEmpty()) {
-            return new CompiledRule(matchers, new RouteMatch[] {new RouteMatch(routeName, ruleName, fallback, policy)},
-                    new int[] {1}, randomness);
+            RouteMatch whole = new RouteMatch(fallback.serviceKey(), routeName, ruleName, fallback, policy);
+            return new CompiledRule(matchers, new RouteMatch[] {whole}, new int[] {1}, randomness);
         }
         List<RouteMatch> targets = new ArrayList<>();
         List<Integer> weights = new ArrayList<>();
@@ -78,7 +78,7 @@ final class CompiledRule {
             Route.Backend backend = rule.backends().get(b);
             Cluster cluster = backendCluster(backend, clusters, where + ".backends[" + b + "]");
             if (backend.weight() > 0) {
-                targets.add(new RouteMatch(routeName, ruleName, cluster, policy));
+                targets.add(new RouteMatch(fallback.serviceKey(), routeName, ruleName, cluster, policy));
                 weights.add(backend.weight());
             }
         }

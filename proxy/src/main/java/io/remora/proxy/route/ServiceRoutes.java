@@ -27,7 +27,8 @@ public final class ServiceRoutes {
         this.namespace = service.metadata().namespace();
         this.protocol = service.spec().protocol();
         this.defaultCluster = defaultCluster;
-        this.defaultMatch = new RouteMatch(DEFAULT_NAME, DEFAULT_NAME, defaultCluster, defaultPolicy);
+        this.defaultMatch = new RouteMatch(service.key(), DEFAULT_NAME, DEFAULT_NAME, defaultCluster,
+                defaultPolicy);
         this.rules = rules;
     }
 
