@@ -94,14 +94,15 @@ class KubernetesCoalescingWorkerTest {
     }
 
     @Test
-    void aClosedWorkerIgnoresRequests() {
-        worker = new CoalescingWorker("test-worker", clock, since -> {
-        });
+    void aClosedWorkerIgnoresRequests() throws InterruptedException {
+        java.util.concurrent.atomic.AtomicInteger ran = new java.util.concurrent.atomic.AtomicInteger();
+        worker = new CoalescingWorker("test-worker", clock, since -> ran.incrementAndGet());
         worker.close();
 
         worker.request();
-        worker.execute(() -> {
-        });
+        worker.execute(ran::incrementAndGet);
+        Thread.sleep(200);
+        assertThat(ran.get()).as("nothing runs on a closed worker, and nothing throws").isZero();
     }
 
     private static void await(CountDownLatch latch) {

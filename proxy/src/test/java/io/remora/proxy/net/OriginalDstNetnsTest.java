@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * SO_ORIGINAL_DST end to end: iptables REDIRECT inside a network namespace created (and deleted) by the test,
@@ -29,11 +28,11 @@ class OriginalDstNetnsTest {
 
     @BeforeEach
     void createNamespace() {
-        assumeTrue(Epoll.isAvailable(), "epoll transport not available");
-        assumeTrue(CommandLine.available("iptables", "--version"), "iptables not installed");
+        assertThat(Epoll.isAvailable()).as("epoll transport not available").isTrue();
+        assertThat(CommandLine.available("iptables", "--version")).as("iptables not installed").isTrue();
         String name = "remora-t-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet();
         CommandLine.Result add = CommandLine.run(CMD_TIMEOUT, "ip", "netns", "add", name);
-        assumeTrue(add.ok(), () -> "cannot create a network namespace: " + add.output());
+        assertThat(add.ok()).as(() -> "cannot create a network namespace: " + add.output()).isTrue();
         ns = name;
         CommandLine.Result lo = inNs("ip", "link", "set", "lo", "up");
         assertThat(lo.ok()).as(lo.output()).isTrue();
@@ -72,7 +71,7 @@ class OriginalDstNetnsTest {
     void redirectedConnectionsReportTheirOriginalDestination() {
         CommandLine.Result rule = inNs("iptables", "-t", "nat", "-A", "OUTPUT", "-p", "tcp", "-d", "127.0.0.2",
                 "--dport", "9999", "-j", "REDIRECT", "--to-ports", "15001");
-        assumeTrue(rule.ok(), () -> "iptables nat not usable here: " + rule.output());
+        assertThat(rule.ok()).as(() -> "iptables nat not usable here: " + rule.output()).isTrue();
         CommandLine.Result rule2 = inNs("iptables", "-t", "nat", "-A", "OUTPUT", "-p", "tcp", "-d", "127.0.0.3",
                 "-j", "REDIRECT", "--to-ports", "15001");
         assertThat(rule2.ok()).as(rule2.output()).isTrue();
@@ -91,7 +90,7 @@ class OriginalDstNetnsTest {
     void redirectedIpv6ConnectionsReportTheirOriginalDestination() {
         CommandLine.Result rule = inNs("ip6tables", "-t", "nat", "-A", "OUTPUT", "-p", "tcp", "-d", "::1",
                 "--dport", "9999", "-j", "REDIRECT", "--to-ports", "15001");
-        assumeTrue(rule.ok(), () -> "ip6tables nat not usable here: " + rule.output());
+        assertThat(rule.ok()).as(() -> "ip6tables nat not usable here: " + rule.output()).isTrue();
         List<String> out = runProbe("listen=[::1]:15001", "connect=[::1]:9999", "connect=[::1]:15001");
         assertThat(out).containsExactly(
                 "connect [::1]:9999 -> dst 0:0:0:0:0:0:0:1 9999 loop false",

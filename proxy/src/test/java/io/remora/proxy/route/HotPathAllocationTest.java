@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The per-request lookups (service by authority and address, rule match, backend split, endpoint pick, meter
@@ -39,10 +38,11 @@ class HotPathAllocationTest {
 
     @BeforeAll
     static void allocationCounter() {
-        assumeTrue(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean,
-                "per-thread allocation counter not available on this JVM");
+        assertThat(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean)
+                .as("per-thread allocation counter available on this JVM").isTrue();
         threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        assumeTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled());
+        assertThat(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled())
+                .as("per-thread allocation counting enabled").isTrue();
     }
 
     private static Service service(String name, LoadBalancer lb, List<String> hosts, List<String> vips) {

@@ -175,8 +175,7 @@ class HttpTestServerTest {
 
     @Test
     void curlSpeaksH2cPriorKnowledgeToIt() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(CommandLine.available("curl", "--version"),
-                "curl is not installed");
+        assertThat(CommandLine.available("curl", "--version")).as("curl is not installed").isTrue();
         CommandLine.Result r = CommandLine.run(Duration.ofSeconds(30), "curl", "-sS", "--http2-prior-knowledge",
                 "-o", "/dev/null", "-w", "%{http_version} %{http_code}", "http://127.0.0.1:" + server.port() + "/name");
         assertThat(r.exitCode()).as(r.output()).isZero();

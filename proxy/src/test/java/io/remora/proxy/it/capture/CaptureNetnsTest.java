@@ -26,7 +26,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The outbound capture listener end to end, through the real proxy: iptables REDIRECT inside a network namespace
@@ -53,12 +52,12 @@ class CaptureNetnsTest {
 
     @BeforeAll
     void startSidecarInNamespace() throws Exception {
-        assumeTrue(Epoll.isAvailable(), "epoll transport not available");
-        assumeTrue(CommandLine.available("iptables", "--version"), "iptables not installed");
-        assumeTrue(CommandLine.available("curl", "--version"), "curl not installed");
+        assertThat(Epoll.isAvailable()).as("epoll transport not available").isTrue();
+        assertThat(CommandLine.available("iptables", "--version")).as("iptables not installed").isTrue();
+        assertThat(CommandLine.available("curl", "--version")).as("curl not installed").isTrue();
         String name = "remora-t-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet();
         CommandLine.Result add = CommandLine.run(CMD_TIMEOUT, "ip", "netns", "add", name);
-        assumeTrue(add.ok(), () -> "cannot create a network namespace: " + add.output());
+        assertThat(add.ok()).as(() -> "cannot create a network namespace: " + add.output()).isTrue();
         ns = name;
         CommandLine.Result lo = inNs("ip", "link", "set", "lo", "up");
         assertThat(lo.ok()).as(lo.output()).isTrue();
@@ -66,7 +65,7 @@ class CaptureNetnsTest {
         // CLIENT_UID); except to SELF_CAPTURED, which shows what the proxy does when they are.
         CommandLine.Result exempt = inNs("iptables", "-t", "nat", "-A", "OUTPUT", "-p", "tcp", "!", "-d",
                 SELF_CAPTURED, "-m", "owner", "--uid-owner", "0", "-j", "RETURN");
-        assumeTrue(exempt.ok(), () -> "iptables nat/owner not usable here: " + exempt.output());
+        assertThat(exempt.ok()).as(() -> "iptables nat/owner not usable here: " + exempt.output()).isTrue();
         for (String vip : List.of("127.0.0.2", "127.0.0.4", SELF_CAPTURED)) {
             CommandLine.Result rule = inNs("iptables", "-t", "nat", "-A", "OUTPUT", "-p", "tcp", "-d", vip,
                     "-j", "REDIRECT", "--to-ports", String.valueOf(CaptureSidecarMain.CAPTURE_PORT));

@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@code Expect: 100-continue}: a client that waits for the interim response before sending its body gets
@@ -80,7 +79,7 @@ class ExpectContinueTest {
 
     @Test
     void curlUploadWithExpectContinue(@TempDir Path dir) throws Exception {
-        assumeTrue(CommandLine.available("curl", "--version"), "curl is not installed");
+        assertThat(CommandLine.available("curl", "--version")).as("curl is not installed").isTrue();
         Path in = dir.resolve("in.bin");
         Path out = dir.resolve("out.bin");
         byte[] body = Digests.randomBytes(71, 2 * 1024 * 1024 + 1);

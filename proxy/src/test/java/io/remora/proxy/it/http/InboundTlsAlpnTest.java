@@ -27,7 +27,6 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The inbound listener with a certificate: TLS terminated, HTTP/2 or HTTP/1.1 chosen by ALPN, and
@@ -45,7 +44,7 @@ class InboundTlsAlpnTest {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(CommandLine.available("openssl", "version"), "openssl not installed");
+        assertThat(CommandLine.available("openssl", "version")).as("openssl not installed").isTrue();
         cert = dir.resolve("tls.crt");
         key = dir.resolve("tls.key");
         CommandLine.Result made = CommandLine.run(Duration.ofSeconds(30), "openssl", "req", "-x509", "-newkey", "ec",
