@@ -444,7 +444,8 @@ class PodSimulationTest {
         assertThat(stream.lines().stream().filter(l -> l.startsWith("R ") && !l.endsWith(" 200")))
                 .as("requests that failed").isEmpty();
         assertThat(done).isEqualTo("DONE ok=" + stream.count(l -> l.startsWith("R ")) + " failed=0");
-        assertThat(appB.count(l -> l.startsWith("REQUEST 8080 /stream "))).isEqualTo(
+        // Each answer came from pod-b's app (at least once: a sidecar may retry a request the drain reset).
+        assertThat(appB.count(l -> l.startsWith("REQUEST 8080 /stream "))).isGreaterThanOrEqualTo(
                 stream.count(l -> l.startsWith("R ")));
 
         Curl after = podA.curl(APP_UID, "http://" + HTTP_VIP + ":" + HTTP_PORT + "/after-exit");
