@@ -286,6 +286,12 @@ class PodSimulationTest {
         eventually("pod-a's sidecar counts two requests to payments", () -> sum(scrape(podA),
                 "istio_requests_total", "reporter=\"source\"", "destination_principal=\"" + PAYMENTS_ID + "\"",
                 "destination_service=\"payments.shop.svc.cluster.local\"", "response_code=\"200\"") >= 2);
+        // Captured mTLS traffic is pooled like any other: the second request rode the first one's connection, which
+        // stays open and idle in pod-a's sidecar, so pod-b's sidecar made one handshake for both.
+        Curl clusters = podA.curl(0, "http://127.0.0.1:15000/clusters");
+        assertThat(clusters.body()).as(clusters.raw())
+                .contains("payments.shop::" + POD_B_IP + ":" + HTTP_PORT + "::idle_connections::1");
+        assertThat(sum(scrape(podB), "remora_mtls_handshakes_total")).isEqualTo(1);
     }
 
     // ---- 2: a server-first TCP protocol on a declared TCP port -------------------------------------------------
