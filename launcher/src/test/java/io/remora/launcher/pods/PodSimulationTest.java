@@ -57,6 +57,9 @@ class PodSimulationTest {
     /** A second address of the node's network: outside the mesh and outside the excluded CIDR. */
     private static final String OUTSIDE_IP = "10.88.0.254";
     private static final String POD_A_IP = "10.88.0.2";
+    /** A second replica of payments, behind the Service payments-ha with pod-b: the drain with two endpoints. */
+    private static final String POD_C_IP = "10.88.0.4";
+    private static final String HA_VIP = "10.96.0.12";
     private static final String POD_B_IP = "10.88.0.3";
     private static final String HTTP_VIP = "10.96.0.10";
     private static final String TCP_VIP = "10.96.0.11";
@@ -85,6 +88,9 @@ class PodSimulationTest {
     private Ns node;
     private Ns podA;
     private Ns podB;
+    private Ns podC;
+    private Child appC;
+    private Child sidecarC;
     private Child controlPlane;
     private Child appB;
     private Child sidecarA;
@@ -102,17 +108,20 @@ class PodSimulationTest {
         node = namespace("rp-" + id + "-node");
         podA = namespace("rp-" + id + "-a");
         podB = namespace("rp-" + id + "-b");
+        podC = namespace("rp-" + id + "-c");
         node.must("ip", "link", "add", "br0", "type", "bridge");
         node.must("ip", "addr", "add", NODE_IP + "/24", "dev", "br0");
         node.must("ip", "addr", "add", OUTSIDE_IP + "/24", "dev", "br0");
         node.must("ip", "link", "set", "br0", "up");
         plug(podA, "veth-a", POD_A_IP);
         plug(podB, "veth-b", POD_B_IP);
+        plug(podC, "veth-c", POD_C_IP);
 
         // The init containers, both at once.
         CompletableFuture<Ns.Result> initA = CompletableFuture.supplyAsync(() -> init(podA));
         CompletableFuture<Ns.Result> initB = CompletableFuture.supplyAsync(() -> init(podB));
-        for (Ns.Result r : List.of(initA.join(), initB.join())) {
+        CompletableFuture<Ns.Result> initC = CompletableFuture.supplyAsync(() -> init(podC));
+        for (Ns.Result r : List.of(initA.join(), initB.join(), initC.join())) {
             assertThat(r.exit()).as("remora init: %s", r.all()).isZero();
             assertThat(r.out()).startsWith("remora init: installed the interception rules (iptables-");
         }
@@ -131,6 +140,8 @@ class PodSimulationTest {
         // The apps: pod-b's (HTTP and a server-first TCP protocol), and a server outside the mesh on the node.
         appB = podB.spawn("app-b", Map.of(), Ns.as(APP_UID, java(PodApp.class.getName(), "serve", "payments",
                 String.valueOf(HTTP_PORT), String.valueOf(TCP_PORT))));
+        appC = podC.spawn("app-c", Map.of(), Ns.as(APP_UID, java(PodApp.class.getName(), "serve", "payments-c",
+                String.valueOf(HTTP_PORT), String.valueOf(TCP_PORT))));
         Child outside = node.spawn("outside", Map.of(), java(PodApp.class.getName(), "serve", "outside",
                 OUTSIDE_PORT + "," + EXCLUDED_PORT));
         eventually("the control plane is ready", () -> node.curl(0, "http://" + NODE_IP + ":15014/healthz/ready")
@@ -142,13 +153,15 @@ class PodSimulationTest {
 
         sidecarA = sidecar(podA, "web", POD_A_IP, webToken, "");
         sidecarB = sidecar(podB, "payments", POD_B_IP, paymentsToken, HTTP_PORT + "/http/http," + TCP_PORT + "/tcp/db");
+        sidecarC = sidecar(podC, "payments", POD_C_IP, paymentsToken, HTTP_PORT + "/http/http," + TCP_PORT + "/tcp/db");
         appB.await("READY"::equals, "READY", WAIT);
+        appC.await("READY"::equals, "READY", WAIT);
         outside.await("READY"::equals, "READY", WAIT);
-        for (Child s : List.of(sidecarA, sidecarB)) {
+        for (Child s : List.of(sidecarA, sidecarB, sidecarC)) {
             s.await(l -> l.contains("\"event\":\"proxy_ready\""), "proxy_ready", WAIT);
         }
         // Ready (200) once the first snapshot and the workload certificate are in, as the startupProbe asks.
-        for (Ns pod : List.of(podA, podB)) {
+        for (Ns pod : List.of(podA, podB, podC)) {
             eventually(pod.name + "'s sidecar is ready",
                     () -> pod.curl(0, "http://127.0.0.1:15021/healthz/ready").status() == 200);
         }
@@ -262,7 +275,18 @@ class PodSimulationTest {
                   addresses: [%4$s:%5$d]
                   endpoints:
                     - {address: %2$s:%5$d, identity: %6$s}
-                """.formatted(HTTP_VIP, POD_B_IP, HTTP_PORT, TCP_VIP, TCP_PORT, PAYMENTS_ID);
+                ---
+                apiVersion: remora.io/v1
+                kind: Service
+                metadata: {name: payments-ha, namespace: shop}
+                spec:
+                  protocol: http
+                  addresses: [%7$s:%3$d]
+                  trafficPolicy: {loadBalancer: round-robin}
+                  endpoints:
+                    - {address: %2$s:%3$d, identity: %6$s}
+                    - {address: %8$s:%3$d, identity: %6$s}
+                """.formatted(HTTP_VIP, POD_B_IP, HTTP_PORT, TCP_VIP, TCP_PORT, PAYMENTS_ID, HA_VIP, POD_C_IP);
     }
 
     // ---- 1: HTTP between the two apps, over mutual TLS ---------------------------------------------------------
@@ -424,8 +448,36 @@ class PodSimulationTest {
      * The sidecar then exits 0 after its quiet second, cutting no connection. A request sent after it exited
      * fails, which shows the stream really depended on it.
      */
+    /**
+     * The same with a second endpoint: SIGTERM to pod-c's sidecar while pod-a streams to payments-ha (pod-b and pod-c,
+     * round robin). Nothing tells pod-a's sidecar the endpoint is going (no EndpointSlice here), so it keeps sending
+     * to pod-c: through the drain pod-c serves (with Connection: close), and once its sidecar has exited, a refused
+     * connection is retried on pod-b. No request may fail, before, during or after.
+     */
     @Test
     @Order(7)
+    void sigtermToOneOfTwoEndpointsUnderASteadyStreamFailsNoRequestAtAll() throws Exception {
+        Child stream = podA.spawn("stream-ha", Map.of(), Ns.as(APP_UID, java(PodApp.class.getName(), "stream",
+                "http://" + HA_VIP + ":" + HTTP_PORT + "/ha")));
+        stream.await(l -> l.startsWith("R 20 "), "20 requests before the SIGTERM", WAIT);
+        assertThat(appC.count(l -> l.startsWith("REQUEST 8080 /ha "))).as("pod-c had its share").isPositive();
+
+        sidecarC.process.toHandle().destroy();
+        sidecarC.await(l -> l.contains("\"event\":\"drain_started\""), "drain_started", WAIT);
+        assertThat(sidecarC.process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).as("pod-c's sidecar exits").isTrue();
+        assertThat(sidecarC.process.exitValue()).isZero();
+        long atExit = stream.count(l -> l.startsWith("R "));
+        stream.await(l -> l.startsWith("R " + (atExit + 30) + " "), "30 requests after pod-c's sidecar exited", WAIT);
+        stream.tell("stop");
+        String done = stream.await(l -> l.startsWith("DONE "), "the stream's end", WAIT);
+
+        assertThat(stream.lines().stream().filter(l -> l.startsWith("R ") && !l.endsWith(" 200")))
+                .as("requests that failed").isEmpty();
+        assertThat(done).isEqualTo("DONE ok=" + stream.count(l -> l.startsWith("R ")) + " failed=0");
+    }
+
+    @Test
+    @Order(8)
     void sigtermToPodBsSidecarUnderASteadyStreamFailsNoRequestTheDrainShouldFinish() throws Exception {
         Child stream = podA.spawn("stream", Map.of(), Ns.as(APP_UID, java(PodApp.class.getName(), "stream",
                 "http://" + HTTP_VIP + ":" + HTTP_PORT + "/stream")));
