@@ -1,5 +1,6 @@
 package io.remora.proxy.http;
 
+import io.remora.proxy.net.Handlers;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.remora.certs.SpiffeId;
 import io.remora.proxy.tls.UpstreamTls;
@@ -72,10 +73,11 @@ final class H1Pool {
                     @Override
                     protected void initChannel(Channel c) {
                         if (idleMillis > 0) {
-                            c.pipeline().addLast("idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
+                            c.pipeline().addLast(Handlers.IDLE,
+                                    new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
                         }
-                        c.pipeline().addLast("codec", new HttpClientCodec(4096, 64 * 1024, 64 * 1024, true));
-                        c.pipeline().addLast("upstream", new UpstreamHandler(H1Pool.this));
+                        c.pipeline().addLast(Handlers.CODEC, new HttpClientCodec(4096, 64 * 1024, 64 * 1024, true));
+                        c.pipeline().addLast(Handlers.UPSTREAM, new UpstreamHandler(H1Pool.this));
                         if (tls != null) {
                             tls.install(c.pipeline(), address, ApplicationProtocolNames.HTTP_1_1);
                         }

@@ -1,5 +1,6 @@
 package io.remora.proxy.http;
 
+import io.remora.proxy.net.Handlers;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.remora.certs.SpiffeId;
 import io.remora.proxy.tls.UpstreamTls;
@@ -158,8 +159,8 @@ final class H2Pool {
                 .handler(new ChannelInitializer<Http2StreamChannel>() {
                     @Override
                     protected void initChannel(Http2StreamChannel ch) {
-                        ch.pipeline().addLast("codec", new Http2StreamFrameToHttpObjectCodec(false, true));
-                        ch.pipeline().addLast("upstream", new UpstreamHandler(null));
+                        ch.pipeline().addLast(Handlers.CODEC, new Http2StreamFrameToHttpObjectCodec(false, true));
+                        ch.pipeline().addLast(Handlers.UPSTREAM, new UpstreamHandler(null));
                     }
                 })
                 .open()

@@ -1,5 +1,6 @@
 package io.remora.proxy.http;
 
+import io.remora.proxy.net.Handlers;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -26,13 +27,13 @@ final class Splice extends ChannelInboundHandlerAdapter {
     /** Called on the shared event loop right after the 101 response was written downstream. */
     static void tunnel(Channel downstream, Channel upstream) {
         // Relays go in first so that bytes a codec still holds are handed to them when the codec leaves.
-        downstream.pipeline().addLast("tunnel", new Splice(upstream));
-        upstream.pipeline().addLast("tunnel", new Splice(downstream));
+        downstream.pipeline().addLast(Handlers.TUNNEL, new Splice(upstream));
+        upstream.pipeline().addLast(Handlers.TUNNEL, new Splice(downstream));
         // Handlers before codecs: a codec leaving hands its leftover bytes to whatever follows it.
         removeAll(downstream.pipeline(), DownstreamHttpHandler.class, HttpServerCodec.class);
         removeAll(upstream.pipeline(), UpstreamHandler.class, HttpClientCodec.class);
-        if (upstream.pipeline().get("idle") != null) {
-            upstream.pipeline().remove("idle");
+        if (upstream.pipeline().get(Handlers.IDLE) != null) {
+            upstream.pipeline().remove(Handlers.IDLE);
         }
         downstream.config().setAutoRead(upstream.isWritable());
         upstream.config().setAutoRead(downstream.isWritable());

@@ -1,5 +1,6 @@
 package io.remora.proxy.listener;
 
+import io.remora.proxy.net.Handlers;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.remora.config.MtlsMode;
@@ -103,7 +104,7 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
             return;
         }
         InetSocketAddress dst = originalDst;
-        ch.pipeline().addLast("detect", new ProtocolDetector(DETECTION_TIMEOUT_MILLIS,
+        ch.pipeline().addLast(Handlers.DETECT, new ProtocolDetector(DETECTION_TIMEOUT_MILLIS,
                 (ctx, detected) -> install(ctx, detected, dst, accepted)));
     }
 
@@ -191,8 +192,8 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
                     return;
                 }
                 // Terminate TLS, then ALPN picks the codec; the handler leaves once it has chosen.
-                p.addLast("tls", tls.newHandler(ch.alloc()));
-                p.addLast("alpn", alpnCodec(originalDst, remoteIp, accepted));
+                p.addLast(Handlers.TLS, tls.newHandler(ch.alloc()));
+                p.addLast(Handlers.ALPN, alpnCodec(originalDst, remoteIp, accepted));
             }
             case OPAQUE -> tcp.forward(ch, originalDst);
             default -> throw new IllegalStateException(detected.name());
@@ -204,10 +205,10 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
      * {@link InboundMtlsHandler}, then ALPN chooses the HTTP codec, or the decrypted bytes go to a TCP app.
      */
     private void installMtls(ChannelPipeline p, InetSocketAddress originalDst, String remoteIp, long accepted) {
-        p.addLast("tls", pc.identity().current().server().newHandler(p.channel().alloc()));
-        p.addLast("mtls", new InboundMtlsHandler(pc.tlsMeters(), pc.handshakeRefusals()));
+        p.addLast(Handlers.TLS, pc.identity().current().server().newHandler(p.channel().alloc()));
+        p.addLast(Handlers.MTLS, new InboundMtlsHandler(pc.tlsMeters(), pc.handshakeRefusals()));
         if (opaqueWithoutWaiting(originalDst)) {
-            p.addLast("relay-after-handshake", new ChannelInboundHandlerAdapter() {
+            p.addLast(Handlers.RELAY_AFTER_HANDSHAKE, new ChannelInboundHandlerAdapter() {
                 @Override
                 public void userEventTriggered(ChannelHandlerContext c, Object evt) throws Exception {
                     if (evt instanceof SslHandshakeCompletionEvent done && done.isSuccess()) {
@@ -220,7 +221,7 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
             });
             return;
         }
-        p.addLast("alpn", alpnCodec(originalDst, remoteIp, accepted));
+        p.addLast(Handlers.ALPN, alpnCodec(originalDst, remoteIp, accepted));
     }
 
     /** After a TLS handshake: the HTTP codec ALPN chose (HTTP/1.1 when the client offered nothing); then it leaves. */
@@ -242,7 +243,7 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
     private static void addIdleTimeout(ChannelPipeline p, Sidecar.Limits limits) {
         long idleMillis = limits.idleTimeout().toMillis();
         if (idleMillis > 0) {
-            p.addLast("idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
+            p.addLast(Handlers.IDLE, new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
         }
     }
 
@@ -251,16 +252,16 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
         addIdleTimeout(p, limits);
         long headTimeout = limits.requestHeadersTimeout().toNanos();
         if (headTimeout > 0) {
-            p.addLast("head-timeout", new RequestHeadTimeout(headTimeout, accepted, pc.metrics().downstream()));
+            p.addLast(Handlers.HEAD_TIMEOUT, new RequestHeadTimeout(headTimeout, accepted, pc.metrics().downstream()));
         }
-        p.addLast("codec", new HttpServerCodec(new HttpDecoderConfig()
+        p.addLast(Handlers.CODEC, new HttpServerCodec(new HttpDecoderConfig()
                 .setMaxInitialLineLength(limits.maxRequestLineBytes())
                 .setMaxHeaderSize(limits.maxHeaderBytes())
                 .setMaxChunkSize(64 * 1024)
                 .setValidateHeaders(true)
                 .setStrictLineParsing(true)
                 .setUseRfc9112TransferEncoding(true)));
-        p.addLast("http", new DownstreamHttpHandler(pc, listener, originalDst, false, remoteIp));
+        p.addLast(Handlers.HTTP, new DownstreamHttpHandler(pc, listener, originalDst, false, remoteIp));
     }
 
     private void installH2(ChannelPipeline p, InetSocketAddress originalDst, String remoteIp, long accepted) {
@@ -268,9 +269,9 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
         addIdleTimeout(p, limits);
         long headTimeout = limits.requestHeadersTimeout().toNanos();
         if (headTimeout > 0) {
-            p.addLast("head-timeout", new H2HeadersTimeout(headTimeout, accepted, pc.metrics().downstream()));
+            p.addLast(Handlers.HEAD_TIMEOUT, new H2HeadersTimeout(headTimeout, accepted, pc.metrics().downstream()));
         }
-        p.addLast("h2", Http2FrameCodecBuilder.forServer()
+        p.addLast(Handlers.H2, Http2FrameCodecBuilder.forServer()
                 .initialSettings(Http2Settings.defaultSettings()
                         .maxConcurrentStreams(limits.maxConcurrentStreams())
                         .maxHeaderListSize(limits.maxHeaderBytes())
@@ -278,13 +279,14 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
                 .gracefulShutdownTimeoutMillis(pc.spec().drainTime().toMillis())
                 .validateHeaders(true)
                 .build());
-        p.addLast("mux", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+        p.addLast(Handlers.MUX, new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
             protected void initChannel(Http2StreamChannel stream) {
-                stream.pipeline().addLast("codec", new Http2StreamFrameToHttpObjectCodec(true, true));
-                stream.pipeline().addLast("http", new DownstreamHttpHandler(pc, listener, originalDst, true, remoteIp));
+                stream.pipeline().addLast(Handlers.CODEC, new Http2StreamFrameToHttpObjectCodec(true, true));
+                stream.pipeline().addLast(Handlers.HTTP,
+                        new DownstreamHttpHandler(pc, listener, originalDst, true, remoteIp));
             }
         }));
-        p.addLast("h2conn", new H2ConnectionHandler());
+        p.addLast(Handlers.H2_CONNECTION, new H2ConnectionHandler());
     }
 }

@@ -1,5 +1,6 @@
 package io.remora.proxy.tls;
 
+import io.remora.proxy.net.Handlers;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SslHandler;
@@ -27,7 +28,7 @@ public final class UpstreamTls {
 
     /** Adds the TLS handler for an upstream speaking {@code alpn} ({@code h2}, {@code http/1.1}, null for TCP). */
     public void install(ChannelPipeline p, InetSocketAddress address, String alpn) {
-        p.addFirst("tls", source.current().client(alpn).newHandler(p.channel().alloc(),
+        p.addFirst(Handlers.TLS, source.current().client(alpn).newHandler(p.channel().alloc(),
                 address.getHostString(), address.getPort()));
     }
 

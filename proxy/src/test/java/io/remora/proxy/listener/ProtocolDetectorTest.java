@@ -37,7 +37,7 @@ class ProtocolDetectorTest {
             passed.append(b.toString(StandardCharsets.ISO_8859_1));
             b.release();
         }
-        boolean detectorLeft = ch.pipeline().get("detect") == null;
+        boolean detectorLeft = ch.pipeline().get(io.remora.proxy.net.Handlers.DETECT) == null;
         assertFalse(ch.finishAndReleaseAll(), "nothing may be left in the channel");
         return new Detection(seen.isEmpty() ? null : seen.get(0), seen.size(), passed.toString(), detectorLeft);
     }
