@@ -11,13 +11,13 @@ interface Balancer {
     /** Like {@link #pick()}, but never returns {@code avoid} when another endpoint exists. */
     Endpoint pick(Endpoint avoid);
 
-    static Balancer create(LoadBalancer kind, List<Endpoint> endpoints) {
+    static Balancer create(LoadBalancer kind, List<Endpoint> endpoints, io.remora.proxy.policy.Randomness randomness) {
         if (endpoints.isEmpty()) {
             throw new IllegalArgumentException("a balancer needs at least one endpoint");
         }
         return switch (kind) {
-            case LEAST_REQUEST -> new LeastRequestBalancer(endpoints);
-            case ROUND_ROBIN -> new RoundRobinBalancer(endpoints);
+            case LEAST_REQUEST -> new LeastRequestBalancer(endpoints, randomness);
+            case ROUND_ROBIN -> new RoundRobinBalancer(endpoints, randomness);
         };
     }
 }

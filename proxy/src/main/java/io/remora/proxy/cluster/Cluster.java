@@ -30,7 +30,8 @@ public final class Cluster {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.endpoints = List.copyOf(endpoints);
         this.guard = Objects.requireNonNull(guard, "guard");
-        this.balancer = endpoints.isEmpty() ? null : Balancer.create(policy.loadBalancer(), this.endpoints);
+        this.balancer = endpoints.isEmpty() ? null : Balancer.create(policy.loadBalancer(), this.endpoints,
+                guard.randomness());
     }
 
     /**
@@ -49,7 +50,7 @@ public final class Cluster {
         }
         int minHealthPercent = policy.outlierDetection().minHealthPercent();
         boolean panic = healthy.isEmpty() || healthy.size() * 100L < (long) minHealthPercent * endpoints.size();
-        balancer = Balancer.create(policy.loadBalancer(), panic ? endpoints : healthy);
+        balancer = Balancer.create(policy.loadBalancer(), panic ? endpoints : healthy, guard.randomness());
     }
 
     /** The concurrency limits, retry budget and outlier detection of the service this cluster belongs to. */

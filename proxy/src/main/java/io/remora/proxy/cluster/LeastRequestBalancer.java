@@ -1,7 +1,9 @@
 package io.remora.proxy.cluster;
 
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
+import io.remora.proxy.policy.Randomness;
+
+import java.util.random.RandomGenerator;
 
 /**
  * Least request by the power of two random choices: sample two distinct endpoints (weight-proportional when the
@@ -9,6 +11,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * effect of a global minimum and the cost of scanning every endpoint.
  */
 final class LeastRequestBalancer implements Balancer {
+    private final Randomness randomness;
     /** Rejection-sampling attempts for a replacement candidate when one sample is the endpoint to avoid. */
     private static final int REPLACEMENT_ATTEMPTS = 8;
 
@@ -18,6 +21,12 @@ final class LeastRequestBalancer implements Balancer {
     private final long totalWeight;
 
     LeastRequestBalancer(List<Endpoint> endpoints) {
+        this(endpoints, Randomness.SYSTEM);
+    }
+
+    /** @param randomness where the two choices are drawn from (tests: a seeded sequence) */
+    LeastRequestBalancer(List<Endpoint> endpoints, Randomness randomness) {
+        this.randomness = randomness;
         this.endpoints = endpoints.toArray(new Endpoint[0]);
         long[] sums = new long[this.endpoints.length];
         long sum = 0;
@@ -43,7 +52,7 @@ final class LeastRequestBalancer implements Balancer {
         if (n == 1) {
             return endpoints[0];
         }
-        ThreadLocalRandom random = ThreadLocalRandom.current();
+        RandomGenerator random = randomness.current();
         int a = sampleIndex(random);
         int b = sampleOtherIndex(random, a);
         Endpoint first = endpoints[a];
@@ -65,7 +74,7 @@ final class LeastRequestBalancer implements Balancer {
         return loadB < loadA ? b : a;
     }
 
-    private int sampleIndex(ThreadLocalRandom random) {
+    private int sampleIndex(RandomGenerator random) {
         if (cumulative == null) {
             return random.nextInt(endpoints.length);
         }
@@ -73,7 +82,7 @@ final class LeastRequestBalancer implements Balancer {
     }
 
     /** A weight-proportional sample among all endpoints but {@code excluded}. */
-    private int sampleOtherIndex(ThreadLocalRandom random, int excluded) {
+    private int sampleOtherIndex(RandomGenerator random, int excluded) {
         if (cumulative == null) {
             int i = random.nextInt(endpoints.length - 1);
             return i >= excluded ? i + 1 : i;
@@ -85,7 +94,7 @@ final class LeastRequestBalancer implements Balancer {
         return indexAt(x >= excludedStart ? x + excludedWeight : x);
     }
 
-    private Endpoint sampleExcluding(ThreadLocalRandom random, int excludedA, int excludedB) {
+    private Endpoint sampleExcluding(RandomGenerator random, int excludedA, int excludedB) {
         for (int attempt = 0; attempt < REPLACEMENT_ATTEMPTS; attempt++) {
             int i = sampleIndex(random);
             if (i != excludedA && i != excludedB) {

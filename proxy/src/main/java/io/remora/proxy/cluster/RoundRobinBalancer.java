@@ -1,7 +1,8 @@
 package io.remora.proxy.cluster;
 
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
+import io.remora.proxy.policy.Randomness;
+
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -18,11 +19,16 @@ final class RoundRobinBalancer implements Balancer {
     private final AtomicLong next;
 
     RoundRobinBalancer(List<Endpoint> endpoints) {
+        this(endpoints, Randomness.SYSTEM);
+    }
+
+    /** @param randomness where the starting position is drawn from */
+    RoundRobinBalancer(List<Endpoint> endpoints, Randomness randomness) {
         Endpoint[] all = endpoints.toArray(new Endpoint[0]);
         this.sequence = smoothSequence(all, reducedWeights(all));
         this.distinctEndpoints = all.length;
         // A random start keeps many proxies that load the same config from all hitting the first endpoint first.
-        this.next = new AtomicLong(ThreadLocalRandom.current().nextInt(sequence.length));
+        this.next = new AtomicLong(randomness.current().nextInt(sequence.length));
     }
 
     @Override

@@ -31,6 +31,7 @@ public final class ServiceGuard {
     private final OutlierDetector outliers;
     private final PolicyMeters meters;
     private final Ticker ticker;
+    private final io.remora.proxy.policy.Randomness randomness;
     private volatile RetryBudget budget = RetryBudget.UNLIMITED;
     private volatile Service.RetryBudget budgetSettings;
     private volatile long sweepIntervalNanos;
@@ -38,7 +39,8 @@ public final class ServiceGuard {
     private volatile List<Cluster> clusters = List.of();
     private volatile long lastSweep;
 
-    ServiceGuard(String serviceKey, Ticker ticker, PolicyMeters meters) {
+    ServiceGuard(String serviceKey, Ticker ticker, io.remora.proxy.policy.Randomness randomness, PolicyMeters meters) {
+        this.randomness = randomness;
         this.serviceKey = serviceKey;
         this.ticker = ticker;
         this.meters = meters;
@@ -95,6 +97,11 @@ public final class ServiceGuard {
         this.health = Map.copyOf(new HashMap<>(endpointHealth));
         this.clusters = List.copyOf(next);
         rebalance();
+    }
+
+    /** What the service's balancers draw from. */
+    io.remora.proxy.policy.Randomness randomness() {
+        return randomness;
     }
 
     public String serviceKey() {

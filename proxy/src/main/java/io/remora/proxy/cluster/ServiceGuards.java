@@ -72,7 +72,7 @@ public final class ServiceGuards {
             }
             ServiceGuard guard = byKey.get(key);
             if (guard == null) {
-                guard = new ServiceGuard(key, ticker, meters.apply(key));
+                guard = new ServiceGuard(key, ticker, randomness, meters.apply(key));
             }
             Pending p = new Pending(guard, service.spec().trafficPolicy(),
                     guard.healthFor(service.spec().endpoints()));
