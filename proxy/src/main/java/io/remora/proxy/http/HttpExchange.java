@@ -28,12 +28,10 @@ import io.remora.proxy.cluster.Endpoint;
 import io.remora.proxy.cluster.ServiceGuard;
 import io.remora.proxy.policy.Backoff;
 import io.remora.proxy.policy.ConcurrencyLimits;
-import io.remora.proxy.policy.FaultPolicy;
 import io.remora.proxy.policy.OutlierDetector;
 import io.remora.proxy.policy.RetryPolicy;
 import io.remora.proxy.policy.RetryReason;
 import io.remora.proxy.policy.TimeoutKind;
-import io.remora.proxy.policy.TokenBucket;
 import io.remora.proxy.policy.TryFailure;
 import io.remora.proxy.route.RouteDecision;
 import io.remora.proxy.route.RoutePolicy;
@@ -251,44 +249,26 @@ final class HttpExchange implements UpstreamRequester {
     }
 
     /**
-     * The request path after routing, in the order Envoy's filter chain uses and for the same reasons: the rate
-     * limit first (a refused request must cost nothing), then injected faults (they stand in for the upstream, so
-     * they come before anything that reserves upstream capacity), then the circuit breaker (a request that passes
-     * it holds a slot until it ends), then the deadline (which covers every try and the waits between them), and
-     * only then the first try.
+     * The request path after routing: the steps of {@link RequestSteps} in their order (rate limit, faults,
+     * admission), then the deadline (which covers every try and the waits between them), and only then the first
+     * try.
      */
     private void applyPolicies(HttpRequest req) {
         if (cluster != null) {
             guard = cluster.guard();
         }
-        TokenBucket limit = policy.rateLimit();
-        if (limit != null && !limit.tryAcquire()) {
-            if (guard != null) {
-                guard.meters().rateLimited();
-            }
-            localFailure(HttpResponseStatus.TOO_MANY_REQUESTS, ResponseFlags.RATE_LIMITED, "local rate limit exceeded");
+        RequestSteps.Outcome before = RequestSteps.beforeAdmission(policy, guard, pc.environment().randomness(),
+                grpc);
+        if (before instanceof RequestSteps.Reply reply) {
+            answer(reply);
             return;
         }
-        FaultPolicy fault = policy.fault();
-        if (fault != null) {
-            java.util.random.RandomGenerator random = pc.environment().randomness().current();
-            if (fault.abort(random)) {
-                if (guard != null) {
-                    guard.meters().faultAbort();
-                }
-                abortByFault(fault);
-                return;
-            }
-            if (fault.delay(random)) {
-                if (guard != null) {
-                    guard.meters().faultDelay();
-                }
-                flags = ResponseFlags.DELAY_INJECTED;
-                delayed = true;
-                startDeadline(req);
-                delayTimer = ctx.executor().schedule(this::delayOver, fault.delayNanos(), TimeUnit.NANOSECONDS);
-                return;
-            }
+        if (before instanceof RequestSteps.Delay delay) {
+            flags = ResponseFlags.DELAY_INJECTED;
+            delayed = true;
+            startDeadline(req);
+            delayTimer = ctx.executor().schedule(this::delayOver, delay.nanos(), TimeUnit.NANOSECONDS);
+            return;
         }
         if (!admit()) {
             return;
@@ -308,28 +288,24 @@ final class HttpExchange implements UpstreamRequester {
         startTry(null, false);
     }
 
-    /** The circuit breaker's request limit; a request let in counts towards the retry budget's share. */
+    /** The circuit breaker's request limit ({@link RequestSteps#admission}); false once answered 503 UO. */
     private boolean admit() {
         idempotent = RetryPolicy.idempotent(method);
-        if (guard == null) {
-            return true;
-        }
-        if (!guard.limits().tryAcquireRequest()) {
-            guard.meters().overflow(ConcurrencyLimits.Limit.REQUESTS);
-            localFailure(HttpResponseStatus.SERVICE_UNAVAILABLE, ResponseFlags.UPSTREAM_OVERFLOW,
-                    "upstream overflow: " + destinationService + " has its maximum of requests in flight");
+        RequestSteps.Outcome admitted = RequestSteps.admission(guard, destinationService);
+        if (admitted instanceof RequestSteps.Reply reply) {
+            answer(reply);
             return false;
         }
-        holdsRequestSlot = true;
-        guard.budget().onRequest();
+        holdsRequestSlot = guard != null;
         return true;
     }
 
-    private void abortByFault(FaultPolicy fault) {
-        if (grpc && fault.abortGrpcStatus() >= 0) {
-            replyGrpc(fault.abortGrpcStatus(), ResponseFlags.FAULT_INJECTED, "fault filter abort");
+    /** A step's local answer: a gRPC status of its own for gRPC callers when it names one. */
+    private void answer(RequestSteps.Reply r) {
+        if (grpc && r.grpcStatus() >= 0) {
+            replyGrpc(r.grpcStatus(), r.flags(), r.message());
         } else {
-            reply(HttpResponseStatus.valueOf(fault.abortStatus()), ResponseFlags.FAULT_INJECTED, "fault filter abort");
+            reply(r.status(), r.flags(), r.message());
         }
         afterLocalFailure();
     }
