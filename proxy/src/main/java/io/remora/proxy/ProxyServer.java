@@ -69,6 +69,8 @@ public final class ProxyServer implements AutoCloseable {
     private static final long CERT_CHECK_MILLIS = 1_000;
     /** A drain ends early once no downstream connection has been open for this long. */
     private static final long DRAIN_QUIET_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** After the drain time, how long responses in flight on inbound connections may take to finish. */
+    private static final long DRAIN_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     /** How often outlier detection is given the chance to return ejected endpoints. */
     private static final long SWEEP_MILLIS = 100;
 
@@ -384,7 +386,9 @@ public final class ProxyServer implements AutoCloseable {
      *       connection would be a failed request;</li>
      *   <li>outbound listeners and connections are served as usual: the app may still be finishing its work;</li>
      *   <li>the proxy stops when the drain time is over, or earlier once no downstream connection has been open for
-     *       a quiet second (nothing left to serve: a finished Job, an idle pod).</li>
+     *       a quiet second (nothing left to serve: a finished Job, an idle pod); at the drain time the inbound
+     *       listener closes first and responses in flight get half a second to finish, so a request that was
+     *       being answered at that moment is not cut.</li>
      * </ol>
      */
     public CompletableFuture<Void> drain() {
@@ -426,6 +430,21 @@ public final class ProxyServer implements AutoCloseable {
                     break;
                 }
             }
+            if (inboundConnections() > 0) {
+                // The drain time is over with responses still on their way: take no new inbound connection (a
+                // caller retries a refused one elsewhere), and give those in flight a moment to finish, since each
+                // inbound connection closes after its current response.
+                stopInbound();
+                long graceEnd = System.nanoTime() + DRAIN_GRACE_NANOS;
+                while (inboundConnections() > 0 && System.nanoTime() < graceEnd) {
+                    try {
+                        Thread.sleep(10);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
+            }
             int left = pc.downstreamConnections().size();
             Log.info("drain_finished", "connections_cut", String.valueOf(left));
             close();
@@ -434,6 +453,27 @@ public final class ProxyServer implements AutoCloseable {
         waiter.setDaemon(true);
         waiter.start();
         return done;
+    }
+
+    private int inboundConnections() {
+        int n = 0;
+        for (Channel ch : pc.downstreamConnections()) {
+            ListenerSpec l = ch.attr(DownstreamInitializer.LISTENER).get();
+            if (l != null && !l.outbound()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Closes the inbound listener: no new connection from other sidecars, those open carry on. */
+    private synchronized void stopInbound() {
+        for (Map.Entry<String, Channel> e : listeners.entrySet()) {
+            ListenerSpec spec = specs.get(e.getKey());
+            if (spec != null && !spec.outbound()) {
+                e.getValue().close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+            }
+        }
     }
 
     /** Blocks until the proxy has stopped (drained, quit, or closed). */

@@ -158,6 +158,37 @@ class AdminDrainTest {
     }
 
     @Test
+    void aResponseStillOnItsWayWhenTheDrainTimeEndsIsNotCut() throws Exception {
+        proxy.close();
+        proxy = Edge.start("""
+                apiVersion: remora.io/v1
+                kind: Sidecar
+                metadata: {name: edge, namespace: test}
+                spec:
+                  threads: 1
+                  admin: 127.0.0.1:0
+                  metrics: 127.0.0.1:0
+                  health: 127.0.0.1:0
+                  accessLog: false
+                  drainTime: 300ms
+                  inbound: {listen: 127.0.0.1:0, app: 127.0.0.1:%d}
+                """.formatted(app.port()));
+        try (Socket inFlight = new Socket()) {
+            long before = app.requestCount();
+            inFlight.connect(proxy.inboundAddress(), 2000);
+            inFlight.getOutputStream().write(ascii("GET /slow/600 HTTP/1.1\r\nHost: x\r\n\r\n"));
+            Edge.eventually(Duration.ofSeconds(5), () -> assertThat(app.requestCount()).isEqualTo(before + 1));
+            assertThat(Edge.httpRequest(proxy.adminAddress(), "POST", "/drain").status()).isEqualTo(200);
+
+            // The drain time (300 ms) ends before the app answers (600 ms): the answer still arrives whole.
+            RawResult slow = Edge.readUntilEof(inFlight, Duration.ofSeconds(5));
+            assertThat(slow.reply().status()).as(slow.text()).isEqualTo(200);
+            assertThat(slow.reply().bodyText()).isEqualTo("slow\n");
+            assertThat(proxy.awaitTermination(Duration.ofSeconds(3))).isTrue();
+        }
+    }
+
+    @Test
     void outboundIsServedAsUsualDuringTheDrain() throws Exception {
         try (KeepAlive app = new KeepAlive(listener)) {
             assertThat(app.get("/name").status()).isEqualTo(200);
