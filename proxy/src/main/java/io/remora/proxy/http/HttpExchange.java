@@ -1029,8 +1029,12 @@ final class HttpExchange implements UpstreamRequester {
             guard.limits().releaseRequest();
             holdsRequestSlot = false;
         }
-        record();
-        Splice.tunnel(down, up);
+        // Recorded when the tunnel ends: with its bytes both ways and its whole duration, as Envoy logs an upgrade.
+        Splice.tunnel(down, up, (fromDownstream, fromUpstream) -> {
+            bytesReceived += fromDownstream;
+            bytesSent += fromUpstream;
+            record();
+        });
     }
 
     void onUpstreamReadComplete() {

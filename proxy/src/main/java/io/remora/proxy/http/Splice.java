@@ -18,17 +18,42 @@ import io.netty.util.ReferenceCountUtil;
  * both ways. Neither connection goes back to a pool.
  */
 final class Splice extends ChannelInboundHandlerAdapter {
-    private final Channel peer;
-
-    private Splice(Channel peer) {
-        this.peer = peer;
+    /** Told once, when both sides of the tunnel have closed, how many bytes each side sent. */
+    interface Closed {
+        void closed(long fromDownstream, long fromUpstream);
     }
 
-    /** Called on the shared event loop right after the 101 response was written downstream. */
-    static void tunnel(Channel downstream, Channel upstream) {
+    /** What both relays of one tunnel share; confined to their one event loop. */
+    private static final class Tunnel {
+        final Closed onClosed;
+        long fromDownstream;
+        long fromUpstream;
+        int closedSides;
+
+        Tunnel(Closed onClosed) {
+            this.onClosed = onClosed;
+        }
+    }
+
+    private final Channel peer;
+    private final Tunnel tunnel;
+    private final boolean downstreamSide;
+
+    private Splice(Channel peer, Tunnel tunnel, boolean downstreamSide) {
+        this.peer = peer;
+        this.tunnel = tunnel;
+        this.downstreamSide = downstreamSide;
+    }
+
+    /**
+     * Called on the shared event loop right after the 101 response was written downstream; {@code onClosed} hears
+     * the tunnel's bytes once it has ended, so the request is recorded with them and with its whole duration.
+     */
+    static void tunnel(Channel downstream, Channel upstream, Closed onClosed) {
+        Tunnel t = new Tunnel(onClosed);
         // Relays go in first so that bytes a codec still holds are handed to them when the codec leaves.
-        downstream.pipeline().addLast(Handlers.TUNNEL, new Splice(upstream));
-        upstream.pipeline().addLast(Handlers.TUNNEL, new Splice(downstream));
+        downstream.pipeline().addLast(Handlers.TUNNEL, new Splice(upstream, t, true));
+        upstream.pipeline().addLast(Handlers.TUNNEL, new Splice(downstream, t, false));
         // Handlers before codecs: a codec leaving hands its leftover bytes to whatever follows it.
         removeAll(downstream.pipeline(), DownstreamHttpHandler.class, HttpServerCodec.class);
         removeAll(upstream.pipeline(), UpstreamHandler.class, HttpClientCodec.class);
@@ -51,6 +76,11 @@ final class Splice extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof ByteBuf buf) {
+            if (downstreamSide) {
+                tunnel.fromDownstream += buf.readableBytes();
+            } else {
+                tunnel.fromUpstream += buf.readableBytes();
+            }
             peer.write(buf);
         } else {
             // e.g. the empty last-content marker the client codec emits after a 101
@@ -75,6 +105,9 @@ final class Splice extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         if (peer.isActive()) {
             peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+        if (++tunnel.closedSides == 2) {
+            tunnel.onClosed.closed(tunnel.fromDownstream, tunnel.fromUpstream);
         }
     }
 

@@ -161,6 +161,31 @@ class WebSocketProxyTest {
     }
 
     @Test
+    void aTunnelIsRecordedWhenItEndsWithItsBytesBothWays() throws Exception {
+        try (RawUpstream up = new RawUpstream(RawUpstream.upgradeThenGreetAndEcho("HELLO-FROM-SERVER"));
+             ProxyServer p = Proxies.start(Proxies.sidecar("raw-ws2")
+                     + Proxies.service("raw-ws2", "http", up.address()))) {
+            try (RawHttp c = new RawHttp(p.upstreamAddress(Proxies.key("raw-ws2")))) {
+                c.send("GET /ws HTTP/1.1\r\nhost: raw-ws2\r\nconnection: Upgrade\r\nupgrade: websocket\r\n"
+                        + "sec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+                assertThat(c.readHead().status()).isEqualTo(101);
+                assertThat(new String(c.input().readNBytes(17), StandardCharsets.US_ASCII))
+                        .isEqualTo("HELLO-FROM-SERVER");
+                c.send("ping-1");
+                assertThat(new String(c.input().readNBytes(6), StandardCharsets.US_ASCII)).isEqualTo("ping-1");
+            }
+            String[] labels = {"destination_service", "raw-ws2.test.svc.cluster.local", "response_code", "101"};
+            io.remora.proxy.it.edge.Edge.eventually(Duration.ofSeconds(5), () -> assertThat(io.remora.proxy.it.edge.Edge
+                    .sample(io.remora.proxy.it.edge.Edge.scrape(p), "istio_requests_total", labels)).isEqualTo(1));
+            String scrape = io.remora.proxy.it.edge.Edge.scrape(p);
+            assertThat(io.remora.proxy.it.edge.Edge.sample(scrape, "istio_request_bytes_sum", labels))
+                    .as("the caller's bytes through the tunnel").isEqualTo(6);
+            assertThat(io.remora.proxy.it.edge.Edge.sample(scrape, "istio_response_bytes_sum", labels))
+                    .as("the upstream's bytes through the tunnel").isEqualTo(17 + 6);
+        }
+    }
+
+    @Test
     void plainRequestsStillWorkBesideTunnels() throws Exception {
         Collector c = new Collector();
         WebSocket ws = client.newWebSocketBuilder().buildAsync(uri("ws", WebSocketEchoServer.PATH), c)
