@@ -144,13 +144,17 @@ final class ControlPlaneCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** An address option; a malformed one is a usage error naming the option. */
     private InetSocketAddress address(String option, String text) {
+        return address(spec, option, text);
+    }
+
+    /** An address option of {@code command}; a malformed one is a usage error naming the option. */
+    static InetSocketAddress address(CommandSpec command, String option, String text) {
         try {
             HostPort hp = HostPort.parse(text);
             return new InetSocketAddress(hp.host(), hp.port());
         } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), option + ": " + e.getMessage());
+            throw new ParameterException(command.commandLine(), option + ": " + e.getMessage());
         }
     }
 

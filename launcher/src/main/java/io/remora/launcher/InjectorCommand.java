@@ -30,16 +30,6 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "injector", description = "Run the sidecar-injecting admission webhook (AdmissionReview v1 over TLS"
         + " on /inject).")
 final class InjectorCommand implements Callable<Integer> {
-    /** An address option; a malformed one is a usage error naming the option. */
-    private java.net.InetSocketAddress address(String option, String text) {
-        try {
-            io.remora.config.HostPort hp = io.remora.config.HostPort.parse(text);
-            return new java.net.InetSocketAddress(hp.host(), hp.port());
-        } catch (IllegalArgumentException e) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), option + ": " + e.getMessage());
-        }
-    }
-
     @Option(names = "--listen", defaultValue = "0.0.0.0:15017", description = "The webhook, TLS (default:"
             + " ${DEFAULT-VALUE}).")
     String listen;
@@ -114,8 +104,10 @@ final class InjectorCommand implements Callable<Integer> {
         KubernetesClient client = webhookConfig == null ? null : new KubernetesClientBuilder().build();
         InjectorServer server;
         try {
-            server = InjectorServer.start(new InjectorServer.Options(address("--listen", listen),
-                    address("--admin", admin), new Injector(settings), tls, maxRequestBytes, client,
+            server = InjectorServer.start(new InjectorServer.Options(
+                    ControlPlaneCommand.address(spec, "--listen", listen),
+                    ControlPlaneCommand.address(spec, "--admin", admin), new Injector(settings), tls, maxRequestBytes,
+                    client,
                     webhookConfig));
         } catch (IllegalStateException e) {
             err.println("remora injector: " + e.getMessage());

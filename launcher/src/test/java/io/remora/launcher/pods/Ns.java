@@ -1,5 +1,7 @@
 package io.remora.launcher.pods;
 
+import io.remora.proxy.testing.Netns.CurlResponse;
+
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -11,10 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -122,13 +121,13 @@ final class Ns implements AutoCloseable {
     }
 
     /** One HTTP/1.1 exchange by an unmodified curl inside the namespace, as {@code uid} (0: root). */
-    Curl curl(int uid, String url, String... extra) {
+    CurlResponse curl(int uid, String url, String... extra) {
         List<String> c = new ArrayList<>(List.of("curl", "-sS", "-i", "--http1.1", "--connect-timeout", "5",
                 "--max-time", "10"));
         c.addAll(List.of(extra));
         c.add(url);
         Result r = exec(uid == 0 ? c : as(uid, c));
-        return Curl.parse(r.exit(), r.out() + r.err());
+        return CurlResponse.parse(r.exit(), r.out() + r.err());
     }
 
     /** A long-running child inside the namespace with {@code env} added to the test's environment. */
@@ -235,29 +234,4 @@ final class Ns implements AutoCloseable {
         }
     }
 
-    /** What curl printed with {@code -i}: status, headers (lower-case names) and body; status -1 when it failed. */
-    record Curl(int exit, String raw, int status, Map<String, String> headers, String body) {
-        static Curl parse(int exit, String raw) {
-            // Skip a "100 Continue" or similar interim head.
-            int split = raw.indexOf("\r\n\r\n");
-            if (exit != 0 || !raw.startsWith("HTTP/") || split < 0) {
-                return new Curl(exit, raw, -1, Map.of(), "");
-            }
-            String[] head = raw.substring(0, split).split("\r\n");
-            int status = Integer.parseInt(head[0].split(" ")[1]);
-            Map<String, String> headers = new TreeMap<>();
-            for (int i = 1; i < head.length; i++) {
-                int colon = head[i].indexOf(':');
-                if (colon > 0) {
-                    headers.put(head[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
-                            head[i].substring(colon + 1).trim());
-                }
-            }
-            return new Curl(exit, raw, status, headers, raw.substring(split + 4));
-        }
-
-        Optional<String> header(String name) {
-            return Optional.ofNullable(headers.get(name.toLowerCase(Locale.ROOT)));
-        }
-    }
 }

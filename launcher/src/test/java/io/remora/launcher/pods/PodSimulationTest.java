@@ -2,7 +2,7 @@ package io.remora.launcher.pods;
 
 import io.remora.controlplane.ca.BootstrapTokens;
 import io.remora.launcher.pods.Ns.Child;
-import io.remora.launcher.pods.Ns.Curl;
+import io.remora.proxy.testing.Netns.CurlResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -295,7 +295,7 @@ class PodSimulationTest {
     @Order(1)
     void anUnmodifiedCurlInPodAReachesPodBsAppOverMutualTls() {
         for (String target : List.of(HTTP_VIP, POD_B_IP)) {
-            Curl r = podA.curl(APP_UID, "http://" + target + ":" + HTTP_PORT + "/hello");
+            CurlResponse r = podA.curl(APP_UID, "http://" + target + ":" + HTTP_PORT + "/hello");
 
             assertThat(r.status()).as("curl to %s: %s", target, r.raw()).isEqualTo(200);
             assertThat(r.body()).startsWith("payments port=8080 path=/hello xfcc=")
@@ -312,7 +312,7 @@ class PodSimulationTest {
                 "destination_service=\"payments.shop.svc.cluster.local\"", "response_code=\"200\"") >= 2);
         // Captured mTLS traffic is pooled like any other: the second request rode the first one's connection, which
         // stays open and idle in pod-a's sidecar, so pod-b's sidecar made one handshake for both.
-        Curl clusters = podA.curl(0, "http://127.0.0.1:15000/clusters");
+        CurlResponse clusters = podA.curl(0, "http://127.0.0.1:15000/clusters");
         assertThat(clusters.body()).as(clusters.raw())
                 .contains("payments.shop::" + POD_B_IP + ":" + HTTP_PORT + "::idle_connections::1");
         assertThat(sum(scrape(podB), "remora_mtls_handshakes_total")).isEqualTo(1);
@@ -346,8 +346,8 @@ class PodSimulationTest {
         double before = traffic(scrape(podA));
         long logged = sidecarA.count(l -> l.contains("\"direction\":\"outbound\""));
 
-        Curl cidr = podA.curl(APP_UID, "http://" + NODE_IP + ":" + OUTSIDE_PORT + "/excluded-cidr");
-        Curl port = podA.curl(APP_UID, "http://" + OUTSIDE_IP + ":" + EXCLUDED_PORT + "/excluded-port");
+        CurlResponse cidr = podA.curl(APP_UID, "http://" + NODE_IP + ":" + OUTSIDE_PORT + "/excluded-cidr");
+        CurlResponse port = podA.curl(APP_UID, "http://" + OUTSIDE_IP + ":" + EXCLUDED_PORT + "/excluded-port");
 
         assertThat(cidr.status()).as(cidr.raw()).isEqualTo(200);
         assertThat(cidr.body()).startsWith("outside port=9090 path=/excluded-cidr xfcc=-");
@@ -358,7 +358,7 @@ class PodSimulationTest {
         assertThat(sidecarA.lines()).noneMatch(l -> l.contains("/excluded-"));
 
         // The same server on a port and address that are not excluded: captured, and counted.
-        Curl captured = podA.curl(APP_UID, "http://" + OUTSIDE_IP + ":" + OUTSIDE_PORT + "/captured");
+        CurlResponse captured = podA.curl(APP_UID, "http://" + OUTSIDE_IP + ":" + OUTSIDE_PORT + "/captured");
         assertThat(captured.status()).as(captured.raw()).isEqualTo(200);
         sidecarA.await(l -> l.contains("/captured") && l.contains("PassthroughCluster"), "the passthrough's log",
                 WAIT);
@@ -397,7 +397,7 @@ class PodSimulationTest {
     void plaintextFromANamespaceWithoutASidecarIsRefusedByStrictPodB() {
         double refused = sum(scrape(podB), "remora_mtls_plaintext_refused_total");
 
-        Curl http = node.curl(0, "http://" + POD_B_IP + ":" + HTTP_PORT + "/plaintext");
+        CurlResponse http = node.curl(0, "http://" + POD_B_IP + ":" + HTTP_PORT + "/plaintext");
         Ns.Result tcp = node.exec(serverFirstClient(POD_B_IP, "plaintext"));
 
         assertThat(http.status()).as(http.raw()).isEqualTo(-1);
@@ -426,7 +426,7 @@ class PodSimulationTest {
             }
             assertThat(second.lines().filter(l -> l.contains("--dport " + EXCLUDED_PORT + " -j RETURN"))).hasSize(1);
         }
-        Curl r = podA.curl(APP_UID, "http://" + HTTP_VIP + ":" + HTTP_PORT + "/after-reinit");
+        CurlResponse r = podA.curl(APP_UID, "http://" + HTTP_VIP + ":" + HTTP_PORT + "/after-reinit");
         assertThat(r.status()).as(r.raw()).isEqualTo(200);
     }
 
@@ -506,7 +506,7 @@ class PodSimulationTest {
         assertThat(appB.count(l -> l.startsWith("REQUEST 8080 /stream "))).isGreaterThanOrEqualTo(
                 stream.count(l -> l.startsWith("R ")));
 
-        Curl after = podA.curl(APP_UID, "http://" + HTTP_VIP + ":" + HTTP_PORT + "/after-exit");
+        CurlResponse after = podA.curl(APP_UID, "http://" + HTTP_VIP + ":" + HTTP_PORT + "/after-exit");
         assertThat(after.status()).as("with pod-b's sidecar gone: %s", after.raw()).isEqualTo(503);
         assertThat(appB.lines()).noneMatch(l -> l.contains("/after-exit"));
     }
@@ -514,7 +514,7 @@ class PodSimulationTest {
     // ---- helpers ----------------------------------------------------------------------------------------------
 
     private String scrape(Ns pod) {
-        Curl r = pod.curl(0, "http://127.0.0.1:15020/stats/prometheus");
+        CurlResponse r = pod.curl(0, "http://127.0.0.1:15020/stats/prometheus");
         assertThat(r.status()).as("%s metrics: %s", pod.name, r.raw()).isEqualTo(200);
         return r.body();
     }

@@ -94,7 +94,7 @@ public final class ServiceGuard {
                 od.maxEjectionPercent(), od.minHealthPercent()) : null, states);
         sweepIntervalNanos = active ? od.interval().toNanos() : 0;
         meters.ejectedNow(outliers.ejectedCount());
-        this.health = Map.copyOf(new HashMap<>(endpointHealth));
+        this.health = Map.copyOf(endpointHealth);
         this.clusters = List.copyOf(next);
         rebalance();
     }

@@ -36,6 +36,7 @@ import io.remora.proxy.policy.TryFailure;
 import io.remora.proxy.route.RouteDecision;
 import io.remora.proxy.route.RoutePolicy;
 import io.remora.proxy.log.AccessLogEntry;
+import io.remora.proxy.listener.ListenerSpec;
 import io.remora.proxy.metrics.Reporter;
 import io.remora.proxy.metrics.RequestMeters;
 import io.remora.proxy.metrics.WorkloadLabels;
@@ -52,7 +53,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Everything here runs on the downstream channel's event loop, which is also the upstream's.
  */
-final class HttpExchange implements UpstreamRequester {
+final class HttpExchange implements UpstreamRequester, Router.Request {
     /** Request bytes queued while the upstream connects before the downstream stops being read. */
     private static final int MAX_PENDING_BYTES = 64 * 1024;
     /** A Retry-After above this is left to the caller even without a deadline (the route's default deadline). */
@@ -156,6 +157,38 @@ final class HttpExchange implements UpstreamRequester {
         this.startMillis = pc.environment().clock().millis();
     }
 
+    // What the router reads of this request's connection (Router.Request): no object per request for it.
+
+    @Override
+    public ListenerSpec listener() {
+        return owner.listener();
+    }
+
+    @Override
+    public InetSocketAddress originalDst() {
+        return owner.originalDestination();
+    }
+
+    @Override
+    public java.net.SocketAddress downstreamRemote() {
+        return owner.downstreamRemote();
+    }
+
+    @Override
+    public String peerPrincipal() {
+        return owner.peerPrincipal();
+    }
+
+    @Override
+    public String peerNamespace() {
+        return owner.peerNamespace();
+    }
+
+    @Override
+    public String calledService() {
+        return calledService;
+    }
+
     /** Whether the upstream speaks HTTP/2 (only known once routed). */
     private boolean upstreamH2() {
         return route != null && route.h2();
@@ -222,8 +255,7 @@ final class HttpExchange implements UpstreamRequester {
         }
         addForwardingHeaders(h);
 
-        RouteDecision decision = Router.route(pc, new Router.Request(owner.listener(), owner.originalDestination(),
-                owner.downstreamRemote(), owner.peerPrincipal(), owner.peerNamespace(), calledService), req);
+        RouteDecision decision = Router.route(pc, this, req);
         destinationService = decision.destinationService();
         clusterName = decision.clusterName();
         routeName = decision.routeName();

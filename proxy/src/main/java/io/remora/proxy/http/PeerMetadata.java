@@ -76,8 +76,18 @@ public final class PeerMetadata {
                 || header.charAt(header.length() - namespace.length() - 1) != '.') {
             return null;
         }
-        String name = header.substring(0, header.length() - namespace.length() - 1);
-        return name.indexOf('.') < 0 && WorkloadLabels.bounded(name).equals(name) ? header : null;
+        // The name part, checked in place (this runs per inbound request): a label of letters, digits, '-', '_'.
+        int nameLength = header.length() - namespace.length() - 1;
+        if (nameLength > 63) {
+            return null;
+        }
+        for (int i = 0; i < nameLength; i++) {
+            char c = header.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_')) {
+                return null;
+            }
+        }
+        return header;
     }
 
     private static WorkloadLabels parse(String header, String peerNamespace) {

@@ -32,9 +32,26 @@ final class Router {
     /** Cluster name Envoy and Istio use for traffic to destinations the mesh does not know. */
     static final String PASSTHROUGH = "PassthroughCluster";
 
-    /** What the router needs to know of the request beyond its head. */
-    record Request(ListenerSpec listener, InetSocketAddress originalDst, SocketAddress downstreamRemote,
-                   String peerPrincipal, String peerNamespace, String calledService) {
+    /** What the router needs to know of a request beyond its head: its connection. */
+    interface Request {
+        ListenerSpec listener();
+
+        InetSocketAddress originalDst();
+
+        SocketAddress downstreamRemote();
+
+        /** The caller's verified SPIFFE ID (inbound mutual TLS), or null. */
+        String peerPrincipal();
+
+        String peerNamespace();
+
+        /** Inbound: the service the source sidecar says it called, or null. */
+        String calledService();
+    }
+
+    /** A request's connection as plain values (tests). */
+    record Values(ListenerSpec listener, InetSocketAddress originalDst, SocketAddress downstreamRemote,
+                  String peerPrincipal, String peerNamespace, String calledService) implements Request {
     }
 
     static RouteDecision route(ProxyContext pc, Request r, HttpRequest req) {

@@ -274,14 +274,16 @@ public final class ProxyMetrics {
         return dot > 0 && service.indexOf('.', dot + 1) < 0 ? service + CLUSTER_SUFFIX : service;
     }
 
-    /** The namespace of a SPIFFE ID {@code spiffe://<trust domain>/ns/<namespace>/sa/<account>}; null otherwise. */
+    /** The namespace of a workload SPIFFE ID; null otherwise (read when a meter group is made, not per request). */
     static String namespaceOf(String principal) {
         if (principal == null || UNKNOWN.equals(principal)) {
             return null;
         }
-        int ns = principal.indexOf("/ns/");
-        int sa = ns < 0 ? -1 : principal.indexOf("/sa/", ns + 4);
-        return sa < 0 ? null : principal.substring(ns + 4, sa);
+        try {
+            return io.remora.certs.SpiffeId.parse(principal).namespace();
+        } catch (IllegalArgumentException notSpiffe) {
+            return null;
+        }
     }
 
     private static String service(String destinationService) {

@@ -78,7 +78,7 @@ class RouterTest {
     }
 
     private static Router.Request explicit(String service) {
-        return new Router.Request(ListenerSpec.explicit(new HostPort("127.0.0.1", 0), service), null, null, null,
+        return new Router.Values(ListenerSpec.explicit(new HostPort("127.0.0.1", 0), service), null, null, null,
                 null, null);
     }
 
@@ -117,10 +117,10 @@ class RouterTest {
     void capturedTrafficIsRoutedByHostThenByOriginalDestinationElsePassedThrough() {
         ListenerSpec capture = ListenerSpec.capture(new HostPort("127.0.0.1", 0));
         InetSocketAddress unknown = new InetSocketAddress("192.0.2.7", 8080);
-        assertThat(Router.route(pc, new Router.Request(capture, unknown, null, null, null, null),
+        assertThat(Router.route(pc, new Router.Values(capture, unknown, null, null, null, null),
                 get("/v1/x", "api.example:80"))).isInstanceOfSatisfying(RouteDecision.Upstream.class,
                 u -> assertThat(u.destinationService()).isEqualTo("api.t"));
-        assertThat(Router.route(pc, new Router.Request(capture, unknown, null, null, null, null),
+        assertThat(Router.route(pc, new Router.Values(capture, unknown, null, null, null, null),
                 get("/", "elsewhere"))).isInstanceOfSatisfying(RouteDecision.Upstream.class, u -> {
                     assertThat(u.destinationService()).isEqualTo(Router.PASSTHROUGH);
                     assertThat(u.address()).isEqualTo(unknown);
