@@ -21,7 +21,7 @@ import java.util.ArrayDeque;
  * request), a pipelined next request is queued until the current response is out, and only a long
  * queue stops reading.
  */
-public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter {
+public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter implements Router.Request {
     /** Fired on a downstream pipeline when the proxy drains: finish the current exchange, then close. */
     public static final Object DRAIN = new Object() {
         @Override
@@ -60,11 +60,18 @@ public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter {
         return h2;
     }
 
-    ListenerSpec listener() {
+    /** The current request's: set when its exchange begins (one exchange at a time runs on a stream). */
+    private String calledService;
+
+    // What the router reads of the current request's connection (Router.Request): no object per request for it.
+
+    @Override
+    public ListenerSpec listener() {
         return listener;
     }
 
-    InetSocketAddress originalDestination() {
+    @Override
+    public InetSocketAddress originalDst() {
         return originalDst;
     }
 
@@ -73,18 +80,30 @@ public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter {
     private String peerPrincipal;
     private String peerNamespace;
 
+    /** Inbound over mutual TLS: the service the source sidecar routed the current request to; else null. */
+    @Override
+    public String calledService() {
+        return calledService;
+    }
+
+    void calledService(String service) {
+        this.calledService = service;
+    }
+
     String remoteIp() {
         return remoteIp;
     }
 
     /** The downstream peer's verified SPIFFE ID (mutual TLS) as text, or null; worked out once per stream. */
-    String peerPrincipal() {
+    @Override
+    public String peerPrincipal() {
         peerIdentity();
         return peerPrincipal;
     }
 
     /** The namespace in the downstream peer's SPIFFE ID, or null; worked out once per stream. */
-    String peerNamespace() {
+    @Override
+    public String peerNamespace() {
         peerIdentity();
         return peerNamespace;
     }
@@ -103,7 +122,8 @@ public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** The downstream peer's address (for an HTTP/2 stream, its connection's). */
-    java.net.SocketAddress downstreamRemote() {
+    @Override
+    public java.net.SocketAddress downstreamRemote() {
         io.netty.channel.Channel ch = ctx.channel();
         return ch.parent() != null && !(ch instanceof io.netty.channel.socket.SocketChannel)
                 ? ch.parent().remoteAddress() : ch.remoteAddress();

@@ -23,7 +23,7 @@ public final class LocalReplies {
 
     /** Names the response flag on every local reply so a client can tell the proxy answered. */
     public static final AsciiString FLAGS_HEADER = AsciiString.cached("x-remora-response-flags");
-    private static final AsciiString GRPC_STATUS = AsciiString.cached("grpc-status");
+    static final AsciiString GRPC_STATUS = AsciiString.cached("grpc-status");
     private static final AsciiString GRPC_MESSAGE = AsciiString.cached("grpc-message");
     private static final AsciiString APPLICATION_GRPC = AsciiString.cached("application/grpc");
 
@@ -85,5 +85,30 @@ public final class LocalReplies {
             }
         }
         return sb == null ? s : sb.toString();
+    }
+
+    /** A grpc-status value as a number; -1 when it is missing or not one (at most two digits). */
+    static int grpcCode(String value) {
+        if (value == null || value.isEmpty() || value.length() > 2) {
+            return -1;
+        }
+        int code = 0;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            code = code * 10 + (c - '0');
+        }
+        return code;
+    }
+
+    /** An exception as the log says it: its message, or its type when it has none. */
+    static String describe(Throwable cause) {
+        if (cause == null) {
+            return "unknown";
+        }
+        String m = cause.getMessage();
+        return m == null ? cause.getClass().getSimpleName() : m;
     }
 }

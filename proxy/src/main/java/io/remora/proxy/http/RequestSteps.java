@@ -14,10 +14,11 @@ import java.util.random.RandomGenerator;
  * The steps a routed request passes before its first try, each deciding: go on, answer locally, or wait. In the
  * order Envoy's filter chain uses and for the same reasons: the rate limit first (a refused request must cost
  * nothing), then injected faults (they stand in for the upstream, so they come before anything that reserves upstream
- * capacity), then admission by the circuit breaker (a request that passes it holds a slot until it ends). The
- * deadline and the first try come after, in the exchange. Inbound requests have no rule policy and no guard, so
- * every step lets them through. The steps touch long-lived state only (the rule's token bucket, the service's
- * limits, budget and meters), never the exchange, so each is tested as a function.
+ * capacity), then admission by the circuit breaker (a request that passes it holds a slot until it ends), then the
+ * deadline (it covers every try and the waits between them; a fault's delay counts toward it).
+ * {@link UpstreamCall#start()} runs them in that order. Inbound requests have no rule policy and no guard, so every
+ * step lets them through. The steps touch long-lived state only (the rule's token bucket, the service's limits,
+ * budget and meters), never the exchange, so each is tested as a function.
  */
 final class RequestSteps {
     private RequestSteps() {
@@ -94,5 +95,22 @@ final class RequestSteps {
         }
         guard.budget().onRequest();
         return Continue.INSTANCE;
+    }
+
+    /**
+     * The deadline: the route's, or the gRPC caller's own when it sent a shorter one (the route's timeout is the
+     * operator's upper bound; the caller gives up sooner anyway).
+     *
+     * @return nanoseconds from now, or 0 when neither is set
+     */
+    static long deadlineNanos(RoutePolicy policy, boolean grpc, CharSequence grpcTimeoutHeader) {
+        long timeout = policy.timeoutNanos();
+        if (grpc) {
+            long callerTimeout = GrpcTimeout.parseNanos(grpcTimeoutHeader);
+            if (callerTimeout >= 0 && (timeout == 0 || callerTimeout < timeout)) {
+                timeout = callerTimeout;
+            }
+        }
+        return timeout;
     }
 }

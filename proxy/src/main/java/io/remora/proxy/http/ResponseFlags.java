@@ -1,9 +1,9 @@
 package io.remora.proxy.http;
 
 /**
- * Envoy/Istio response flags: why a response is what it is, in access logs and in the
- * {@code response_flags} metric label. Names and meanings match Envoy's so existing dashboards and
- * runbooks apply.
+ * Envoy/Istio response flags as the codes the routing and policy steps answer with; a request's flags are collected
+ * in its {@link io.remora.proxy.log.StreamInfo} as {@link io.remora.proxy.log.ResponseFlag}s, which give them their
+ * order when several apply. Names and meanings match Envoy's so existing dashboards and runbooks apply.
  */
 public final class ResponseFlags {
     private ResponseFlags() {
@@ -41,40 +41,4 @@ public final class ResponseFlags {
     public static final String DELAY_INJECTED = "DI";
     /** Refused by an authorization policy. */
     public static final String RBAC = "RBAC";
-
-    private static final String UF_URX = UPSTREAM_CONNECT_FAILURE + "," + RETRY_LIMIT_EXCEEDED;
-    private static final String UC_URX = UPSTREAM_CONNECTION_TERMINATION + "," + RETRY_LIMIT_EXCEEDED;
-    private static final String UT_URX = UPSTREAM_REQUEST_TIMEOUT + "," + RETRY_LIMIT_EXCEEDED;
-    private static final String AND_DI = "," + DELAY_INJECTED;
-    private static final String URX_DI = RETRY_LIMIT_EXCEEDED + AND_DI;
-
-    /** {@code flag} with {@code URX} added, as Envoy writes it ({@code UF,URX}); constants, so nothing is built. */
-    static String withRetryLimit(String flag) {
-        return switch (flag) {
-            case UPSTREAM_CONNECT_FAILURE -> UF_URX;
-            case UPSTREAM_CONNECTION_TERMINATION -> UC_URX;
-            case UPSTREAM_REQUEST_TIMEOUT -> UT_URX;
-            default -> flag;
-        };
-    }
-
-    /**
-     * {@code flags} of a request that an injected delay held: {@code DI} after the others, in Envoy's order
-     * ({@code UF,URX,DI}). Built only for a delayed request that then failed, which is rare.
-     */
-    static String withDelay(String flags) {
-        if (NONE.equals(flags)) {
-            return DELAY_INJECTED;
-        }
-        if (DELAY_INJECTED.equals(flags) || flags.endsWith(AND_DI)) {
-            return flags;
-        }
-        return URX_DI.equals(flags + AND_DI) ? URX_DI : flags + AND_DI;
-    }
-
-    /** Whether an exchange that ended with {@code flags} left its upstream connection in a reusable state. */
-    static boolean upstreamReusable(String flags) {
-        return NONE.equals(flags) || DELAY_INJECTED.equals(flags) || RETRY_LIMIT_EXCEEDED.equals(flags)
-                || URX_DI.equals(flags);
-    }
 }

@@ -10,11 +10,11 @@ import io.netty.util.ReferenceCountUtil;
 
 /**
  * Last handler of an upstream stream (a pooled HTTP/1.1 connection or one HTTP/2 stream): hands what the
- * upstream sends to the exchange that currently leases the stream.
+ * upstream sends to the try ({@link Attempt}) that currently leases the stream.
  */
 final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     private final H1Pool pool;
-    private HttpExchange exchange;
+    private Attempt attempt;
     /** The HTTP/2 upstream reset this stream with REFUSED_STREAM: it did not process the request. */
     private boolean refused;
 
@@ -23,12 +23,12 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         this.pool = pool;
     }
 
-    void attach(HttpExchange e) {
-        this.exchange = e;
+    void attach(Attempt e) {
+        this.attempt = e;
     }
 
     void detach() {
-        this.exchange = null;
+        this.attempt = null;
     }
 
     H1Pool pool() {
@@ -42,29 +42,29 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
-        HttpExchange e = exchange;
+        Attempt e = attempt;
         if (e == null) {
             // A response nobody asked for (or bytes after a finished exchange): the connection is unusable.
             ReferenceCountUtil.release(msg);
             ctx.close();
             return;
         }
-        e.onUpstreamRead(msg);
+        e.onRead(msg);
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        HttpExchange e = exchange;
+        Attempt e = attempt;
         if (e != null) {
-            e.onUpstreamReadComplete();
+            e.onReadComplete();
         }
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        HttpExchange e = exchange;
+        Attempt e = attempt;
         if (e != null) {
-            e.onUpstreamWritabilityChanged(ctx.channel().isWritable());
+            e.onWritabilityChanged(ctx.channel().isWritable());
         }
     }
 
@@ -73,19 +73,19 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         if (pool != null) {
             pool.forget(ctx.channel());
         }
-        HttpExchange e = exchange;
-        exchange = null;
+        Attempt e = attempt;
+        attempt = null;
         if (e != null) {
-            e.onUpstreamClosed(null, refused);
+            e.onClosed(null, refused);
         }
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        HttpExchange e = exchange;
-        exchange = null;
+        Attempt e = attempt;
+        attempt = null;
         if (e != null) {
-            e.onUpstreamClosed(cause, refused || refusedStream(cause));
+            e.onClosed(cause, refused || refusedStream(cause));
         }
         ctx.close();
     }
@@ -95,7 +95,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         if (evt instanceof Http2ResetFrame reset && reset.errorCode() == Http2Error.REFUSED_STREAM.code()) {
             refused = true;
         }
-        if (evt instanceof IdleStateEvent && exchange == null) {
+        if (evt instanceof IdleStateEvent && attempt == null) {
             ctx.close();
             return;
         }

@@ -1,0 +1,63 @@
+package io.remora.proxy.http;
+
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.remora.proxy.policy.Ticker;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The time by which a whole exchange must be answered, over every try and the waits between them: its instant on
+ * the proxy's ticker and the timer that fires when it passes. None (zero) when neither the route nor a gRPC caller
+ * set one ({@link RequestSteps#deadlineNanos}).
+ */
+final class Deadline {
+    private final Ticker ticker;
+    private long at;
+    private ScheduledFuture<?> timer;
+
+    Deadline(Ticker ticker) {
+        this.ticker = ticker;
+    }
+
+    /** Starts it {@code timeoutNanos} from now, running {@code expired} on {@code loop} then; 0 starts nothing. */
+    void start(long timeoutNanos, EventExecutor loop, Runnable expired) {
+        if (timeoutNanos > 0) {
+            at = ticker.nanoTime() + timeoutNanos;
+            timer = loop.schedule(() -> {
+                timer = null;
+                expired.run();
+            }, timeoutNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    boolean set() {
+        return at != 0;
+    }
+
+    /** The ticker value it falls at; 0 when none is set. */
+    long at() {
+        return at;
+    }
+
+    /** Nanoseconds left (negative once passed); meaningless when none is set. */
+    long left() {
+        return at - ticker.nanoTime();
+    }
+
+    /**
+     * How long a try may take: the per-try timeout, cut to the time left.
+     *
+     * @return nanoseconds, at least 0
+     */
+    long forTry(long perTryNanos) {
+        return Math.max(0, at == 0 ? perTryNanos : Math.min(perTryNanos, left()));
+    }
+
+    void cancel() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+}
