@@ -104,8 +104,8 @@ class ConfigReloadTest {
         Path sidecar = Files.writeString(dir.resolve("sidecar.yaml"), SIDECAR);
         Path routes = Files.writeString(dir.resolve("mesh.yaml"), mesh(100, 0));
         List<Path> files = List.of(sidecar, routes);
-        proxy = ProxyServer.start(ConfigLoader.load(files, Map.of()));
-        watcher = new ConfigFileWatcher(files, Map.of(), proxy, 100);
+        watcher = new ConfigFileWatcher(files, Map.of(), 100);
+        proxy = ProxyServer.start(ConfigLoader.load(files, Map.of()), watcher);
         assertThat(countV2(20)).isZero();
         String first = proxy.configVersion();
 
@@ -145,8 +145,8 @@ class ConfigReloadTest {
         Path service = Files.writeString(dir.resolve("service.yaml"), mesh.substring(0, split));
         Path route = Files.writeString(dir.resolve("route.yaml"), mesh.substring(split + 4));
         List<Path> files = List.of(sidecar, service, route);
-        proxy = ProxyServer.start(ConfigLoader.load(files, Map.of()));
-        watcher = new ConfigFileWatcher(files, Map.of(), proxy, 100);
+        watcher = new ConfigFileWatcher(files, Map.of(), 100);
+        proxy = ProxyServer.start(ConfigLoader.load(files, Map.of()), watcher);
         assertThat(countV2(10)).isZero();
 
         // One edit breaks the route file; another points subset v1 at the v2 server. The second lands.
@@ -166,8 +166,8 @@ class ConfigReloadTest {
         Path config = Files.createDirectories(dir.resolve("mesh"));
         Files.writeString(config.resolve("sidecar.yaml"), SIDECAR);
         Files.writeString(config.resolve("service.yaml"), mesh.substring(0, split));
-        proxy = ProxyServer.start(ConfigLoader.load(List.of(config), Map.of()));
-        watcher = new ConfigFileWatcher(List.of(config), Map.of(), proxy, 100);
+        watcher = new ConfigFileWatcher(List.of(config), Map.of(), 100);
+        proxy = ProxyServer.start(ConfigLoader.load(List.of(config), Map.of()), watcher);
         assertThat(countV2(20)).as("no route yet: both endpoints share the traffic").isBetween(1, 19);
 
         Files.writeString(config.resolve("route.yaml"), mesh.substring(split + 4));
@@ -178,8 +178,8 @@ class ConfigReloadTest {
     void aSidecarEditBesideARouteEditKeepsOnlyTheSidecarAndTheRouteLands() throws Exception {
         Path file = Files.writeString(dir.resolve("sidecar.yaml"), SIDECAR + "---\n" + mesh(100, 0));
         List<Path> files = List.of(file);
-        proxy = ProxyServer.start(ConfigLoader.load(files, Map.of()));
-        watcher = new ConfigFileWatcher(files, Map.of(), proxy, 100);
+        watcher = new ConfigFileWatcher(files, Map.of(), 100);
+        proxy = ProxyServer.start(ConfigLoader.load(files, Map.of()), watcher);
         assertThat(countV2(10)).isZero();
 
         Files.writeString(file, SIDECAR.replace("threads: 1", "threads: 2") + "---\n" + mesh(0, 100));
@@ -205,8 +205,8 @@ class ConfigReloadTest {
         Path sidecar = Files.writeString(dir.resolve("sidecar.yaml"), SIDECAR);
         Path routes = Files.writeString(dir.resolve("mesh.yaml"), mesh(100, 0));
         List<Path> files = List.of(sidecar, routes);
-        proxy = ProxyServer.start(ConfigLoader.load(files, Map.of()));
-        watcher = new ConfigFileWatcher(files, Map.of(), proxy, 100);
+        watcher = new ConfigFileWatcher(files, Map.of(), 100);
+        proxy = ProxyServer.start(ConfigLoader.load(files, Map.of()), watcher);
         assertThat(countV2(10)).isZero();
 
         StringBuilder big = new StringBuilder(mesh(0, 100));
