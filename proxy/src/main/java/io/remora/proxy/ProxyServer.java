@@ -2,11 +2,7 @@ package io.remora.proxy;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.util.concurrent.GlobalEventExecutor;
 import io.remora.config.Sidecar;
 import io.remora.config.Snapshot;
 import io.remora.log.JsonWriter;
@@ -17,9 +13,6 @@ import io.remora.proxy.admin.AppProbes;
 import io.remora.proxy.cluster.ServiceGuards;
 import io.remora.proxy.controlplane.ControlPlaneSettings;
 import io.remora.proxy.controlplane.ControlPlaneStatus;
-import io.remora.proxy.http.DownstreamHttpHandler;
-import io.remora.proxy.listener.DownstreamInitializer;
-import io.remora.proxy.listener.ListenerSpec;
 import io.remora.proxy.log.AccessLog;
 import io.remora.proxy.metrics.ProxyMetrics;
 import io.remora.proxy.metrics.WorkloadLabels;
@@ -41,19 +34,15 @@ import java.util.concurrent.TimeoutException;
  * <p>How it runs is chosen once at start by its {@link Bootstrap}: from static files ({@link StaticBootstrap}) or
  * by a control plane ({@link ControlPlaneBootstrap}), which says where the workload identity, the first config and
  * later config ({@link ConfigSource}) come from. The parts: {@link Listeners} (binding), {@link RunningConfig} (what
- * runs, and applying a change), {@link ProxyAdminView} (what the admin endpoints show).
+ * runs, and applying a change), {@link Drain}, {@link ProxyAdminView} (what the admin endpoints show).
  */
 public final class ProxyServer implements AutoCloseable {
-    /** A drain ends early once no downstream connection has been open for this long. */
-    private static final long DRAIN_QUIET_NANOS = TimeUnit.SECONDS.toNanos(1);
-    /** After the drain time, how long responses in flight on inbound connections may take to finish. */
-    private static final long DRAIN_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     /** How often outlier detection is given the chance to return ejected endpoints. */
     private static final long SWEEP_MILLIS = 100;
 
     private final Bootstrap bootstrap;
     private final EventLoopGroup group;
-    private final ChannelGroup connections = new DefaultChannelGroup("downstream", GlobalEventExecutor.INSTANCE);
+    private final DownstreamConnections connections = new DownstreamConnections();
     private final ProxyContext pc;
     private final RunningConfig config;
     private final Listeners listeners;
@@ -232,21 +221,9 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
-     * Graceful stop, in this order and for these reasons:
-     * <ol>
-     *   <li>readiness turns false at once, so Kubernetes takes the pod out of its Services' endpoints;</li>
-     *   <li>inbound connections are told to go elsewhere: HTTP/1.1 ones close after their current response
-     *       ({@code Connection: close}; idle ones at once), HTTP/2 ones get GOAWAY and finish their streams;</li>
-     *   <li>the inbound listener keeps accepting through the drain time, and serves what arrives the same way
-     *       (one response with {@code Connection: close}, or one stream then GOAWAY): callers learn of the
-     *       endpoint's removal only when the EndpointSlice update reaches them, and until then a refused
-     *       connection would be a failed request;</li>
-     *   <li>outbound listeners and connections are served as usual: the app may still be finishing its work;</li>
-     *   <li>the proxy stops when the drain time is over, or earlier once no downstream connection has been open for
-     *       a quiet second (nothing left to serve: a finished Job, an idle pod); at the drain time the inbound
-     *       listener closes first and responses in flight get half a second to finish, so a request that was
-     *       being answered at that moment is not cut.</li>
-     * </ol>
+     * Graceful stop: readiness turns false at once, inbound connections are told to go elsewhere while the inbound
+     * listener goes on serving, outbound is served as usual, and the proxy stops at the drain time or after a quiet
+     * second ({@link Drain} has the order and its reasons). Done once the proxy has stopped.
      */
     public CompletableFuture<Void> drain() {
         // Outside the lock: ending a control-plane subscription waits for the client's thread.
@@ -256,73 +233,9 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     private synchronized void startDrain() {
-        if (pc.draining() || closed) {
-            return;
+        if (!pc.draining() && !closed) {
+            new Drain(pc, connections, listeners, group.next(), this::close).start();
         }
-        pc.startDraining();
-        Duration drainTime = pc.spec().drainTime();
-        Log.info("drain_started", "connections", String.valueOf(pc.downstreamConnections().size()),
-                "drain_time", io.remora.config.Durations.format(drainTime));
-        for (Channel ch : pc.downstreamConnections()) {
-            ListenerSpec l = ch.attr(DownstreamInitializer.LISTENER).get();
-            if (l != null && !l.outbound()) {
-                ch.eventLoop().execute(() -> ch.pipeline().fireUserEventTriggered(DownstreamHttpHandler.DRAIN));
-            }
-        }
-        long deadline = System.nanoTime() + drainTime.toNanos();
-        Thread waiter = new Thread(() -> {
-            long quietSince = System.nanoTime();
-            while (System.nanoTime() < deadline) {
-                long now = System.nanoTime();
-                if (!pc.downstreamConnections().isEmpty()) {
-                    quietSince = now;
-                } else if (now - quietSince >= DRAIN_QUIET_NANOS) {
-                    break;
-                }
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
-            if (inboundConnections() > 0) {
-                // The drain time is over with responses still on their way: take no new inbound connection (a
-                // caller retries a refused one elsewhere), and give those in flight a moment to finish, since each
-                // inbound connection closes after its current response.
-                stopInbound();
-                long graceEnd = System.nanoTime() + DRAIN_GRACE_NANOS;
-                while (inboundConnections() > 0 && System.nanoTime() < graceEnd) {
-                    try {
-                        Thread.sleep(10);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        break;
-                    }
-                }
-            }
-            int left = pc.downstreamConnections().size();
-            Log.info("drain_finished", "connections_cut", String.valueOf(left));
-            close();
-        }, "remora-drain");
-        waiter.setDaemon(true);
-        waiter.start();
-    }
-
-    private int inboundConnections() {
-        int n = 0;
-        for (Channel ch : pc.downstreamConnections()) {
-            ListenerSpec l = ch.attr(DownstreamInitializer.LISTENER).get();
-            if (l != null && !l.outbound()) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    /** Closes the inbound listener: no new connection from other sidecars, those open carry on. */
-    private void stopInbound() {
-        listeners.closeInbound().awaitUninterruptibly(1, TimeUnit.SECONDS);
     }
 
     /**
