@@ -6,6 +6,7 @@ import io.remora.config.ConfigException;
 import io.remora.config.ConfigLoader;
 import io.remora.config.Snapshot;
 import io.remora.proxy.ConfigFileWatcher;
+import io.remora.proxy.ConfigSource;
 import io.remora.proxy.ProxyServer;
 import io.remora.log.Log;
 import picocli.CommandLine.Command;
@@ -65,9 +66,6 @@ final class ProxyCommand implements Callable<Integer> {
             }
             return 1;
         }
-        // With a control plane the files hold only the Sidecar, read at start: services, routes and policies are
-        // pushed, and a reload of the files would replace them with none.
-        boolean controlPlane = snapshot.sidecarOrDefault().spec().controlPlane() != null;
         io.remora.proxy.admin.AppProbes probes;
         try {
             probes = kubernetes ? io.remora.proxy.admin.AppProbes.parse(System.getenv("REMORA_APP_PROBES"))
@@ -75,18 +73,19 @@ final class ProxyCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             return Remora.fail(spec.commandLine(), e.getMessage());
         }
+        // Reloaded in static mode only: with a control plane the files hold only the Sidecar, and the proxy leaves
+        // them be (it closes this watcher unstarted).
+        ConfigSource files = watch && !kubernetes ? new ConfigFileWatcher(config, System.getenv(), 500)
+                : ConfigSource.none();
         ProxyServer server;
         try {
-            server = ProxyServer.start(snapshot, probes);
+            server = ProxyServer.start(snapshot, probes, files);
         } catch (CertificateException e) {
             // No usable workload certificate (files, local CA, or the control plane refused or is unreachable).
             return Remora.fail(spec.commandLine(), e.getMessage());
         }
-        try (ConfigFileWatcher watcher = watch && !controlPlane
-                ? new ConfigFileWatcher(config, System.getenv(), server, 500) : null) {
-            Signals.drainOnTermination(server);
-            server.awaitTermination();
-        }
+        Signals.drainOnTermination(server);
+        server.awaitTermination();
         Log.flush();
         return 0;
     }

@@ -13,6 +13,8 @@ import io.remora.protocol.DiscoveryRequest;
 import io.remora.protocol.DiscoveryResponse;
 import io.remora.protocol.MeshProtocol;
 import io.remora.protocol.Node;
+import io.remora.proxy.ConfigSource;
+import io.remora.proxy.ConfigTarget;
 import io.remora.proxy.Daemons;
 import io.remora.proxy.policy.Backoff;
 
@@ -28,22 +30,24 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
- * The sidecar's subscription to the control plane: one {@code Subscribe} stream over a channel presenting the
- * workload's current SVID; a hello naming the workload, what it calls and the version it runs; then every push is
- * handed to the {@link SnapshotAcceptor} and its ACK or NACK sent back. When the stream ends (the control plane went
- * away, refused us, or the network broke) it subscribes again after full-jitter exponential backoff, with a new
- * channel, so a renewed certificate is used; the backoff starts over once a message arrives. The running config is
- * never touched by a disconnect: traffic flows on what was applied last.
+ * Control-plane mode's {@link ConfigSource}, the sidecar's subscription to the control plane: one {@code Subscribe}
+ * stream over a channel presenting the workload's current SVID; a hello naming the workload, what it calls and the
+ * version it runs; then every push is handed to the {@link SnapshotAcceptor} and its ACK or NACK sent back. When the
+ * stream ends (the control plane went away, refused us, or the network broke) it subscribes again after full-jitter
+ * exponential backoff, with a new channel, so a renewed certificate is used; the backoff starts over once a message
+ * arrives. The running config is never touched by a disconnect: traffic flows on what was applied last.
  *
  * <p>Threading: everything (connecting, the gRPC callbacks, acceptance, reconnect timers) runs on one daemon thread
  * of its own, so the client's state needs no locks and no event loop ever waits for it.
  */
-public final class ControlPlaneClient implements AutoCloseable {
+public final class ControlPlaneClient implements ConfigSource {
     private final ControlPlaneChannels channels;
     private final Supplier<Svid> svid;
-    private final SnapshotAcceptor acceptor;
+    private final LastKnownGood lastKnownGood;
     private final ControlPlaneStatus status;
-    private final Node node;
+    /** Set by {@link #start}, before the client thread first reads them. */
+    private SnapshotAcceptor acceptor;
+    private Node node;
     private final Backoff backoff;
     private final ScheduledExecutorService thread;
     /** The thread as the channels' executor: a callback arriving after close is dropped, not an error. */
@@ -52,19 +56,20 @@ public final class ControlPlaneClient implements AutoCloseable {
     private Subscription current;
     /** Attempts since a message last arrived. Client thread only. */
     private int failures;
+    private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
-     * @param svid      the workload's current SVID, presented to the control plane at each (re)subscription
-     * @param reconnect backoff between subscription attempts
+     * @param svid          the workload's current SVID, presented to the control plane at each (re)subscription
+     * @param lastKnownGood where each applied snapshot is kept, for a start without the control plane
+     * @param reconnect     backoff between subscription attempts
      */
-    public ControlPlaneClient(ControlPlaneChannels channels, Supplier<Svid> svid, ConfigTarget target,
-                              LastKnownGood lastKnownGood, ControlPlaneStatus status, Backoff reconnect) {
+    public ControlPlaneClient(ControlPlaneChannels channels, Supplier<Svid> svid, LastKnownGood lastKnownGood,
+                              ControlPlaneStatus status, Backoff reconnect) {
         this.channels = channels;
         this.svid = svid;
+        this.lastKnownGood = lastKnownGood;
         this.status = status;
-        this.acceptor = new SnapshotAcceptor(target, lastKnownGood, status);
-        this.node = node(target.sidecar());
         this.backoff = reconnect;
         this.thread = Daemons.scheduler("remora-control-plane");
         this.callbacks = r -> {
@@ -87,9 +92,24 @@ public final class ControlPlaneClient implements AutoCloseable {
         return new Node(sidecar.metadata().namespace(), sidecar.workload(), calls);
     }
 
-    /** Subscribes (in the background); returns at once. */
-    public void start() {
-        thread.execute(this::subscribe);
+    @Override
+    public String name() {
+        return "control-plane";
+    }
+
+    /** Subscribes for {@code target} (in the background); returns at once. */
+    @Override
+    public void start(ConfigTarget target) {
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException("the control-plane client is started once");
+        }
+        acceptor = new SnapshotAcceptor(target, lastKnownGood, status);
+        node = node(target.sidecar());
+        try {
+            thread.execute(this::subscribe);
+        } catch (RejectedExecutionException e) {
+            // Closed meanwhile: nothing to subscribe for.
+        }
     }
 
     private void subscribe() {
@@ -206,6 +226,10 @@ public final class ControlPlaneClient implements AutoCloseable {
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        if (!started.get()) {
+            thread.shutdownNow(); // never subscribed: nothing to end, nothing to say
             return;
         }
         CompletableFuture<ManagedChannel> cancelled = new CompletableFuture<>();

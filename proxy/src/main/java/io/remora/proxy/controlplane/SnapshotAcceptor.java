@@ -5,6 +5,7 @@ import io.remora.config.Snapshot;
 import io.remora.log.Log;
 import io.remora.protocol.DiscoveryRequest;
 import io.remora.protocol.DiscoveryResponse;
+import io.remora.proxy.ConfigTarget;
 
 import java.io.IOException;
 

@@ -5,6 +5,7 @@ import io.remora.config.Sidecar;
 import io.remora.config.Snapshot;
 import io.remora.protocol.DiscoveryRequest;
 import io.remora.protocol.DiscoveryResponse;
+import io.remora.proxy.ConfigTarget;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,13 +40,13 @@ class SnapshotAcceptorTest {
     private SnapshotAcceptor acceptor() {
         ConfigTarget target = new ConfigTarget() {
             @Override
-            public Sidecar sidecar() {
-                return sidecar;
+            public Snapshot running() {
+                return applied.isEmpty() ? new Snapshot("", sidecar, List.of(), List.of(), List.of())
+                        : applied.get(applied.size() - 1);
             }
 
             @Override
-            public String runningVersion() {
-                return applied.isEmpty() ? "" : applied.get(applied.size() - 1).version();
+            public void rejected() {
             }
 
             @Override

@@ -76,8 +76,8 @@ class HealthAcrossReloadTest {
     private void start(String serviceYaml) throws Exception {
         Files.writeString(dir.resolve("sidecar.yaml"), Proxies.sidecar("svc"));
         Files.writeString(dir.resolve("svc.yaml"), serviceYaml);
-        proxy = ProxyServer.start(ConfigLoader.load(List.of(dir), Map.of()));
-        watcher = new ConfigFileWatcher(List.of(dir), Map.of(), proxy, 100);
+        watcher = new ConfigFileWatcher(List.of(dir), Map.of(), 100);
+        proxy = ProxyServer.start(ConfigLoader.load(List.of(dir), Map.of()), watcher);
     }
 
     private HttpRequest get() {
