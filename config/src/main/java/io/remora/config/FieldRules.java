@@ -29,6 +29,9 @@ final class FieldRules {
                     "accessLog", new Rule(false, Defaults.ACCESS_LOG, null),
                     "serverFirstPorts", new Rule(false, null, IntRange.PORT))),
             Map.entry(Sidecar.Upstream.class, Map.of("listen", REQUIRED, "service", REQUIRED)),
+            Map.entry(Sidecar.Tracing.class, Map.of(
+                    "maxQueueSize", new Rule(false, null, IntRange.POSITIVE),
+                    "maxBatchSize", new Rule(false, null, IntRange.POSITIVE))),
             Map.entry(Sidecar.InboundPort.class, Map.of("port", new Rule(true, null, IntRange.PORT))),
             Map.entry(Sidecar.Tls.class, Map.of("certificate", REQUIRED, "privateKey", REQUIRED)),
             Map.entry(Sidecar.Limits.class, Map.of(

@@ -42,11 +42,14 @@ public record Sidecar(Metadata metadata, Spec spec) implements Resource {
      *                     control plane issues the identity
      * @param controlPlane where services, routes, policies and the workload certificate come from; null means
      *                     static mode (all from local files)
+     * @param tracing      spans of the requests this sidecar proxies and where they are sent; off without a
+     *                     collector
      */
     public record Spec(String workload, int threads, Inbound inbound, Outbound outbound, HostPort admin,
                        HostPort metrics, HostPort health, Duration drainTime, boolean accessLog, Limits limits,
-                       List<Integer> serverFirstPorts, Mtls mtls, ControlPlane controlPlane) {
+                       List<Integer> serverFirstPorts, Mtls mtls, ControlPlane controlPlane, Tracing tracing) {
         public Spec {
+            tracing = tracing == null ? Tracing.defaults() : tracing;
             threads = Math.max(0, threads);
             outbound = outbound == null ? Outbound.defaults() : outbound;
             admin = admin == null ? Defaults.ADMIN : admin;
@@ -61,12 +64,72 @@ public record Sidecar(Metadata metadata, Spec spec) implements Resource {
                     HostPort health, Duration drainTime, boolean accessLog, Limits limits,
                     List<Integer> serverFirstPorts, Mtls mtls) {
             this(workload, threads, inbound, outbound, admin, metrics, health, drainTime, accessLog, limits,
-                    serverFirstPorts, mtls, null);
+                    serverFirstPorts, mtls, null, null);
+        }
+
+        /** Without {@code tracing}: its defaults (off). Code that copies a spec uses {@link #withMtls} instead. */
+        public Spec(String workload, int threads, Inbound inbound, Outbound outbound, HostPort admin, HostPort metrics,
+                    HostPort health, Duration drainTime, boolean accessLog, Limits limits,
+                    List<Integer> serverFirstPorts, Mtls mtls, ControlPlane controlPlane) {
+            this(workload, threads, inbound, outbound, admin, metrics, health, drainTime, accessLog, limits,
+                    serverFirstPorts, mtls, controlPlane, null);
         }
 
         public static Spec defaults() {
             return new Spec(null, Defaults.THREADS, null, null, null, null, null, null, Defaults.ACCESS_LOG, null, null,
-                    null, null);
+                    null, null, null);
+        }
+
+        /** This spec with another {@code mtls} and every other field kept. */
+        public Spec withMtls(Mtls other) {
+            return new Spec(workload, threads, inbound, outbound, admin, metrics, health, drainTime, accessLog, limits,
+                    serverFirstPorts, other, controlPlane, tracing);
+        }
+    }
+
+    /**
+     * Tracing: one OpenTelemetry span per HTTP request this sidecar proxies (SERVER inbound, CLIENT outbound), sent
+     * to an OTLP/HTTP collector, and the trace context (W3C {@code traceparent}, B3) carried to the next hop.
+     * Tracing is on when a {@code collector} is set and {@code sampling} is above 0.
+     *
+     * @param sampling      percentage (0-100) of requests that start a new trace when they arrive with no sampling
+     *                      decision; a decision made upstream is honoured either way (default 1, Istio's)
+     * @param collector     the collector's OTLP/HTTP traces URL ({@code http://otel-collector.observability:4318});
+     *                      a URL with no path gets {@code /v1/traces}; null: no tracing
+     * @param maxQueueSize  spans waiting for export; a span that finds the queue full is dropped and counted
+     * @param maxBatchSize  most spans in one export request (at most {@code maxQueueSize})
+     * @param batchInterval longest a span waits before the batch holding it is sent
+     */
+    public record Tracing(Double sampling, String collector, int maxQueueSize, int maxBatchSize,
+                          Duration batchInterval) {
+        public Tracing {
+            sampling = sampling == null ? Defaults.TRACING_SAMPLING : sampling;
+            maxQueueSize = maxQueueSize <= 0 ? Defaults.TRACING_MAX_QUEUE_SIZE : maxQueueSize;
+            maxBatchSize = maxBatchSize <= 0 ? Math.min(Defaults.TRACING_MAX_BATCH_SIZE, maxQueueSize) : maxBatchSize;
+            batchInterval = batchInterval == null ? Defaults.TRACING_BATCH_INTERVAL : batchInterval;
+        }
+
+        /** No collector: tracing off. */
+        public static Tracing defaults() {
+            return new Tracing(null, null, 0, 0, null);
+        }
+
+        /** Whether spans are made and sent at all: a collector is set and some requests are sampled. */
+        public boolean enabled() {
+            return collector != null && sampling > 0;
+        }
+
+        /** The URL spans are posted to: {@code collector}, with {@code /v1/traces} when it has no path; or null. */
+        public String tracesEndpoint() {
+            if (collector == null) {
+                return null;
+            }
+            String path = java.net.URI.create(collector).getRawPath();
+            if (path == null || path.isEmpty() || path.equals("/")) {
+                return (collector.endsWith("/") ? collector.substring(0, collector.length() - 1) : collector)
+                        + Defaults.TRACING_PATH;
+            }
+            return collector;
         }
     }
 

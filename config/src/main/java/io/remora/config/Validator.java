@@ -602,6 +602,36 @@ final class Validator {
         }
         checkPositive(where, "spec.drainTime", spec.drainTime());
         checkPositive(where, "spec.limits.idleTimeout", spec.limits().idleTimeout());
+        checkTracing(spec.tracing(), where);
+    }
+
+    private void checkTracing(Sidecar.Tracing tracing, SourceMap where) {
+        checkPercent(where, "spec.tracing.sampling", tracing.sampling());
+        if (tracing.collector() != null && !isCollectorUrl(tracing.collector())) {
+            error(where, "spec.tracing.collector", "got " + RecordBinder.quote(tracing.collector())
+                    + ", expected an OTLP/HTTP URL like http://otel-collector.observability:4318 (http or https, a"
+                    + " host, an optional port 1-65535 and path; no query)");
+        }
+        if (tracing.maxBatchSize() > tracing.maxQueueSize()) {
+            error(where, "spec.tracing.maxBatchSize", "got " + tracing.maxBatchSize() + ", expected at most"
+                    + " maxQueueSize (" + tracing.maxQueueSize() + "): a batch is taken from the queue");
+        }
+        checkPositive(where, "spec.tracing.batchInterval", tracing.batchInterval());
+    }
+
+    /** An absolute http(s) URL with a host, a port (if any) 1-65535, and no user, query or fragment. */
+    private static boolean isCollectorUrl(String text) {
+        java.net.URI uri;
+        try {
+            uri = new java.net.URI(text);
+        } catch (java.net.URISyntaxException e) {
+            return false;
+        }
+        String scheme = uri.getScheme();
+        boolean http = "http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme);
+        boolean port = uri.getPort() == -1 || (uri.getPort() >= 1 && uri.getPort() <= 65535);
+        return http && uri.getHost() != null && HostNames.isHost(HostNames.matchName(uri.getHost())) && port
+                && uri.getRawUserInfo() == null && uri.getRawQuery() == null && uri.getRawFragment() == null;
     }
 
     /** A PEM file that exists, is readable and holds a {@code -----BEGIN <kind>} block. */

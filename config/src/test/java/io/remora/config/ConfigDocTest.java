@@ -17,7 +17,7 @@ class ConfigDocTest {
     private static final List<Class<?>> RECORDS = List.of(Metadata.class,
             Sidecar.Spec.class, Sidecar.Inbound.class, Sidecar.Outbound.class, Sidecar.Capture.class,
             Sidecar.Upstream.class, Sidecar.Limits.class, Sidecar.Tls.class, Sidecar.Mtls.class,
-            Sidecar.ControlPlane.class,
+            Sidecar.ControlPlane.class, Sidecar.Tracing.class,
             Service.Spec.class, Service.Endpoint.class, Service.Subset.class, Service.TrafficPolicy.class,
             Service.CircuitBreaker.class, Service.OutlierDetection.class, Service.RetryBudget.class,
             Route.Spec.class, Route.Rule.class, Route.Match.class, Route.StringMatch.class, Route.Backend.class,
@@ -97,6 +97,10 @@ class ConfigDocTest {
             assertThat(doc).contains("| `" + value + "` |");
         }
         assertThat(doc).contains("| DNS-1123 label | `" + Defaults.NAMESPACE + "` |");
+        assertThat(doc).contains("| `" + Defaults.TRACING_SAMPLING + "` |");
+        assertThat(doc).contains("| `" + Defaults.TRACING_MAX_QUEUE_SIZE + "` |");
+        assertThat(doc).contains("| `" + Defaults.TRACING_MAX_BATCH_SIZE + "` |");
+        assertThat(doc).contains("| `" + Durations.format(Defaults.TRACING_BATCH_INTERVAL) + "` |");
     }
 
     @Test
