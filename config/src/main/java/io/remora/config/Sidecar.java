@@ -67,20 +67,12 @@ public record Sidecar(Metadata metadata, Spec spec) implements Resource {
                     serverFirstPorts, mtls, null, null);
         }
 
-        /** Without {@code tracing}: its defaults (off). Code that copies a spec uses {@link #withMtls} instead. */
-        public Spec(String workload, int threads, Inbound inbound, Outbound outbound, HostPort admin, HostPort metrics,
-                    HostPort health, Duration drainTime, boolean accessLog, Limits limits,
-                    List<Integer> serverFirstPorts, Mtls mtls, ControlPlane controlPlane) {
-            this(workload, threads, inbound, outbound, admin, metrics, health, drainTime, accessLog, limits,
-                    serverFirstPorts, mtls, controlPlane, null);
-        }
-
         public static Spec defaults() {
             return new Spec(null, Defaults.THREADS, null, null, null, null, null, null, Defaults.ACCESS_LOG, null, null,
                     null, null, null);
         }
 
-        /** This spec with another {@code mtls} and every other field kept. */
+        /** This spec with another {@code mtls} and every other field kept (copying field by field drops new ones). */
         public Spec withMtls(Mtls other) {
             return new Spec(workload, threads, inbound, outbound, admin, metrics, health, drainTime, accessLog, limits,
                     serverFirstPorts, other, controlPlane, tracing);

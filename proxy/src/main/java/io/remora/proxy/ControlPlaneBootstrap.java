@@ -65,10 +65,8 @@ final class ControlPlaneBootstrap implements Bootstrap {
         if (spec.mtls() != null) {
             return s;
         }
-        return new Sidecar(s.metadata(), new Sidecar.Spec(spec.workload(), spec.threads(), spec.inbound(),
-                spec.outbound(), spec.admin(), spec.metrics(), spec.health(), spec.drainTime(), spec.accessLog(),
-                spec.limits(), spec.serverFirstPorts(),
-                new Sidecar.Mtls(MtlsMode.PERMISSIVE, null, null, null, null, null, null), spec.controlPlane()));
+        return new Sidecar(s.metadata(),
+                spec.withMtls(new Sidecar.Mtls(MtlsMode.PERMISSIVE, null, null, null, null, null, null)));
     }
 
     @Override
