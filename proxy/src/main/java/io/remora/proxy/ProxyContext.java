@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * here.
  */
 public final class ProxyContext {
+    private final io.remora.proxy.tracing.Tracing tracing;
     private final Sidecar sidecar;
     private final Transport transport;
     private final ProxyMetrics metrics;
@@ -77,6 +78,7 @@ public final class ProxyContext {
         this.pools = new UpstreamPools(transport, upstreamTls, ownConnections);
         this.inboundService = workload() + "." + namespace();
         this.headRules = new RequestHeadRules(sidecar.spec().limits());
+        this.tracing = io.remora.proxy.tracing.Tracing.create(sidecar, principal, metrics.registry(), environment);
         this.peerMetadata = new io.remora.proxy.http.PeerMetadata(metrics.self());
         this.inboundApps = sidecar.spec().inbound() == null ? null
                 : new InboundApps(sidecar.spec().inbound(), LocalListeners.system());
@@ -108,6 +110,11 @@ public final class ProxyContext {
     }
 
     /** The request-head checks compiled from the Sidecar's limits. */
+    /** The proxy's tracing (off unless the Sidecar names a collector); closed when the proxy stops. */
+    public io.remora.proxy.tracing.Tracing tracing() {
+        return tracing;
+    }
+
     public RequestHeadRules headRules() {
         return headRules;
     }

@@ -301,6 +301,8 @@ public final class ProxyServer implements AutoCloseable {
         }
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
         bootstrap.close();
+        // After the event loops: the last spans were ended; this exports what is queued, waiting at most 5 s.
+        pc.tracing().close();
         Log.info("proxy_stopped");
         stopped.complete(null);
     }

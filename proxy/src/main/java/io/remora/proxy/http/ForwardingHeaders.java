@@ -73,6 +73,8 @@ final class ForwardingHeaders {
             h.set(X_REQUEST_ID, requestId);
         }
         info.requestId(requestId);
+        // This hop's trace context, after every other edit: retries resend this head as it is.
+        info.span().inject(h);
         return calledService;
     }
 

@@ -70,11 +70,11 @@ final class HttpExchange {
                 && AsciiString.regionMatches(contentType, true, 0, "application/grpc", 0, 16);
         boolean http10 = req.protocolVersion() == HttpVersion.HTTP_1_0;
         response.forRequest(owner.h2() || HttpUtil.isKeepAlive(req), http10, req.method() == HttpMethod.HEAD, grpc);
-        if (!info.outbound()) {
-            info.downstreamPrincipal(owner.peerPrincipal());
-        }
         info.request(owner.h2() ? "HTTP/2" : http10 ? "HTTP/1.0" : "HTTP/1.1", req.method().name(),
                 h.get(HttpHeaderNames.HOST), req.uri(), h.get(HttpHeaderNames.USER_AGENT), grpc);
+        info.span(pc.tracing().start(info.outbound(), h, info.method(), info.authority(), info.path(),
+                owner.h2() ? "2" : http10 ? "1.0" : "1.1", info.startNanos()));
+        info.downstreamPrincipal(info.outbound() ? null : owner.peerPrincipal());
         if (req.decoderResult().isFailure()) {
             // The head could not be framed: even its Content-Length may not be a number. The connection is in an
             // unknown state, so it closes.
@@ -99,7 +99,6 @@ final class HttpExchange {
         if (grpc) {
             requestMessages = new GrpcMessageCounter();
         }
-
         RouteDecision decision = Router.route(pc, owner, req);
         info.routed(decision.destinationService(), decision.clusterName(), decision.routeName());
         if (decision instanceof RouteDecision.LocalAnswer answer) {

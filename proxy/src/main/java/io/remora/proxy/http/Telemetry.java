@@ -7,7 +7,7 @@ import io.remora.proxy.metrics.RequestMeters;
 
 /**
  * Where a finished request's {@link StreamInfo} goes: the Istio request metrics (as the source sidecar outbound, the
- * destination inbound) and the access log. Read once, at the end, so both tell the same story.
+ * destination inbound), its span (tracing) and the access log. Read once, at the end, so all tell the same story.
  */
 final class Telemetry {
     private Telemetry() {
@@ -22,6 +22,7 @@ final class Telemetry {
         if (info.requestMessages() >= 0) {
             meters.recordMessages(info.requestMessages(), info.responseMessages());
         }
+        info.span().end(info.status(), info.flagsText(), info.startNanos() + info.durationNanos());
         if (pc.accessLog().enabled()) {
             pc.accessLog().log(info.toAccessLogEntry());
         }

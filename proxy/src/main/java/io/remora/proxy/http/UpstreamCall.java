@@ -171,6 +171,7 @@ final class UpstreamCall {
         if (wait < 0) {
             return false;
         }
+        info.span().retry(attempt.number + 1, reason.label(), pc.environment().ticker().nanoTime());
         Attempt previous = attempt;
         previous.end();
         request.rewind();

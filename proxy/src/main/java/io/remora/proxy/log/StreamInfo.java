@@ -1,6 +1,7 @@
 package io.remora.proxy.log;
 
 import io.remora.proxy.metrics.WorkloadLabels;
+import io.remora.proxy.tracing.RequestSpan;
 
 import java.net.InetSocketAddress;
 import java.util.EnumSet;
@@ -42,6 +43,7 @@ public final class StreamInfo {
     private long requestMessages = -1;
     private long responseMessages = -1;
     private long durationNanos;
+    private RequestSpan span = RequestSpan.NONE;
 
     /**
      * @param startEpochMillis when it started (wall clock, for the log line)
@@ -77,11 +79,24 @@ public final class StreamInfo {
 
     public void requestId(String id) {
         this.requestId = id;
+        span.requestId(id);
+    }
+
+    /** This hop's span (tracing); {@link RequestSpan#NONE} when the request is not traced. */
+    public void span(RequestSpan span) {
+        this.span = span;
+    }
+
+    public RequestSpan span() {
+        return span;
     }
 
     /** The caller's verified SPIFFE ID (mutual TLS); null when plaintext. */
     public void downstreamPrincipal(String principal) {
         this.downstreamPrincipal = principal;
+        if (principal != null) {
+            span.peer(principal);
+        }
     }
 
     // ---- where it went ------------------------------------------------------------------------------------
@@ -91,6 +106,8 @@ public final class StreamInfo {
         this.destinationService = destinationService;
         this.upstreamCluster = upstreamCluster;
         this.route = route;
+        // The span is named by what the config names (the route, else the service), never by the raw path.
+        span.routed(route != null ? route : destinationService, route, upstreamCluster);
     }
 
     /** A try began toward {@code host}, whose proved SPIFFE ID is {@code principal} (null when plaintext). */
@@ -98,6 +115,9 @@ public final class StreamInfo {
         attempts++;
         this.upstreamHost = host;
         this.upstreamPrincipal = principal;
+        if (principal != null) {
+            span.peer(principal);
+        }
     }
 
     /** The address of a try that needs no endpoint pick (inbound, passthrough). */

@@ -33,6 +33,11 @@ final class RecordedSpan implements RequestSpan {
      * @param parentSpanId the caller's span, 0 for a trace started here
      * @param decision     {@code SAMPLED}, or B3's {@code DEBUG} to pass on
      */
+    @Override
+    public String traceId() {
+        return span.getSpanContext().getTraceId();
+    }
+
     RecordedSpan(Span span, boolean server, long startNanos, long startEpochNanos, long parentSpanId,
                  TraceContext.Decision decision, int formats, boolean keepTracestate) {
         this.span = span;

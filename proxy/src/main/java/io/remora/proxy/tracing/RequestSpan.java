@@ -21,6 +21,11 @@ public interface RequestSpan {
         return false;
     }
 
+    /** The trace's id as 32 lowercase hex digits, for the access log; null when the request carries no trace. */
+    default String traceId() {
+        return null;
+    }
+
     /**
      * Writes this hop's trace context into the request about to be forwarded (the app's inbound, the upstream's
      * outbound), replacing the trace headers it carries: {@code traceparent} naming this span, B3 in the forms the

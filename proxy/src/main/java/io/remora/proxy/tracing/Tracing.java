@@ -189,6 +189,16 @@ public final class Tracing implements AutoCloseable {
         return start(SpanKind.CLIENT, requestHeaders, method, authority, path, protocolVersion, startNanos);
     }
 
+    /** The span of a request as its direction makes it: CLIENT outbound, SERVER inbound. */
+    public RequestSpan start(boolean outbound, HttpHeaders requestHeaders, String method, String authority,
+                             String path, String protocolVersion, long startNanos) {
+        if (!enabled) {
+            return RequestSpan.NONE;
+        }
+        return start(outbound ? SpanKind.CLIENT : SpanKind.SERVER, requestHeaders, method, authority, path,
+                protocolVersion, startNanos);
+    }
+
     private RequestSpan start(SpanKind kind, HttpHeaders headers, String method, String authority, String path,
                               String protocolVersion, long startNanos) {
         TraceContext incoming = TraceHeaders.extract(headers);

@@ -16,6 +16,11 @@ final class UnsampledSpan implements RequestSpan {
     private final int formats;
     private final boolean keepTracestate;
 
+    @Override
+    public String traceId() {
+        return Hex.toString(traceIdHigh) + Hex.toString(traceIdLow);
+    }
+
     UnsampledSpan(long traceIdHigh, long traceIdLow, long spanId, int formats, boolean keepTracestate) {
         this.traceIdHigh = traceIdHigh;
         this.traceIdLow = traceIdLow;
