@@ -1,5 +1,7 @@
 package io.remora.config;
 
+import io.remora.certs.SpiffeId;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -206,7 +208,7 @@ final class Validator {
             Service.Endpoint endpoint = spec.endpoints().get(i);
             checkPort(where, "spec.endpoints[" + i + "].address", endpoint.address());
             String identity = endpoint.identity();
-            if (identity != null && !(identity.startsWith("spiffe://") && identity.length() > "spiffe://".length())) {
+            if (identity != null && !isSpiffeId(identity)) {
                 error(where, "spec.endpoints[" + i + "].identity", "got " + RecordBinder.quote(identity)
                         + ", expected a SPIFFE ID like spiffe://cluster.local/ns/shop/sa/payments");
             }
@@ -216,6 +218,16 @@ final class Validator {
         checkPositive(where, "spec.trafficPolicy.upstreamIdleTimeout", spec.trafficPolicy().upstreamIdleTimeout());
         checkOutlierDetection(spec.trafficPolicy().outlierDetection(), where);
         checkPositive(where, "spec.trafficPolicy.retryBudget.window", spec.trafficPolicy().retryBudget().window());
+    }
+
+    /** As the proxy reads an endpoint's identity (certs' {@link SpiffeId}), so what passes here always applies. */
+    private static boolean isSpiffeId(String text) {
+        try {
+            SpiffeId.parse(text);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private void checkOutlierDetection(Service.OutlierDetection od, SourceMap where) {
@@ -365,6 +377,9 @@ final class Validator {
         }
         if (weights == 0) {
             error(where, path + ".backends", "weights sum to 0, expected at least one backend with a weight above 0");
+        } else if (weights > Integer.MAX_VALUE) {
+            error(where, path + ".backends", "weights sum to " + weights + ", expected at most " + Integer.MAX_VALUE
+                    + " (weights are shares, so smaller numbers in the same ratio route alike)");
         }
         checkRetries(rule, path, where);
         if (rule.fault() != null) {
