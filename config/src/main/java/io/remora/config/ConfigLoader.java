@@ -189,27 +189,24 @@ public final class ConfigLoader {
         }
         KeepGoodLoader.KeptSidecar kept = options.running() == null ? null : keep(documents, options.running(),
                 sources);
-        errors.addAll(Validator.validate(documents));
+        Validator.Result validated = Validator.validate(documents);
+        errors.addAll(validated.errors());
         if (!errors.isEmpty()) {
             throw new ConfigException(inReadingOrder(errors, sources));
         }
         Sidecar sidecar = null;
-        List<Service> services = new ArrayList<>();
-        List<Route> routes = new ArrayList<>();
         List<AuthorizationPolicy> policies = new ArrayList<>();
         for (LoadedDocument document : documents) {
             Resource resource = document.resource();
             if (resource instanceof Sidecar s) {
                 sidecar = s;
-            } else if (resource instanceof Service s) {
-                services.add(s);
-            } else if (resource instanceof Route r) {
-                routes.add(r);
             } else if (resource instanceof AuthorizationPolicy a) {
                 policies.add(a);
             }
         }
-        return new Loaded(new Snapshot(version(sources, overrides), sidecar, services, routes, policies), kept);
+        MeshIndex mesh = validated.mesh();
+        return new Loaded(new Snapshot(version(sources, overrides), sidecar, mesh.services(), mesh.routes(), policies,
+                mesh), kept);
     }
 
     /**

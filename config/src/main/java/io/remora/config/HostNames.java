@@ -19,35 +19,21 @@ final class HostNames {
     }
 
     /** A Kubernetes object name: {@code [a-z0-9]([-a-z0-9]*[a-z0-9])?}, at most 63 characters. */
-    /**
-     * The name an authority ({@code host}, {@code host:port}, {@code [v6]:port}) is matched by, as the proxy matches
-     * Host headers: without the port, the brackets and one trailing dot, lower case. Two hosts with the same name
-     * are one host to the proxy.
-     */
-    static String matchName(String authority) {
-        String a = authority.trim();
-        int start = 0;
-        int end = a.length();
-        if (a.startsWith("[")) {
-            int close = a.indexOf(']');
-            if (close > 0) {
-                start = 1;
-                end = close;
-            }
-        } else {
-            int colon = a.indexOf(':');
-            if (colon >= 0 && a.indexOf(':', colon + 1) < 0) {
-                end = colon;
-            }
-            if (end > start && a.charAt(end - 1) == '.') {
-                end--;
-            }
-        }
-        return a.substring(start, end).toLowerCase(java.util.Locale.ROOT);
-    }
-
     static boolean isDnsLabel(String s) {
         return s != null && DNS_LABEL_SYNTAX.matcher(s).matches();
+    }
+
+    /** What a Service's {@code hosts} entry may be: a {@link #isHost host}, optionally with {@code :port} 1-65535. */
+    static boolean isHostWithOptionalPort(String text) {
+        if (isHost(text)) {
+            return true;
+        }
+        try {
+            HostPort hostPort = HostPort.parse(text);
+            return hostPort.port() > 0 && isHost(hostPort.host());
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     /** A DNS host name (letters of either case), an IPv4 literal or an IPv6 literal without brackets. */

@@ -1,5 +1,7 @@
 package io.remora.config;
 
+import io.remora.certs.SpiffeId;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,30 +18,37 @@ import java.util.regex.PatternSyntaxException;
  * The one semantic validator: checks that need more than one field, or more than one resource, once every
  * document is bound. Each error is located at the offending field. Documents whose spec did not bind still count
  * as existing (for duplicates and references) but are not checked further, so one mistake is reported once.
+ *
+ * <p>Who answers to which name, address and route is checked by the pass that builds the {@link MeshIndex}: this
+ * class words what that pass finds at its file position, and hands the index of a valid set on to the snapshot.
  */
-final class Validator {
+final class Validator implements MeshIndex.Problems<SourceMap> {
     private static final String SERVICE_REFERENCE = "a Service key (name.namespace) or host";
 
     private final List<ConfigError> errors = new ArrayList<>();
-    /** Every Service by key, including those whose spec had errors; first declaration wins. */
-    private final Map<String, LoadedDocument> servicesByKey = new LinkedHashMap<>();
-    /** Lower-cased host or virtual address text of each valid Service → its key. */
-    private final Map<String, String> serviceKeyByHost = new HashMap<>();
-    /** The name each host is matched by ({@link HostNames#matchName}), or each address → the Service owning it. */
-    private final Map<String, String> hostOwners = new HashMap<>();
-    /** False when some Service had errors: its hosts are unknown, so unresolved references are not reported. */
-    private boolean servicesComplete = true;
+    /** With a control plane, only the Sidecar is checked: anything else is reported once, as not belonging. */
+    private final boolean fromControlPlane;
+    private MeshIndex.Builder<SourceMap> mesh;
 
-    private Validator() {
+    private Validator(boolean fromControlPlane) {
+        this.fromControlPlane = fromControlPlane;
     }
 
-    static List<ConfigError> validate(List<LoadedDocument> documents) {
-        Validator validator = new Validator();
-        validator.checkIdentities(documents);
-        validator.indexServices(documents);
-        Map<String, LoadedDocument> routeByService = new HashMap<>();
+    /**
+     * What validation found.
+     *
+     * @param errors every error, located
+     * @param mesh   the index of the documents' Services and Routes; null when there are errors
+     */
+    record Result(List<ConfigError> errors, MeshIndex mesh) {
+    }
+
+    static Result validate(List<LoadedDocument> documents) {
         boolean fromControlPlane = documents.stream().anyMatch(
                 d -> d.resource() instanceof Sidecar s && s.spec().controlPlane() != null);
+        Validator validator = new Validator(fromControlPlane);
+        validator.checkIdentities(documents);
+        validator.indexServices(documents);
         for (LoadedDocument document : documents) {
             if (fromControlPlane && !document.kind().equals("Sidecar")) {
                 validator.error(document.where(), "metadata.name", "got a " + document.kind() + " beside a Sidecar with"
@@ -51,14 +60,15 @@ final class Validator {
             if (resource instanceof Service service) {
                 validator.checkService(service, document.where());
             } else if (resource instanceof Route route) {
-                validator.checkRoute(route, document, routeByService);
+                validator.checkRoute(route, document);
             } else if (resource instanceof Sidecar sidecar) {
                 validator.checkSidecar(sidecar, document.where());
             } else if (resource instanceof AuthorizationPolicy policy) {
                 validator.checkAuthorization(policy, document.where());
             }
         }
-        return List.copyOf(validator.errors);
+        List<ConfigError> errors = List.copyOf(validator.errors);
+        return new Result(errors, errors.isEmpty() ? validator.mesh.build() : null);
     }
 
     private void error(SourceMap where, String path, String message) {
@@ -102,88 +112,66 @@ final class Validator {
     }
 
     private void indexServices(List<LoadedDocument> documents) {
-        Map<String, String> hostPaths = new HashMap<>();
-        Map<String, SourceMap> hostSources = new HashMap<>();
+        List<MeshIndex.Declared<SourceMap>> services = new ArrayList<>();
         for (LoadedDocument document : documents) {
-            if (!document.kind().equals("Service")) {
-                continue;
-            }
-            String key = document.metadata().qualifiedName();
-            servicesByKey.putIfAbsent(key, document);
-            if (!(document.resource() instanceof Service service)) {
-                servicesComplete = false;
-                continue;
-            }
-            List<String> hosts = service.spec().hosts();
-            for (int i = 0; i < hosts.size(); i++) {
-                claimHost(key, hosts.get(i), false, document.where(), "spec.hosts[" + i + "]", hostPaths,
-                        hostSources);
-            }
-            List<HostPort> addresses = service.spec().addresses();
-            for (int i = 0; i < addresses.size(); i++) {
-                claimHost(key, addresses.get(i).toString(), true, document.where(), "spec.addresses[" + i + "]",
-                        hostPaths, hostSources);
+            if (document.kind().equals("Service")) {
+                services.add(new MeshIndex.Declared<>(document.metadata().qualifiedName(),
+                        document.resource() instanceof Service service ? service : null, document.where()));
             }
         }
-        for (Map.Entry<String, String> e : hostOwners.entrySet()) {
-            String owner = e.getValue();
-            if (servicesByKey.containsKey(e.getKey()) && !e.getKey().equals(owner)) {
-                error(hostSources.get(e.getKey()), hostPaths.get(e.getKey()), "got " + RecordBinder.quote(e.getKey())
-                        + ", which is the key of another Service; expected a host that names only " + owner);
-            }
-        }
-        // Every Service also answers to its cluster DNS names; a host naming another Service's is a conflict too.
-        for (String key : servicesByKey.keySet()) {
-            for (String suffix : CLUSTER_DNS_SUFFIXES) {
-                String name = HostNames.matchName(key + suffix);
-                String owner = hostOwners.get(name);
-                if (owner != null && !owner.equals(key)) {
-                    error(hostSources.get(name), hostPaths.get(name), "got " + RecordBinder.quote(name)
-                            + ", which is a DNS name of Service " + key + "; expected a host that names only "
-                            + owner);
-                }
-            }
+        mesh = new MeshIndex.Builder<>(services, this);
+    }
+
+    // ---- what the mesh index's pass finds ----------------------------------------------------------------------
+
+    @Override
+    public void repeatedKey(String key, SourceMap first, SourceMap again) {
+        // Reported with every kind's duplicates (checkIdentities).
+    }
+
+    @Override
+    public void invalidHost(String key, SourceMap where, int index, String host) {
+        if (!fromControlPlane) {
+            error(where, "spec.hosts[" + index + "]", "got " + RecordBinder.quote(host)
+                    + ", expected a host name like payments.shop.svc.cluster.local, optionally with :port (1-65535)");
         }
     }
 
-    /** The cluster DNS names every Service answers to besides its key, as the proxy indexes them. */
-    private static final List<String> CLUSTER_DNS_SUFFIXES = List.of(".svc", ".svc.cluster.local");
-
-    private void claimHost(String key, String host, boolean address, SourceMap where, String path,
-                           Map<String, String> hostPaths, Map<String, SourceMap> hostSources) {
-        String normalised = host.toLowerCase(Locale.ROOT);
-        serviceKeyByHost.putIfAbsent(normalised, key);
-        // Owned by the name the proxy matches: "shop.example", "Shop.Example:80" and "shop.example." are one host.
-        // Addresses keep their port (the original destination is matched by address and port).
-        String name = address ? normalised : HostNames.matchName(host);
-        String owner = hostOwners.putIfAbsent(name, key);
-        if (owner == null) {
-            hostPaths.put(name, path);
-            hostSources.put(name, where);
-        } else if (!owner.equals(key)) {
-            error(where, path, "got " + RecordBinder.quote(host) + ", which already names Service " + owner + " at "
-                    + hostSources.get(name).describe(hostPaths.get(name))
-                    + "; expected each host and address to name one Service");
-        }
+    @Override
+    public void claimed(MeshIndex.Claim<SourceMap> claim, MeshIndex.Claim<SourceMap> first) {
+        error(claim.origin(), claim.path(), "got " + RecordBinder.quote(claim.written()) + ", which already names Service "
+                + first.key() + " at " + first.origin().describe(first.path())
+                + "; expected each host and address to name one Service");
     }
 
-    /** The key of the Service {@code reference} names (its key or one of its hosts), or null. */
-    private String resolve(String reference) {
-        if (servicesByKey.containsKey(reference)) {
-            return reference;
-        }
-        return serviceKeyByHost.get(reference.toLowerCase(Locale.ROOT));
+    @Override
+    public void namesAnother(MeshIndex.Claim<SourceMap> host, String name, String otherKey) {
+        String whose = name.equals(otherKey) ? "the key of another Service" : "a DNS name of Service " + otherKey;
+        error(host.origin(), host.path(), "got " + RecordBinder.quote(name) + ", which is " + whose
+                + "; expected a host that names only " + host.key());
+    }
+
+    @Override
+    public void unknownService(Route route, SourceMap where, int index, String reference) {
+        error(where, "spec.services[" + index + "]", unknownService(reference, SERVICE_REFERENCE));
+    }
+
+    @Override
+    public void routedTwice(String key, Route route, SourceMap where, int index, Route first, SourceMap firstWhere) {
+        error(where, "spec.services[" + index + "]", "Service " + key + " is already routed by Route "
+                + first.metadata().qualifiedName() + " at " + firstWhere.describe("metadata.name")
+                + ", expected at most one Route per Service");
     }
 
     private String unknownService(String reference, String expected) {
         StringBuilder sb = new StringBuilder("got ").append(RecordBinder.quote(reference)).append(", expected ")
                 .append(expected);
-        if (servicesByKey.isEmpty()) {
+        if (mesh.keys().isEmpty()) {
             return sb.append(", but no Service is defined").toString();
         }
-        sb.append("; known services: ").append(String.join(", ", servicesByKey.keySet()));
-        List<String> candidates = new ArrayList<>(servicesByKey.keySet());
-        candidates.addAll(serviceKeyByHost.keySet());
+        sb.append("; known services: ").append(String.join(", ", mesh.keys()));
+        List<String> candidates = new ArrayList<>(mesh.keys());
+        candidates.addAll(mesh.hostReferences());
         Spelling.suggest(reference, candidates).ifPresent(s -> sb.append("; did you mean '").append(s).append("'?"));
         return sb.toString();
     }
@@ -192,13 +180,6 @@ final class Validator {
 
     private void checkService(Service service, SourceMap where) {
         Service.Spec spec = service.spec();
-        for (int i = 0; i < spec.hosts().size(); i++) {
-            String host = spec.hosts().get(i);
-            if (!isHostWithOptionalPort(host)) {
-                error(where, "spec.hosts[" + i + "]", "got " + RecordBinder.quote(host)
-                        + ", expected a host name like payments.shop.svc.cluster.local, optionally with :port (1-65535)");
-            }
-        }
         for (int i = 0; i < spec.addresses().size(); i++) {
             checkPort(where, "spec.addresses[" + i + "]", spec.addresses().get(i));
         }
@@ -206,7 +187,7 @@ final class Validator {
             Service.Endpoint endpoint = spec.endpoints().get(i);
             checkPort(where, "spec.endpoints[" + i + "].address", endpoint.address());
             String identity = endpoint.identity();
-            if (identity != null && !(identity.startsWith("spiffe://") && identity.length() > "spiffe://".length())) {
+            if (identity != null && !isSpiffeId(identity)) {
                 error(where, "spec.endpoints[" + i + "].identity", "got " + RecordBinder.quote(identity)
                         + ", expected a SPIFFE ID like spiffe://cluster.local/ns/shop/sa/payments");
             }
@@ -216,6 +197,16 @@ final class Validator {
         checkPositive(where, "spec.trafficPolicy.upstreamIdleTimeout", spec.trafficPolicy().upstreamIdleTimeout());
         checkOutlierDetection(spec.trafficPolicy().outlierDetection(), where);
         checkPositive(where, "spec.trafficPolicy.retryBudget.window", spec.trafficPolicy().retryBudget().window());
+    }
+
+    /** As the proxy reads an endpoint's identity (certs' {@link SpiffeId}), so what passes here always applies. */
+    private static boolean isSpiffeId(String text) {
+        try {
+            SpiffeId.parse(text);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private void checkOutlierDetection(Service.OutlierDetection od, SourceMap where) {
@@ -249,18 +240,6 @@ final class Validator {
                         + " select no endpoint, expected labels carried by at least one of the service's "
                         + spec.endpoints().size() + " endpoint(s)");
             }
-        }
-    }
-
-    private static boolean isHostWithOptionalPort(String text) {
-        if (HostNames.isHost(text)) {
-            return true;
-        }
-        try {
-            HostPort hostPort = HostPort.parse(text);
-            return hostPort.port() > 0 && HostNames.isHost(hostPort.host());
-        } catch (IllegalArgumentException e) {
-            return false;
         }
     }
 
@@ -318,29 +297,13 @@ final class Validator {
 
     // ---- Route ------------------------------------------------------------------------------------------------
 
-    private void checkRoute(Route route, LoadedDocument document, Map<String, LoadedDocument> routeByService) {
+    private void checkRoute(Route route, LoadedDocument document) {
         SourceMap where = document.where();
         Route.Spec spec = route.spec();
         if (spec.services().isEmpty()) {
             error(where, "spec.services", "got no services, expected at least one Service key (name.namespace) or host");
         }
-        for (int i = 0; i < spec.services().size(); i++) {
-            String reference = spec.services().get(i);
-            String path = "spec.services[" + i + "]";
-            String key = resolve(reference);
-            if (key == null) {
-                if (servicesComplete) {
-                    error(where, path, unknownService(reference, SERVICE_REFERENCE));
-                }
-                continue;
-            }
-            LoadedDocument other = routeByService.putIfAbsent(key, document);
-            if (other != null && other != document) {
-                error(where, path, "Service " + key + " is already routed by Route "
-                        + other.metadata().qualifiedName() + " at " + other.where().describe("metadata.name")
-                        + ", expected at most one Route per Service");
-            }
-        }
+        mesh.route(route, where);
         if (spec.rules().isEmpty()) {
             error(where, "spec.rules", "got no rules, expected at least one rule");
         }
@@ -365,6 +328,9 @@ final class Validator {
         }
         if (weights == 0) {
             error(where, path + ".backends", "weights sum to 0, expected at least one backend with a weight above 0");
+        } else if (weights > Integer.MAX_VALUE) {
+            error(where, path + ".backends", "weights sum to " + weights + ", expected at most " + Integer.MAX_VALUE
+                    + " (weights are shares, so smaller numbers in the same ratio route alike)");
         }
         checkRetries(rule, path, where);
         if (rule.fault() != null) {
@@ -433,18 +399,18 @@ final class Validator {
     }
 
     private void checkBackend(Route.Backend backend, String path, SourceMap where) {
-        LoadedDocument target = servicesByKey.get(backend.service());
-        if (target == null) {
-            String key = serviceKeyByHost.get(backend.service().toLowerCase(Locale.ROOT));
+        if (!mesh.isKey(backend.service())) {
+            String key = mesh.keyOf(backend.service());
             if (key != null) {
                 error(where, path + ".service", "got " + RecordBinder.quote(backend.service())
                         + ", a host of Service " + key + "; expected the Service key " + key);
-            } else if (servicesComplete) {
+            } else if (mesh.complete()) {
                 error(where, path + ".service", unknownService(backend.service(), "a Service key (name.namespace)"));
             }
             return;
         }
-        if (backend.subset() == null || !(target.resource() instanceof Service service)) {
+        Service service = mesh.service(backend.service());
+        if (backend.subset() == null || service == null) {
             return;
         }
         List<String> subsets = service.spec().subsets().stream().map(Service.Subset::name).toList();
@@ -526,7 +492,7 @@ final class Validator {
         List<Sidecar.Upstream> upstreams = spec.outbound().upstreams();
         for (int i = 0; i < upstreams.size(); i++) {
             String reference = upstreams.get(i).service();
-            if (resolve(reference) == null && servicesComplete && spec.controlPlane() == null) {
+            if (mesh.keyOf(reference) == null && mesh.complete() && spec.controlPlane() == null) {
                 error(where, "spec.outbound.upstreams[" + i + "].service", unknownService(reference, SERVICE_REFERENCE));
             }
         }

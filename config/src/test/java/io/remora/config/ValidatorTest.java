@@ -134,6 +134,25 @@ class ValidatorTest {
                         + " carried by at least one of the service's 1 endpoint(s)");
     }
 
+    /** What the proxy would refuse to apply is refused here, with its position. */
+    @Test
+    void endpointIdentitiesAreSpiffeIdsAndRuleWeightsFitAnInt() {
+        String yaml = PAYMENTS.replace("8080, labels: {version: v1}}", "8080, labels: {version: v1},"
+                + " identity: \"spiffe://Cluster.Local/ns/shop/sa/payments\"}") + """
+                apiVersion: remora.io/v1
+                kind: Route
+                metadata: {name: payments, namespace: shop}
+                spec: {services: [payments.shop], rules: [{backends: [{service: payments.shop, weight: 2147483647},
+                  {service: payments.shop, weight: 1}]}]}
+                """;
+
+        assertThat(Errors.of(yaml)).containsExactly(
+                "s.yaml:7:65: spec.endpoints[0].identity: got \"spiffe://Cluster.Local/ns/shop/sa/payments\","
+                        + " expected a SPIFFE ID like spiffe://cluster.local/ns/shop/sa/payments",
+                "s.yaml:14:54: spec.rules[0].backends: weights sum to 2147483648, expected at most 2147483647"
+                        + " (weights are shares, so smaller numbers in the same ratio route alike)");
+    }
+
     @Test
     void serviceWithoutEndpointsIsValid() throws Exception {
         String yaml = """

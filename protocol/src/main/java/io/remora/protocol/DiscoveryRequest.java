@@ -16,7 +16,10 @@ public record DiscoveryRequest(Node node, String version, String nonce, Error er
     public enum Reason {
         /** the resources did not pass the sidecar's validator */
         INVALID_CONFIG,
-        /** valid resources the running sidecar could not apply (e.g. a listener's service missing) */
+        /**
+         * valid resources the running sidecar could not apply. Kept for compatibility: Remora's sidecars never send
+         * it for resources their validator accepts, since they apply exactly what the validator indexed
+         */
         APPLY_FAILED,
         /** the message could not be read */
         DECODE_FAILED

@@ -1,15 +1,16 @@
 package io.remora.controlplane.mesh;
 
 import io.remora.config.AuthorizationPolicy;
-import io.remora.config.HostPort;
+import io.remora.config.MeshIndex;
 import io.remora.config.Route;
 import io.remora.config.Service;
 import io.remora.config.Snapshot;
 import io.remora.protocol.Node;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -21,7 +22,8 @@ import java.util.TreeSet;
  * Cuts one sidecar's snapshot from the mesh: the AuthorizationPolicies of its own workload (inbound), and the
  * services it may call with everything routing to them needs (outbound): the routes for those services, the
  * services their backends name, and so on until nothing new is reached. A sidecar that declares no list of calls
- * (transparent capture) gets every service and route.
+ * (transparent capture) gets every service and route. Which Service a name means and which Route routes it is read
+ * from the mesh index the validator built, as the sidecar's routing table reads it.
  */
 public final class ProxyNeeds {
     private ProxyNeeds() {
@@ -83,29 +85,11 @@ public final class ProxyNeeds {
     }
 
     private static void outbound(Snapshot s, List<String> calls, Set<ResourceKey> keys) {
-        Map<String, Service> byReference = new HashMap<>();
-        for (Service v : s.services()) {
-            byReference.put(v.key(), v);
-            for (String host : v.spec().hosts()) {
-                byReference.putIfAbsent(host.toLowerCase(Locale.ROOT), v);
-            }
-            for (HostPort a : v.spec().addresses()) {
-                byReference.putIfAbsent(a.toString().toLowerCase(Locale.ROOT), v);
-            }
-        }
-        Map<String, List<Route>> routesByService = new HashMap<>();
-        for (Route r : s.routes()) {
-            for (String ref : r.spec().services()) {
-                Service v = resolve(byReference, ref);
-                if (v != null) {
-                    routesByService.computeIfAbsent(v.key(), k -> new java.util.ArrayList<>()).add(r);
-                }
-            }
-        }
+        MeshIndex mesh = s.mesh();
         Deque<Service> todo = new ArrayDeque<>();
-        Set<String> seen = new java.util.HashSet<>();
+        Set<String> seen = new HashSet<>();
         for (String call : calls) {
-            Service v = resolve(byReference, call);
+            Service v = resolve(mesh, call);
             if (v != null && seen.add(v.key())) {
                 todo.add(v);
             }
@@ -113,24 +97,30 @@ public final class ProxyNeeds {
         while (!todo.isEmpty()) {
             Service v = todo.poll();
             keys.add(key("Service", v.metadata().namespace(), v.metadata().name()));
-            for (Route r : routesByService.getOrDefault(v.key(), List.of())) {
-                keys.add(key("Route", r.metadata().namespace(), r.metadata().name()));
-                // A route names its services and its backends' services; the sidecar's validator wants them all.
-                List<String> refs = new java.util.ArrayList<>(r.spec().services());
-                r.spec().rules().forEach(rule -> rule.backends().forEach(b -> refs.add(b.service())));
-                for (String ref : refs) {
-                    Service w = resolve(byReference, ref);
-                    if (w != null && seen.add(w.key())) {
-                        todo.add(w);
-                    }
+            Route r = mesh.routeOf(v.key());
+            if (r == null) {
+                continue;
+            }
+            keys.add(key("Route", r.metadata().namespace(), r.metadata().name()));
+            // A route names its services and its backends' services; the sidecar's validator wants them all.
+            List<String> refs = new ArrayList<>(r.spec().services());
+            r.spec().rules().forEach(rule -> rule.backends().forEach(b -> refs.add(b.service())));
+            for (String ref : refs) {
+                Service w = resolve(mesh, ref);
+                if (w != null && seen.add(w.key())) {
+                    todo.add(w);
                 }
             }
         }
     }
 
-    private static Service resolve(Map<String, Service> byReference, String reference) {
-        Service v = byReference.get(reference);
-        return v != null ? v : byReference.get(reference.toLowerCase(Locale.ROOT));
+    /**
+     * The Service a reference names, as the validator resolves it (the mesh index's), or by its key in lower case:
+     * a sidecar's calls come from its hello, which no validator has read.
+     */
+    private static Service resolve(MeshIndex mesh, String reference) {
+        String key = mesh.serviceKeyOf(reference);
+        return mesh.service(key != null ? key : mesh.serviceKeyOf(reference.toLowerCase(Locale.ROOT)));
     }
 
     private static ResourceKey key(String kind, String namespace, String name) {

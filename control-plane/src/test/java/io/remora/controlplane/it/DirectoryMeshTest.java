@@ -129,13 +129,16 @@ class DirectoryMeshTest {
         mesh = new MeshFixture(dir, Duration.ofMillis(20), Duration.ofMillis(200));
         TestSidecar web = new TestSidecar(mesh.server.port(), mesh.bundle, mesh.token("shop", "web"),
                 new Node("shop", "web", List.of("reviews.shop")), null,
-                r -> DiscoveryRequest.nack("", r.nonce(), DiscoveryRequest.Reason.APPLY_FAILED, "cannot resolve"));
+                // A sidecar refuses only what its validator refuses (it applies what the validator indexed, so it
+                // never answers APPLY_FAILED to a validated snapshot): an older sidecar, say, not knowing a field.
+                r -> DiscoveryRequest.nack("", r.nonce(), DiscoveryRequest.Reason.INVALID_CONFIG,
+                        "control-plane v1:5:3: spec.newField: unknown field"));
         closing.add(web);
         web.next();
-        for (int i = 0; i < 100 && !mesh.scrape().contains("remora_cp_nacks_total{reason=\"apply_failed\"} 1.0"); i++) {
+        for (int i = 0; i < 100 && !mesh.scrape().contains("remora_cp_nacks_total{reason=\"invalid_config\"} 1.0"); i++) {
             Thread.sleep(20);
         }
-        assertThat(mesh.scrape()).contains("remora_cp_nacks_total{reason=\"apply_failed\"} 1.0");
+        assertThat(mesh.scrape()).contains("remora_cp_nacks_total{reason=\"invalid_config\"} 1.0");
         assertThat(mesh.server.proxies()).singleElement().satisfies(p -> assertThat(p.nacked()).isNotNull());
         // A later change is a new snapshot and is sent.
         Files.writeString(mesh.mesh.resolve("20-routes.yaml"), MeshFixture.route(60, 40));

@@ -33,7 +33,7 @@ class ProxyNeedsTest {
             apiVersion: remora.io/v1
             kind: Service
             metadata: {name: audit, namespace: ops}
-            spec: {endpoints: [{address: 10.0.0.4:80}]}
+            spec: {addresses: ["[FD00:0::4]:80"], endpoints: [{address: 10.0.0.4:80}]}
             ---
             apiVersion: remora.io/v1
             kind: Route
@@ -98,6 +98,16 @@ class ProxyNeedsTest {
         Snapshot s = cut(new Node("ops", "audit", List.of("web.example.com")));
         assertThat(s.services()).extracting(v -> v.key()).containsExactly("web.shop");
         assertThat(s.authorizationPolicies()).extracting(p -> p.metadata().name()).containsExactly("ops");
+    }
+
+    /** Calls are resolved with the mesh index, as the validator and the sidecar's routing table resolve them. */
+    @Test
+    void aCallIsResolvedByVirtualAddressOrByItsKeyInAnyCase() throws Exception {
+        assertThat(cut(new Node("shop", "web", List.of("[fd00:0::4]:80"))).services()).extracting(v -> v.key())
+                .containsExactly("audit.ops");
+        assertThat(cut(new Node("shop", "web", List.of("Payments.Shop"))).services()).extracting(v -> v.key())
+                .containsExactlyInAnyOrder("payments.shop", "payments-v2.shop");
+        assertThat(cut(new Node("shop", "web", List.of("payments.shop.svc"))).services()).isEmpty();
     }
 
     @Test

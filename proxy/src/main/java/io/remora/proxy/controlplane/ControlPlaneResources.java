@@ -12,7 +12,7 @@ import java.util.Map;
 /**
  * Resources from the control plane (pushed, or kept as the last-known-good) turned into the snapshot the proxy
  * runs: checked by the same loader and validator as config files, so errors read {@code source:line:col: path:
- * message}, then paired with the proxy's own Sidecar. No environment overrides apply: they are for the Sidecar,
+ * message}, then paired with the proxy's own Sidecar (keeping the validator's mesh index). No environment overrides apply: they are for the Sidecar,
  * which the control plane does not send.
  */
 final class ControlPlaneResources {
@@ -30,6 +30,6 @@ final class ControlPlaneResources {
             throw new ConfigException(List.of(new ConfigError(source, 0, 0, "kind", "got a Sidecar, expected only"
                     + " Service, Route and AuthorizationPolicy: a sidecar's Sidecar comes from its own files")));
         }
-        return new Snapshot(version, sidecar, parsed.services(), parsed.routes(), parsed.authorizationPolicies());
+        return parsed.with(version, sidecar);
     }
 }

@@ -12,9 +12,13 @@ import java.io.IOException;
 /**
  * Decides what one push becomes and what the control plane is told: the resources are validated like config files,
  * paired with the proxy's Sidecar and applied; an applied snapshot is kept as the last-known-good and ACKed; one the
- * validator refuses is NACKed {@code INVALID_CONFIG} with every {@code file:line:col} error, one the proxy cannot
- * apply {@code APPLY_FAILED}, and the running config stays. A NACKed snapshot is never applied.
- * Called on the client's thread only.
+ * validator refuses is NACKed {@code INVALID_CONFIG} with every {@code file:line:col} error, and the running config
+ * stays. A NACKed snapshot is never applied.
+ *
+ * <p>{@code APPLY_FAILED} is unreachable for a snapshot the validator accepted: the routing table is built from the
+ * validator's own mesh index (no name, address or route is checked twice), and the Sidecar is the proxy's own, so
+ * {@link ConfigTarget#apply} has nothing left to refuse. The NACK is kept for the protocol's sake and as the answer
+ * should an apply fail all the same. Called on the client's thread only.
  */
 final class SnapshotAcceptor {
     private final ConfigTarget target;
@@ -56,6 +60,7 @@ final class SnapshotAcceptor {
         try {
             target.apply(next);
         } catch (RuntimeException e) {
+            // Not reached for a validated snapshot (see the class comment); a defect if it is.
             return nack(version, nonce, DiscoveryRequest.Reason.APPLY_FAILED, String.valueOf(e.getMessage()));
         }
         if (!version.equals(kept)) {

@@ -1,17 +1,20 @@
 package io.remora.proxy.route;
 
+import io.remora.config.Authority;
+
 import java.util.Map;
 
 /**
  * An immutable open-addressing table from host names to services, looked up with the authority exactly as it
- * arrives (any {@link CharSequence}, any case, with or without a port) so the common hit allocates nothing.
+ * arrives (any {@link CharSequence}, any case, with or without a port) so the common hit allocates nothing. The
+ * host is read out of the authority and case folded as {@link Authority} reads it, the way the names were indexed.
  */
 final class AuthorityIndex {
     private final String[] keys;
     private final ServiceRoutes[] values;
     private final int mask;
 
-    /** @param byHost normalised, lower-cased host names (see {@link Authorities#normalize}) */
+    /** @param byHost the mesh index's names ({@link Authority#host()}) */
     AuthorityIndex(Map<String, ServiceRoutes> byHost) {
         int capacity = Integer.highestOneBit(Math.max(2, byHost.size() * 2 + 1) - 1) << 1;
         this.keys = new String[capacity];
@@ -19,7 +22,7 @@ final class AuthorityIndex {
         this.mask = capacity - 1;
         for (Map.Entry<String, ServiceRoutes> e : byHost.entrySet()) {
             String key = e.getKey();
-            int slot = Authorities.hash(key, 0, key.length()) & mask;
+            int slot = hash(key, 0, key.length()) & mask;
             while (keys[slot] != null) {
                 slot = (slot + 1) & mask;
             }
@@ -32,20 +35,41 @@ final class AuthorityIndex {
         if (authority == null) {
             return null;
         }
-        long range = Authorities.hostRange(authority);
+        long range = Authority.hostRange(authority);
         if (range < 0) {
             return null;
         }
         int start = (int) (range >>> 32);
         int end = (int) range;
-        int slot = Authorities.hash(authority, start, end) & mask;
+        int slot = hash(authority, start, end) & mask;
         String key;
         while ((key = keys[slot]) != null) {
-            if (Authorities.regionEquals(key, authority, start, end)) {
+            if (regionEquals(key, authority, start, end)) {
                 return values[slot];
             }
             slot = (slot + 1) & mask;
         }
         return null;
+    }
+
+    private static int hash(CharSequence s, int start, int end) {
+        int h = 0;
+        for (int i = start; i < end; i++) {
+            h = 31 * h + Authority.fold(s.charAt(i));
+        }
+        return h ^ (h >>> 16);
+    }
+
+    /** {@code folded} equals the case-folded {@code s[start, end)}. */
+    private static boolean regionEquals(String folded, CharSequence s, int start, int end) {
+        if (folded.length() != end - start) {
+            return false;
+        }
+        for (int i = start; i < end; i++) {
+            if (folded.charAt(i - start) != Authority.fold(s.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -1,7 +1,9 @@
 package io.remora.proxy.route;
 
 import io.remora.proxy.authz.Authorizer;
+import io.remora.config.Authority;
 import io.remora.config.HostPort;
+import io.remora.config.MeshIndex;
 import io.remora.config.Route;
 import io.remora.config.Service;
 import io.remora.config.Snapshot;
@@ -17,20 +19,17 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
  * Routing state of one snapshot: services by name, by address and by key, each with its clusters and compiled
- * rules. Built once when a snapshot is applied, immutable afterwards, and read lock-free by every event loop; a new
- * snapshot builds a new table that replaces this one as a whole.
+ * rules, as the snapshot's {@link MeshIndex} assigns them. Built once when a snapshot is applied, immutable
+ * afterwards, and read lock-free by every event loop; a new snapshot builds a new table that replaces this one as a
+ * whole.
  */
 public final class RouteTable {
-    /** Kubernetes DNS suffixes under which {@code name.namespace} is also reachable. */
-    private static final String[] CLUSTER_DNS_SUFFIXES = {".svc", ".svc.cluster.local"};
-
     private final Snapshot snapshot;
     private final Map<String, ServiceRoutes> byKey;
     private final AuthorityIndex byAuthority;
@@ -63,12 +62,12 @@ public final class RouteTable {
     }
 
     /**
-     * Builds the table of {@code snapshot}.
+     * Builds the table of {@code snapshot} from its {@link MeshIndex}, which says which service each name, virtual
+     * address and route belongs to: nothing of that is derived or checked again here.
      *
-     * @throws IllegalArgumentException when the snapshot is inconsistent: a repeated service key, a name or virtual
-     *                                  address claimed by two services, a Route naming an unknown service, a backend
-     *                                  naming an unknown service or subset, an invalid regex, a rule whose backends
-     *                                  all have weight 0
+     * @throws IllegalArgumentException never for a snapshot the validator accepted; for one made in code, when a
+     *                                  backend names an unknown service or subset, a regex is invalid, or a rule's
+     *                                  backends all have weight 0 (what the validator refuses with a position)
      */
     public static RouteTable build(Snapshot snapshot) {
         return build(snapshot, ServiceGuards.standalone());
@@ -79,32 +78,28 @@ public final class RouteTable {
      * budget, ejections, requests in flight) from the table before, matched by service key and endpoint address.
      * The guards take the new policies only once the whole table is built, so a snapshot that is refused changes
      * nothing. Time-based policies read the guards' ticker.
+     *
+     * @throws IllegalArgumentException as {@link #build(Snapshot)}
      */
     public static RouteTable build(Snapshot snapshot, ServiceGuards guards) {
         Objects.requireNonNull(snapshot, "snapshot");
+        MeshIndex mesh = snapshot.mesh();
         Ticker ticker = guards.ticker();
         RoutePolicy defaultPolicy = RoutePolicy.defaults(ticker);
         ServiceGuards.Plan plan = guards.plan();
 
-        Map<String, Service> services = new LinkedHashMap<>();
         Map<String, ServiceClusters> clustersByKey = new HashMap<>();
         List<Cluster> allClusters = new ArrayList<>();
-        for (Service service : snapshot.services()) {
-            if (services.putIfAbsent(service.key(), service) != null) {
-                throw new IllegalArgumentException("service " + service.key() + " is declared more than once");
-            }
+        for (Service service : mesh.services()) {
             ServiceClusters built = ServiceClusters.build(service, plan);
             clustersByKey.put(service.key(), built);
             allClusters.addAll(built.clusters());
         }
 
-        Map<String, String> keyByHost = hostNames(services.values());
-        Map<String, Route> routeByService = firstRoutes(snapshot.routes(), keyByHost);
-
         Map<String, ServiceRoutes> byKey = new HashMap<>();
-        for (Service service : services.values()) {
+        for (Service service : mesh.services()) {
             Cluster all = clustersByKey.get(service.key()).all();
-            Route route = routeByService.get(service.key());
+            Route route = mesh.routeOf(service.key());
             CompiledRule[] rules = null;
             if (route != null) {
                 rules = new CompiledRule[route.spec().rules().size()];
@@ -117,8 +112,8 @@ public final class RouteTable {
         }
 
         Map<String, ServiceRoutes> byHost = new HashMap<>();
-        for (Map.Entry<String, String> e : keyByHost.entrySet()) {
-            byHost.put(e.getKey(), byKey.get(e.getValue()));
+        for (Map.Entry<Authority, String> e : mesh.serviceKeysByName().entrySet()) {
+            byHost.put(e.getKey().host(), byKey.get(e.getValue()));
         }
 
         List<ServiceGuard> serviceGuards = new ArrayList<>();
@@ -126,77 +121,25 @@ public final class RouteTable {
             serviceGuards.add(c.guard());
         }
         RouteTable table = new RouteTable(snapshot, Map.copyOf(byKey), new AuthorityIndex(byHost),
-                addresses(services.values(), byKey, clustersByKey), Collections.unmodifiableList(allClusters),
+                addresses(mesh, byKey, clustersByKey), Collections.unmodifiableList(allClusters),
                 List.copyOf(serviceGuards), authorizer(snapshot));
         plan.commit();
         return table;
     }
 
-    /** Every name a service answers to (normalised, lower case) mapped to its key. */
-    private static Map<String, String> hostNames(Collection<Service> services) {
-        Map<String, String> keyByHost = new HashMap<>();
-        for (Service service : services) {
-            String key = service.key();
-            addHost(keyByHost, key, key);
-            for (String suffix : CLUSTER_DNS_SUFFIXES) {
-                addHost(keyByHost, key + suffix, key);
-            }
-            for (String host : service.spec().hosts()) {
-                addHost(keyByHost, host, key);
-            }
-        }
-        return keyByHost;
-    }
-
-    private static void addHost(Map<String, String> keyByHost, String host, String serviceKey) {
-        String normalized = Authorities.normalize(host);
-        if (normalized == null) {
-            throw new IllegalArgumentException("service " + serviceKey + ": invalid host \"" + host + "\"");
-        }
-        String previous = keyByHost.putIfAbsent(normalized, serviceKey);
-        if (previous != null && !previous.equals(serviceKey)) {
-            throw new IllegalArgumentException("host \"" + host + "\" is claimed by services " + previous + " and "
-                    + serviceKey);
-        }
-    }
-
-    /** For each service, the first Route (in snapshot order) that names it by key or by one of its hosts. */
-    private static Map<String, Route> firstRoutes(List<Route> routes, Map<String, String> keyByHost) {
-        Map<String, Route> routeByService = new HashMap<>();
-        for (Route route : routes) {
-            for (String name : route.spec().services()) {
-                String normalized = Authorities.normalize(name);
-                String key = normalized == null ? null : keyByHost.get(normalized);
-                if (key == null) {
-                    throw new IllegalArgumentException("route " + route.metadata().qualifiedName()
-                            + ": spec.services names unknown service \"" + name + "\"");
-                }
-                routeByService.putIfAbsent(key, route);
-            }
-        }
-        return routeByService;
-    }
-
     /**
-     * Virtual addresses first (two services may not share one), then endpoint addresses; an endpoint address that
-     * is already taken (by a virtual address or an earlier service's endpoint) keeps its first owner.
+     * The mesh index's virtual addresses first, then endpoint addresses. An address that is already taken keeps its
+     * first owner: an endpoint shared with a virtual address or an earlier service's endpoint, or a virtual address
+     * written as a name that resolves to another's.
      */
-    private static Map<InetSocketAddress, ServiceRoutes> addresses(Collection<Service> services,
-                                                                   Map<String, ServiceRoutes> byKey,
+    private static Map<InetSocketAddress, ServiceRoutes> addresses(MeshIndex mesh, Map<String, ServiceRoutes> byKey,
                                                                    Map<String, ServiceClusters> clustersByKey) {
         Map<InetSocketAddress, ServiceRoutes> byAddress = new HashMap<>();
-        for (Service service : services) {
-            ServiceRoutes routes = byKey.get(service.key());
-            for (HostPort vip : service.spec().addresses()) {
-                InetSocketAddress address = new InetSocketAddress(vip.host(), vip.port());
-                ServiceRoutes previous = byAddress.putIfAbsent(address, routes);
-                if (previous != null && previous != routes) {
-                    throw new IllegalArgumentException("address " + vip + " is claimed by services "
-                            + previous.serviceKey() + " and " + service.key());
-                }
-            }
+        for (Map.Entry<HostPort, String> vip : mesh.serviceKeysByAddress().entrySet()) {
+            byAddress.putIfAbsent(new InetSocketAddress(vip.getKey().host(), vip.getKey().port()),
+                    byKey.get(vip.getValue()));
         }
-        for (Service service : services) {
+        for (Service service : mesh.services()) {
             ServiceRoutes routes = byKey.get(service.key());
             for (Endpoint endpoint : clustersByKey.get(service.key()).endpoints()) {
                 byAddress.putIfAbsent(endpoint.address(), routes);

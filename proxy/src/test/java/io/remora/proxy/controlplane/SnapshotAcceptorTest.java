@@ -6,6 +6,7 @@ import io.remora.config.Snapshot;
 import io.remora.protocol.DiscoveryRequest;
 import io.remora.protocol.DiscoveryResponse;
 import io.remora.proxy.ConfigTarget;
+import io.remora.proxy.route.RouteTable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,6 +55,7 @@ class SnapshotAcceptorTest {
                 if (applyFails != null) {
                     throw applyFails;
                 }
+                RouteTable.build(next); // what the proxy applies
                 applied.add(next);
             }
         };
@@ -96,6 +98,55 @@ class SnapshotAcceptorTest {
         assertThat(nack).containsEntry("refused_version", "v2").containsEntry("reason", "INVALID_CONFIG");
     }
 
+    /**
+     * What the validator accepts, the routing table is built from (its mesh index): pushes that once passed the
+     * validator and then failed to apply (a route naming its service by virtual address, one address spelled two
+     * ways, an endpoint identity no certificate can carry, weights past an int) are now ACKed or NACKed
+     * INVALID_CONFIG, never APPLY_FAILED.
+     */
+    @Test
+    void everyPushTheValidatorAcceptsAppliesToARealRoutingTable() {
+        String vip = SERVICE.replace("spec:\n", "spec:\n  addresses: [10.96.0.10:80]\n");
+        String route = """
+                ---
+                apiVersion: remora.io/v1
+                kind: Route
+                metadata: {name: payments, namespace: shop}
+                spec: {services: [10.96.0.10:80], rules: [{backends: [{service: payments.shop, weight: %d},
+                  {service: payments.shop, weight: %d}]}]}
+                """;
+        String twoSpellings = vip + """
+                ---
+                apiVersion: remora.io/v1
+                kind: Service
+                metadata: {name: other, namespace: shop}
+                spec: {addresses: ["[::ffff:10.96.0.10]:80"]}
+                """;
+        String identity = SERVICE.replace("8080}", "8080, identity: \"spiffe://Cluster.Local/ns/shop/sa/p\"}");
+        // Each push, and null for an ACK or what its INVALID_CONFIG NACK says.
+        Map<String, String> pushes = new java.util.LinkedHashMap<>();
+        pushes.put(SERVICE, null);
+        pushes.put(vip + route.formatted(1, 2), null);
+        pushes.put(vip + route.formatted(Integer.MAX_VALUE, 1), "weights sum to 2147483648");
+        pushes.put(twoSpellings, "which already names Service payments.shop");
+        pushes.put(identity, "expected a SPIFFE ID");
+        SnapshotAcceptor acceptor = acceptor();
+        int version = 0;
+        for (Map.Entry<String, String> push : pushes.entrySet()) {
+            version++;
+            DiscoveryRequest answer = acceptor.accept(new DiscoveryResponse("v" + version, "n" + version,
+                    push.getKey()));
+            if (push.getValue() == null) {
+                assertThat(answer.isNack()).as(push.getKey()).isFalse();
+            } else {
+                assertThat(answer.error().reason()).as(push.getKey()).isEqualTo(DiscoveryRequest.Reason.INVALID_CONFIG);
+                assertThat(answer.error().detail()).contains(push.getValue());
+            }
+        }
+        assertThat(applied).hasSize(2);
+    }
+
+    /** APPLY_FAILED stays in the protocol: a target that throws anyway is NACKed with it, and nothing is kept. */
     @Test
     void aPushTheProxyCannotApplyIsNackedApplyFailed() {
         applyFails = new IllegalArgumentException("host \"a\" is claimed by services x.shop and y.shop");
