@@ -596,7 +596,8 @@ final class Validator implements MeshIndex.Problems<SourceMap> {
         String scheme = uri.getScheme();
         boolean http = "http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme);
         boolean port = uri.getPort() == -1 || (uri.getPort() >= 1 && uri.getPort() <= 65535);
-        return http && uri.getHost() != null && HostNames.isHost(HostNames.matchName(uri.getHost())) && port
+        Authority host = uri.getHost() == null ? null : Authority.of(uri.getHost());
+        return http && host != null && HostNames.isHost(host.host()) && port
                 && uri.getRawUserInfo() == null && uri.getRawQuery() == null && uri.getRawFragment() == null;
     }
 

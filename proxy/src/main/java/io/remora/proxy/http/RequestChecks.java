@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.remora.config.Authority;
 
 /**
  * The checks a request head passes before anything routes it, as functions: each returns null when the head may go
@@ -92,43 +93,8 @@ final class RequestChecks {
         return null;
     }
 
-    /** uri-host [ ":" port ] of RFC 3986: reg-name or IPv4 characters, or a bracketed IP literal. */
+    /** uri-host [ ":" port ] of RFC 3986 ({@link Authority#isUriHostPort}, the mesh's one authority grammar). */
     static boolean validAuthority(String a) {
-        int i = 0;
-        int n = a.length();
-        if (n > 0 && a.charAt(0) == '[') {
-            int close = a.indexOf(']');
-            if (close < 0) {
-                return false;
-            }
-            for (int k = 1; k < close; k++) {
-                char c = a.charAt(k);
-                if (!(Character.isLetterOrDigit(c) && c < 128) && c != ':' && c != '.') {
-                    return false;
-                }
-            }
-            i = close + 1;
-        } else {
-            for (; i < n && a.charAt(i) != ':'; i++) {
-                char c = a.charAt(i);
-                boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                        || "-._~!$&'()*+,;=%".indexOf(c) >= 0;
-                if (!ok) {
-                    return false;
-                }
-            }
-        }
-        if (i == n) {
-            return true;
-        }
-        if (a.charAt(i) != ':') {
-            return false;
-        }
-        for (int k = i + 1; k < n; k++) {
-            if (a.charAt(k) < '0' || a.charAt(k) > '9') {
-                return false;
-            }
-        }
-        return true;
+        return Authority.isUriHostPort(a);
     }
 }
