@@ -310,18 +310,9 @@ public final class ProxyServer implements AutoCloseable {
                 .bind(at.host(), at.port())
                 .await();
         if (!f.isSuccess()) {
-            throw ListenFailure.of(role(l), at.host(), at.port(), f.cause());
+            throw ListenFailure.of(l.role(), at.host(), at.port(), f.cause());
         }
         return f.channel();
-    }
-
-    /** A listener as the user knows it, in a bind failure: {@code inbound}, {@code outbound upstream payments.shop}. */
-    private static String role(ListenerSpec l) {
-        return switch (l.kind()) {
-            case INBOUND -> "inbound";
-            case OUTBOUND_CAPTURE -> "outbound capture";
-            case OUTBOUND_EXPLICIT -> "outbound upstream " + l.serviceKey();
-        };
     }
 
     /** Local address of a listener by name ({@code inbound}, {@code capture}, or an explicit upstream). */
@@ -333,7 +324,7 @@ public final class ProxyServer implements AutoCloseable {
     /** Local address of the explicit listener for a service key. */
     public InetSocketAddress upstreamAddress(String serviceKey) {
         for (Map.Entry<String, ListenerSpec> e : specs.entrySet()) {
-            if (e.getValue().kind() == ListenerSpec.Kind.OUTBOUND_EXPLICIT && e.getValue().serviceKey().equals(serviceKey)) {
+            if (e.getValue() instanceof ListenerSpec.ExplicitUpstream x && x.serviceKey().equals(serviceKey)) {
                 return listenerAddress(e.getKey());
             }
         }
@@ -581,15 +572,9 @@ public final class ProxyServer implements AutoCloseable {
             Map<String, Object> m = new LinkedHashMap<>();
             ListenerSpec l = e.getValue();
             m.put("name", l.name());
-            m.put("kind", l.kind().name().toLowerCase());
+            m.put("kind", l.dumpKind());
             m.put("address", String.valueOf(listenerAddress(e.getKey())));
-            if (l.serviceKey() != null) {
-                m.put("service", l.serviceKey());
-            }
-            if (l.app() != null) {
-                m.put("app", l.app().toString());
-                m.put("appProtocol", l.appProtocol().name().toLowerCase());
-            }
+            l.dumpDetails(m);
             out.add(m);
         }
         return out;
