@@ -90,18 +90,9 @@ final class Listeners {
                 .bind(at.host(), at.port())
                 .await();
         if (!f.isSuccess()) {
-            throw ListenFailure.of(role(l), at.host(), at.port(), f.cause());
+            throw ListenFailure.of(l.role(), at.host(), at.port(), f.cause());
         }
         return f.channel();
-    }
-
-    /** A listener as the user knows it, in a bind failure: {@code inbound}, {@code outbound upstream payments.shop}. */
-    private static String role(ListenerSpec l) {
-        return switch (l.kind()) {
-            case INBOUND -> "inbound";
-            case OUTBOUND_CAPTURE -> "outbound capture";
-            case OUTBOUND_EXPLICIT -> "outbound upstream " + l.serviceKey();
-        };
     }
 
     /** What was bound, in order. */
@@ -118,7 +109,7 @@ final class Listeners {
     /** Local address of the explicit listener for a service key; else null. */
     InetSocketAddress upstream(String serviceKey) {
         for (Bound b : bound.values()) {
-            if (b.spec().kind() == ListenerSpec.Kind.OUTBOUND_EXPLICIT && b.spec().serviceKey().equals(serviceKey)) {
+            if (b.spec() instanceof ListenerSpec.ExplicitUpstream x && x.serviceKey().equals(serviceKey)) {
                 return b.address();
             }
         }

@@ -44,15 +44,9 @@ final class ProxyAdminView implements AdminView {
         for (ListenerSpec l : listeners.specs()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("name", l.name());
-            m.put("kind", l.kind().name().toLowerCase());
+            m.put("kind", l.dumpKind());
             m.put("address", String.valueOf(listeners.address(l.name())));
-            if (l.serviceKey() != null) {
-                m.put("service", l.serviceKey());
-            }
-            if (l.app() != null) {
-                m.put("app", l.app().toString());
-                m.put("appProtocol", l.appProtocol().name().toLowerCase());
-            }
+            l.dumpDetails(m);
             out.add(m);
         }
         return out;

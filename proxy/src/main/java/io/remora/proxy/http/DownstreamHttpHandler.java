@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.remora.proxy.ProxyContext;
+import io.remora.proxy.listener.ConnectionInfo;
 import io.remora.proxy.listener.ListenerSpec;
 
 import java.net.InetSocketAddress;
@@ -35,9 +36,8 @@ public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter im
 
     private final ProxyContext pc;
     private final ListenerSpec listener;
-    private final InetSocketAddress originalDst;
+    private final ConnectionInfo connection;
     private final boolean h2;
-    private final String remoteIp;
     private ChannelHandlerContext ctx;
     private HttpExchange exchange;
     private ArrayDeque<Object> pipelined;
@@ -47,13 +47,12 @@ public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter im
     /** The connection is being closed after a response: whatever the codec still decodes is dropped. */
     private boolean closing;
 
-    public DownstreamHttpHandler(ProxyContext pc, ListenerSpec listener, InetSocketAddress originalDst, boolean h2,
-                                 String remoteIp) {
+    /** @param connection the downstream connection, read once its TLS (if any) settled; shared by its streams */
+    public DownstreamHttpHandler(ProxyContext pc, ListenerSpec listener, ConnectionInfo connection, boolean h2) {
         this.pc = pc;
         this.listener = listener;
-        this.originalDst = originalDst;
+        this.connection = connection;
         this.h2 = h2;
-        this.remoteIp = remoteIp;
     }
 
     boolean h2() {
@@ -72,13 +71,8 @@ public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter im
 
     @Override
     public InetSocketAddress originalDst() {
-        return originalDst;
+        return connection.originalDst();
     }
-
-    private boolean peerLooked;
-    private io.remora.certs.SpiffeId peerId;
-    private String peerPrincipal;
-    private String peerNamespace;
 
     /** Inbound over mutual TLS: the service the source sidecar routed the current request to; else null. */
     @Override
@@ -91,42 +85,25 @@ public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter im
     }
 
     String remoteIp() {
-        return remoteIp;
+        return connection.peerIp();
     }
 
-    /** The downstream peer's verified SPIFFE ID (mutual TLS) as text, or null; worked out once per stream. */
+    /** The downstream peer's verified SPIFFE ID (mutual TLS) as text, or null. */
     @Override
     public String peerPrincipal() {
-        peerIdentity();
-        return peerPrincipal;
+        return connection.peerPrincipal();
     }
 
-    /** The namespace in the downstream peer's SPIFFE ID, or null; worked out once per stream. */
+    /** The namespace in the downstream peer's SPIFFE ID, or null. */
     @Override
     public String peerNamespace() {
-        peerIdentity();
-        return peerNamespace;
-    }
-
-    /** The downstream peer's verified SPIFFE ID (mutual TLS), or null; looked up once per stream. */
-    private io.remora.certs.SpiffeId peerIdentity() {
-        if (!peerLooked) {
-            peerLooked = true;
-            peerId = io.remora.proxy.tls.PeerIdentity.of(ctx.channel());
-            if (peerId != null) {
-                peerPrincipal = peerId.toString();
-                peerNamespace = peerId.namespace();
-            }
-        }
-        return peerId;
+        return connection.peerNamespace();
     }
 
     /** The downstream peer's address (for an HTTP/2 stream, its connection's). */
     @Override
     public java.net.SocketAddress downstreamRemote() {
-        io.netty.channel.Channel ch = ctx.channel();
-        return ch.parent() != null && !(ch instanceof io.netty.channel.socket.SocketChannel)
-                ? ch.parent().remoteAddress() : ch.remoteAddress();
+        return connection.peer();
     }
 
     /** The downstream connection (or stream) is closed: nobody is left to answer. */

@@ -1,54 +1,40 @@
 package io.remora.proxy.listener;
 
-import io.remora.proxy.net.Handlers;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.remora.config.MtlsMode;
-import io.remora.proxy.tls.InboundMtlsHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
-import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
-import io.netty.handler.ssl.ApplicationProtocolNames;
-import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.timeout.IdleStateHandler;
-import io.remora.config.Protocol;
-import io.remora.config.Sidecar;
-import io.remora.proxy.ProxyContext;
-import io.remora.proxy.http.DownstreamHttpHandler;
-import io.remora.proxy.http.H2ConnectionHandler;
-import io.remora.proxy.http.H2HeadersTimeout;
-import io.remora.proxy.http.RequestHeadTimeout;
-import io.remora.log.Log;
-import io.remora.proxy.net.OriginalDst;
-import io.remora.proxy.route.ServiceRoutes;
-
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.AttributeKey;
+import io.remora.config.MtlsMode;
+import io.remora.log.Log;
+import io.remora.proxy.ProxyContext;
+import io.remora.proxy.net.Handlers;
+import io.remora.proxy.net.OriginalDst;
+import io.remora.proxy.route.Destination;
+import io.remora.proxy.tls.InboundMtlsHandler;
 
 import java.net.InetSocketAddress;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Sets up every accepted downstream connection of one listener. The order, and why:
  * <ol>
- *   <li>original destination (capture listener): read first, it decides everything else; a connection
- *       to one of our own listeners is a loop and is closed;</li>
- *   <li>opaque shortcut: services declared TCP and server-first ports go straight to the TCP relay,
- *       since waiting for client bytes would hang protocols where the server speaks first;</li>
- *   <li>protocol detection on the first bytes;</li>
+ *   <li>original destination (capture listener, inbound by original port): read first, it decides everything else;
+ *       a connection to one of our own listeners is a loop and is closed;</li>
+ *   <li>the connection's {@link Destination} ({@link Destinations}), resolved once here: where it goes and whether
+ *       its bytes are TCP, HTTP or to be sniffed ({@link Framing});</li>
+ *   <li>opaque shortcut: destinations declared TCP and server-first ports go straight to the TCP relay, since
+ *       waiting for client bytes would hang protocols where the server speaks first;</li>
+ *   <li>protocol detection on the first bytes (a destination declared HTTP takes what is not HTTP as HTTP/1.1, so
+ *       it gets a 400 instead of a blind relay);</li>
  *   <li>TLS on a listener with a certificate: terminated, and ALPN chooses HTTP/2 or HTTP/1.1 (without
- *       a certificate, TLS is the app's own and is relayed untouched);</li>
- *   <li>the codec for what was detected (HTTP/1.1, HTTP/2 with one child channel per stream), then the
- *       one HTTP handler shared by both, or the TCP relay.</li>
+ *       a certificate, TLS is the app's own and is relayed untouched); inbound mutual TLS first of all;</li>
+ *   <li>the codec for what was detected ({@link HttpCodecs}: HTTP/1.1, HTTP/2 with one child channel per stream),
+ *       then the one HTTP handler shared by both, or the TCP relay ({@link TcpForwarder}) to the same
+ *       destination.</li>
  * </ol>
  */
 public final class DownstreamInitializer extends ChannelInitializer<SocketChannel> {
@@ -61,30 +47,38 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
     private final ProxyContext pc;
     private final ListenerSpec listener;
     private final TcpForwarder tcp;
+    private final HttpCodecs http;
     private final SslContext tls;
 
     public DownstreamInitializer(ProxyContext pc, ListenerSpec listener) {
         this.pc = pc;
         this.listener = listener;
         this.tcp = new TcpForwarder(pc, listener);
-        this.tls = listener.tls() == null ? null : ServerTls.context(listener.tls());
+        this.http = new HttpCodecs(pc, listener);
+        this.tls = listener instanceof ListenerSpec.Inbound in && in.tls() != null ? ServerTls.context(in.tls())
+                : null;
+    }
+
+    /** One accepted connection as the steps after the first see it: resolved once, at accept. */
+    private record Accepted(InetSocketAddress originalDst, Destination destination, Framing framing,
+                            long acceptedNanos) {
     }
 
     @Override
     protected void initChannel(SocketChannel ch) {
-        long accepted = System.nanoTime();
+        long acceptedNanos = System.nanoTime();
         ch.attr(LISTENER).set(listener);
         pc.downstreamConnections().add(ch);
         InetSocketAddress originalDst = null;
-        if (listener.kind() == ListenerSpec.Kind.OUTBOUND_CAPTURE) {
+        if (listener instanceof ListenerSpec.Capture) {
             originalDst = OriginalDst.of(ch);
             if (originalDst == null || OriginalDst.isLoop(originalDst, ch, pc.ownPorts())) {
-                Log.warn("capture_loop_refused", "listener", listener.name(), "remote", String.valueOf(ch.remoteAddress()),
-                        "original_dst", String.valueOf(originalDst));
+                Log.warn("capture_loop_refused", "listener", listener.name(), "remote",
+                        String.valueOf(ch.remoteAddress()), "original_dst", String.valueOf(originalDst));
                 ch.close();
                 return;
             }
-        } else if (listener.kind() == ListenerSpec.Kind.INBOUND && pc.inboundApps().byOriginalPort()) {
+        } else if (listener instanceof ListenerSpec.Inbound && pc.inboundApps().byOriginalPort()) {
             // The port the caller dialled picks the app's port. One whose original destination is the inbound
             // listener itself (or another of ours) would come straight back here: a loop, refused.
             originalDst = OriginalDst.of(ch);
@@ -98,74 +92,33 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
                 return;
             }
         }
+        Destination destination = Destinations.resolve(pc, listener, originalDst, ch.remoteAddress(), null);
+        Accepted accepted = new Accepted(originalDst, destination, Destinations.framing(pc, destination, originalDst),
+                acceptedNanos);
         // With mTLS the inbound listener must see the first bytes: TLS from a sidecar, or plaintext.
-        if (!inboundMtls() && opaqueWithoutWaiting(originalDst)) {
-            tcp.forward(ch, originalDst);
+        if (!inboundMtls() && accepted.framing() == Framing.TCP) {
+            relay(ch, accepted);
             return;
         }
-        InetSocketAddress dst = originalDst;
         ch.pipeline().addLast(Handlers.DETECT, new ProtocolDetector(DETECTION_TIMEOUT_MILLIS,
-                (ctx, detected) -> install(ctx, detected, dst, accepted)));
-    }
-
-    private boolean opaqueWithoutWaiting(InetSocketAddress originalDst) {
-        Sidecar.Spec spec = pc.spec();
-        switch (listener.kind()) {
-            case INBOUND -> {
-                // Declared TCP; or a server-first port, unless a declared port says otherwise.
-                Protocol declared = pc.inboundApps().protocol(originalDst);
-                boolean serverFirst = spec.serverFirstPorts().contains(pc.inboundApps().port(originalDst));
-                return declared == Protocol.TCP
-                        || (serverFirst && (declared == null || !pc.inboundApps().byOriginalPort()));
-            }
-            case OUTBOUND_EXPLICIT -> {
-                ServiceRoutes s = pc.routes().byKey(listener.serviceKey());
-                return s != null && s.protocol() == Protocol.TCP;
-            }
-            default -> {
-                if (originalDst == null) {
-                    return false;
-                }
-                ServiceRoutes s = pc.routes().byAddress(originalDst);
-                return (s != null && s.protocol() == Protocol.TCP)
-                        || spec.serverFirstPorts().contains(originalDst.getPort());
-            }
-        }
-    }
-
-    /**
-     * Whether the destination is declared to speak HTTP (inbound app, explicit service, or a captured
-     * destination the mesh knows). Declared protocol wins over sniffing, as Istio's explicit protocol
-     * selection does: bytes that are not HTTP get a 400 instead of being relayed blind.
-     */
-    private boolean declaredHttp(InetSocketAddress originalDst) {
-        switch (listener.kind()) {
-            case INBOUND -> {
-                Protocol declared = pc.inboundApps().protocol(originalDst);
-                return declared != null && declared != Protocol.TCP;
-            }
-            case OUTBOUND_EXPLICIT -> {
-                ServiceRoutes s = pc.routes().byKey(listener.serviceKey());
-                return s != null && s.protocol() != Protocol.TCP;
-            }
-            default -> {
-                ServiceRoutes s = originalDst == null ? null : pc.routes().byAddress(originalDst);
-                return s != null && s.protocol() != Protocol.TCP;
-            }
-        }
+                (ctx, detected) -> install(ctx, detected, accepted)));
     }
 
     private boolean inboundMtls() {
-        return listener.kind() == ListenerSpec.Kind.INBOUND && pc.identity() != null;
+        return listener instanceof ListenerSpec.Inbound && pc.identity() != null;
     }
 
-    private void install(ChannelHandlerContext ctx, Detected sniffed, InetSocketAddress originalDst, long accepted) {
+    /** The TCP relay to the connection's destination; the connection read now, after any handshake. */
+    private void relay(Channel ch, Accepted accepted) {
+        tcp.forward(ch, ConnectionInfo.of(ch, accepted.originalDst()), accepted.destination());
+    }
+
+    private void install(ChannelHandlerContext ctx, Detected sniffed, Accepted accepted) {
         Channel ch = ctx.channel();
         ChannelPipeline p = ch.pipeline();
-        String remoteIp = ch.remoteAddress() instanceof InetSocketAddress r ? r.getAddress().getHostAddress() : null;
         if (inboundMtls()) {
             if (sniffed == Detected.TLS) {
-                installMtls(p, originalDst, remoteIp, accepted);
+                installMtls(p, accepted);
                 return;
             }
             if (pc.spec().mtls().mode() == MtlsMode.STRICT) {
@@ -176,26 +129,26 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
                 return;
             }
             pc.tlsMeters().plaintextAccepted();
-            if (opaqueWithoutWaiting(originalDst)) {
-                tcp.forward(ch, originalDst);
+            if (accepted.framing() == Framing.TCP) {
+                relay(ch, accepted);
                 return;
             }
         }
-        Detected detected = sniffed == Detected.OPAQUE && declaredHttp(originalDst) ? Detected.HTTP1 : sniffed;
+        Detected detected = sniffed == Detected.OPAQUE && accepted.framing() == Framing.HTTP ? Detected.HTTP1 : sniffed;
         switch (detected) {
-            case HTTP1 -> installHttp1(p, originalDst, remoteIp, accepted);
-            case H2C -> installH2(p, originalDst, remoteIp, accepted);
+            case HTTP1 -> http.http1(p, accepted.originalDst(), accepted.acceptedNanos());
+            case H2C -> http.http2(p, accepted.originalDst(), accepted.acceptedNanos());
             case TLS -> {
                 if (tls == null) {
                     // No certificate here: the app's own TLS, relayed untouched.
-                    tcp.forward(ch, originalDst);
+                    relay(ch, accepted);
                     return;
                 }
                 // Terminate TLS, then ALPN picks the codec; the handler leaves once it has chosen.
                 p.addLast(Handlers.TLS, tls.newHandler(ch.alloc()));
-                p.addLast(Handlers.ALPN, alpnCodec(originalDst, remoteIp, accepted));
+                p.addLast(Handlers.ALPN, http.byAlpn(accepted.originalDst(), accepted.acceptedNanos()));
             }
-            case OPAQUE -> tcp.forward(ch, originalDst);
+            case OPAQUE -> relay(ch, accepted);
             default -> throw new IllegalStateException(detected.name());
         }
     }
@@ -204,16 +157,16 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
      * Mutual TLS from another sidecar: the workload's current server context, the peer checked by
      * {@link InboundMtlsHandler}, then ALPN chooses the HTTP codec, or the decrypted bytes go to a TCP app.
      */
-    private void installMtls(ChannelPipeline p, InetSocketAddress originalDst, String remoteIp, long accepted) {
+    private void installMtls(ChannelPipeline p, Accepted accepted) {
         p.addLast(Handlers.TLS, pc.identity().current().server().newHandler(p.channel().alloc()));
         p.addLast(Handlers.MTLS, new InboundMtlsHandler(pc.tlsMeters(), pc.handshakeRefusals()));
-        if (opaqueWithoutWaiting(originalDst)) {
+        if (accepted.framing() == Framing.TCP) {
             p.addLast(Handlers.RELAY_AFTER_HANDSHAKE, new ChannelInboundHandlerAdapter() {
                 @Override
                 public void userEventTriggered(ChannelHandlerContext c, Object evt) throws Exception {
                     if (evt instanceof SslHandshakeCompletionEvent done && done.isSuccess()) {
                         c.pipeline().remove(this);
-                        tcp.forward(c.channel(), originalDst);
+                        relay(c.channel(), accepted);
                         return;
                     }
                     super.userEventTriggered(c, evt);
@@ -221,72 +174,6 @@ public final class DownstreamInitializer extends ChannelInitializer<SocketChanne
             });
             return;
         }
-        p.addLast(Handlers.ALPN, alpnCodec(originalDst, remoteIp, accepted));
-    }
-
-    /** After a TLS handshake: the HTTP codec ALPN chose (HTTP/1.1 when the client offered nothing); then it leaves. */
-    private ApplicationProtocolNegotiationHandler alpnCodec(InetSocketAddress originalDst, String remoteIp,
-                                                            long accepted) {
-        return new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
-            @Override
-            protected void configurePipeline(ChannelHandlerContext c, String protocol) {
-                if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
-                    installH2(c.pipeline(), originalDst, remoteIp, accepted);
-                } else {
-                    installHttp1(c.pipeline(), originalDst, remoteIp, accepted);
-                }
-            }
-        };
-    }
-
-    /** Reader-idle: the all-idle mode would put a listener and a promise on every write. */
-    private static void addIdleTimeout(ChannelPipeline p, Sidecar.Limits limits) {
-        long idleMillis = limits.idleTimeout().toMillis();
-        if (idleMillis > 0) {
-            p.addLast(Handlers.IDLE, new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
-        }
-    }
-
-    private void installHttp1(ChannelPipeline p, InetSocketAddress originalDst, String remoteIp, long accepted) {
-        Sidecar.Limits limits = pc.spec().limits();
-        addIdleTimeout(p, limits);
-        long headTimeout = limits.requestHeadersTimeout().toNanos();
-        if (headTimeout > 0) {
-            p.addLast(Handlers.HEAD_TIMEOUT, new RequestHeadTimeout(headTimeout, accepted, pc.metrics().downstream()));
-        }
-        p.addLast(Handlers.CODEC, new HttpServerCodec(new HttpDecoderConfig()
-                .setMaxInitialLineLength(limits.maxRequestLineBytes())
-                .setMaxHeaderSize(limits.maxHeaderBytes())
-                .setMaxChunkSize(64 * 1024)
-                .setValidateHeaders(true)
-                .setStrictLineParsing(true)
-                .setUseRfc9112TransferEncoding(true)));
-        p.addLast(Handlers.HTTP, new DownstreamHttpHandler(pc, listener, originalDst, false, remoteIp));
-    }
-
-    private void installH2(ChannelPipeline p, InetSocketAddress originalDst, String remoteIp, long accepted) {
-        Sidecar.Limits limits = pc.spec().limits();
-        addIdleTimeout(p, limits);
-        long headTimeout = limits.requestHeadersTimeout().toNanos();
-        if (headTimeout > 0) {
-            p.addLast(Handlers.HEAD_TIMEOUT, new H2HeadersTimeout(headTimeout, accepted, pc.metrics().downstream()));
-        }
-        p.addLast(Handlers.H2, Http2FrameCodecBuilder.forServer()
-                .initialSettings(Http2Settings.defaultSettings()
-                        .maxConcurrentStreams(limits.maxConcurrentStreams())
-                        .maxHeaderListSize(limits.maxHeaderBytes())
-                        .initialWindowSize(1024 * 1024))
-                .gracefulShutdownTimeoutMillis(pc.spec().drainTime().toMillis())
-                .validateHeaders(true)
-                .build());
-        p.addLast(Handlers.MUX, new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
-            @Override
-            protected void initChannel(Http2StreamChannel stream) {
-                stream.pipeline().addLast(Handlers.CODEC, new Http2StreamFrameToHttpObjectCodec(true, true));
-                stream.pipeline().addLast(Handlers.HTTP,
-                        new DownstreamHttpHandler(pc, listener, originalDst, true, remoteIp));
-            }
-        }));
-        p.addLast(Handlers.H2_CONNECTION, new H2ConnectionHandler());
+        p.addLast(Handlers.ALPN, http.byAlpn(accepted.originalDst(), accepted.acceptedNanos()));
     }
 }

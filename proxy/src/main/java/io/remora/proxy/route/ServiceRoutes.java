@@ -7,9 +7,10 @@ import io.remora.proxy.cluster.Cluster;
 
 /**
  * Everything needed to route requests addressed to one service: its default cluster and the compiled rules of the
- * Route that names it. Immutable; {@link #match} is safe to call from any thread.
+ * Route that names it. Immutable; {@link #match} is safe to call from any thread. It is also the {@link Destination}
+ * of a connection or request to the service, so resolving one allocates nothing.
  */
-public final class ServiceRoutes {
+public final class ServiceRoutes implements Destination {
     static final String DEFAULT_NAME = "default";
 
     private final String serviceKey;

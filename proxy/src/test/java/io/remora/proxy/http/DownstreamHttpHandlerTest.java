@@ -14,6 +14,7 @@ import io.remora.config.HostPort;
 import io.remora.config.Snapshot;
 import io.remora.proxy.ProxyContext;
 import io.remora.proxy.Transport;
+import io.remora.proxy.listener.ConnectionInfo;
 import io.remora.proxy.listener.ListenerSpec;
 import io.remora.proxy.log.AccessLog;
 import io.remora.log.JsonWriter;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
@@ -76,7 +78,8 @@ class DownstreamHttpHandlerTest {
         return new EmbeddedChannel(
                 new HttpServerCodec(new HttpDecoderConfig().setMaxHeaderSize(1024).setStrictLineParsing(true)
                         .setUseRfc9112TransferEncoding(true)),
-                new DownstreamHttpHandler(pc, listener, null, false, "10.0.0.9"));
+                new DownstreamHttpHandler(pc, listener,
+                        new ConnectionInfo(null, new InetSocketAddress("10.0.0.9", 40000), null, null), false));
     }
 
     private static String written(EmbeddedChannel ch) {

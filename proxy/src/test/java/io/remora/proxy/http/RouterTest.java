@@ -18,6 +18,7 @@ import io.remora.proxy.Transport;
 import io.remora.proxy.listener.ListenerSpec;
 import io.remora.proxy.log.AccessLog;
 import io.remora.proxy.metrics.ProxyMetrics;
+import io.remora.proxy.route.Destination;
 import io.remora.proxy.route.RouteDecision;
 import io.remora.proxy.route.RouteTable;
 import org.junit.jupiter.api.Test;
@@ -122,7 +123,7 @@ class RouterTest {
                 u -> assertThat(u.destinationService()).isEqualTo("api.t"));
         assertThat(Router.route(pc, new Router.Values(capture, unknown, null, null, null, null),
                 get("/", "elsewhere"))).isInstanceOfSatisfying(RouteDecision.Upstream.class, u -> {
-                    assertThat(u.destinationService()).isEqualTo(Router.PASSTHROUGH);
+                    assertThat(u.destinationService()).isEqualTo(Destination.Passthrough.CLUSTER);
                     assertThat(u.address()).isEqualTo(unknown);
                     assertThat(u.cluster()).isNull();
                 });

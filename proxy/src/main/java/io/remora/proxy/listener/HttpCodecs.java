@@ -1,0 +1,112 @@
+package io.remora.proxy.listener;
+
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.remora.config.Sidecar;
+import io.remora.proxy.ProxyContext;
+import io.remora.proxy.http.DownstreamHttpHandler;
+import io.remora.proxy.http.H2ConnectionHandler;
+import io.remora.proxy.http.H2HeadersTimeout;
+import io.remora.proxy.http.RequestHeadTimeout;
+import io.remora.proxy.metrics.DownstreamMeters;
+import io.remora.proxy.net.Handlers;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The last step of {@link DownstreamInitializer}'s order for HTTP: the server codec for HTTP/1.1 or HTTP/2 (one
+ * child channel per stream), with the Sidecar's limits and the head timeout, then the one HTTP handler both share.
+ * The connection is read ({@link ConnectionInfo}) here, when any TLS handshake has settled, once for all its streams.
+ */
+final class HttpCodecs {
+    private final ProxyContext pc;
+    private final ListenerSpec listener;
+
+    HttpCodecs(ProxyContext pc, ListenerSpec listener) {
+        this.pc = pc;
+        this.listener = listener;
+    }
+
+    /** After a TLS handshake: the HTTP codec ALPN chose (HTTP/1.1 when the client offered nothing); then it leaves. */
+    ApplicationProtocolNegotiationHandler byAlpn(InetSocketAddress originalDst, long acceptedNanos) {
+        return new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
+            @Override
+            protected void configurePipeline(ChannelHandlerContext c, String protocol) {
+                if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+                    http2(c.pipeline(), originalDst, acceptedNanos);
+                } else {
+                    http1(c.pipeline(), originalDst, acceptedNanos);
+                }
+            }
+        };
+    }
+
+    void http1(ChannelPipeline p, InetSocketAddress originalDst, long acceptedNanos) {
+        Sidecar.Limits limits = addTimeouts(p, acceptedNanos, RequestHeadTimeout::new);
+        p.addLast(Handlers.CODEC, new HttpServerCodec(new HttpDecoderConfig()
+                .setMaxInitialLineLength(limits.maxRequestLineBytes())
+                .setMaxHeaderSize(limits.maxHeaderBytes())
+                .setMaxChunkSize(64 * 1024)
+                .setValidateHeaders(true)
+                .setStrictLineParsing(true)
+                .setUseRfc9112TransferEncoding(true)));
+        p.addLast(Handlers.HTTP, new DownstreamHttpHandler(pc, listener, ConnectionInfo.of(p.channel(), originalDst),
+                false));
+    }
+
+    void http2(ChannelPipeline p, InetSocketAddress originalDst, long acceptedNanos) {
+        Sidecar.Limits limits = addTimeouts(p, acceptedNanos, H2HeadersTimeout::new);
+        p.addLast(Handlers.H2, Http2FrameCodecBuilder.forServer()
+                .initialSettings(Http2Settings.defaultSettings()
+                        .maxConcurrentStreams(limits.maxConcurrentStreams())
+                        .maxHeaderListSize(limits.maxHeaderBytes())
+                        .initialWindowSize(1024 * 1024))
+                .gracefulShutdownTimeoutMillis(pc.spec().drainTime().toMillis())
+                .validateHeaders(true)
+                .build());
+        ConnectionInfo connection = ConnectionInfo.of(p.channel(), originalDst);
+        p.addLast(Handlers.MUX, new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+            @Override
+            protected void initChannel(Http2StreamChannel stream) {
+                stream.pipeline().addLast(Handlers.CODEC, new Http2StreamFrameToHttpObjectCodec(true, true));
+                stream.pipeline().addLast(Handlers.HTTP, new DownstreamHttpHandler(pc, listener, connection, true));
+            }
+        }));
+        p.addLast(Handlers.H2_CONNECTION, new H2ConnectionHandler());
+    }
+
+    /** The clock on request heads of one HTTP version. */
+    private interface HeadTimeout {
+        ChannelHandler create(long timeoutNanos, long acceptedNanos, DownstreamMeters meters);
+    }
+
+    /**
+     * The idle timeout, reader-idle (the all-idle mode would put a listener and a promise on every write), and the
+     * request-head timeout, which the idle one cannot be: every trickled byte resets it.
+     */
+    private Sidecar.Limits addTimeouts(ChannelPipeline p, long acceptedNanos, HeadTimeout headTimeout) {
+        Sidecar.Limits limits = pc.spec().limits();
+        long idleMillis = limits.idleTimeout().toMillis();
+        if (idleMillis > 0) {
+            p.addLast(Handlers.IDLE, new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
+        }
+        long headNanos = limits.requestHeadersTimeout().toNanos();
+        if (headNanos > 0) {
+            p.addLast(Handlers.HEAD_TIMEOUT, headTimeout.create(headNanos, acceptedNanos, pc.metrics().downstream()));
+        }
+        return limits;
+    }
+}
