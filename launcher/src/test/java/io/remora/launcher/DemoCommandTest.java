@@ -31,18 +31,11 @@ class DemoCommandTest {
 
     private final HttpClient http = HttpClient.newHttpClient();
 
-    /** Ports this JVM's tests were handed: never the same one twice, so two listeners cannot be given one port. */
-    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
+    /** A loopback port outside the ephemeral range, never handed out twice (io.remora.launcher.testing.FreePorts). */
     static int freePort() throws IOException {
-        while (true) {
-            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-                if (HANDED_OUT.add(s.getLocalPort())) {
-                    return s.getLocalPort();
-                }
-            }
-        }
+        return io.remora.launcher.testing.FreePorts.next();
     }
+
     private HttpResponse<String> get(int port, String path) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());

@@ -28,6 +28,7 @@ final class JulJsonHandler extends Handler {
         String text;
         try {
             line.time("time", record.getMillis())
+                    .string("type", "log")
                     .string("level", level)
                     .string("logger", record.getLoggerName() != null ? record.getLoggerName() : "jul")
                     .string("event", "jul")

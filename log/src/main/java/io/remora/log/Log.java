@@ -84,6 +84,7 @@ public final class Log {
         String text;
         try {
             line.time("time", System.currentTimeMillis())
+                    .string("type", "log")
                     .string("level", level)
                     .string("logger", LOGGER)
                     .string("event", event);

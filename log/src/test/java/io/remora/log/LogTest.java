@@ -78,7 +78,8 @@ class LogTest {
         JsonNode info = lines.get(0);
         List<String> names = new ArrayList<>();
         info.fieldNames().forEachRemaining(names::add);
-        assertThat(names).containsExactly("time", "level", "logger", "event", "name", "address", "threads");
+        assertThat(names).containsExactly("time", "type", "level", "logger", "event", "name", "address", "threads");
+        assertThat(info.get("type").asText()).as("tells operational lines from access-log lines").isEqualTo("log");
         assertThat(Instant.parse(info.get("time").asText()))
                 .isBetween(before.minusMillis(1), Instant.now().plusMillis(1));
         assertThat(info.get("level").asText()).isEqualTo("info");

@@ -506,16 +506,8 @@ final class LocalMesh implements AutoCloseable {
         }
     }
 
-    /** Ports this JVM's tests were handed: never the same one twice, so two listeners cannot be given one port. */
-    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
+    /** A loopback port outside the ephemeral range, never handed out twice (io.remora.launcher.testing.FreePorts). */
     static int freePort() throws IOException {
-        while (true) {
-            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-                if (HANDED_OUT.add(s.getLocalPort())) {
-                    return s.getLocalPort();
-                }
-            }
-        }
+        return io.remora.launcher.testing.FreePorts.next();
     }
 }

@@ -84,6 +84,12 @@ public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter im
         this.calledService = service;
     }
 
+    /** What the access log tells of the caller's connection: its port and the TLS server name it asked for. */
+    void describeConnection(io.remora.proxy.log.StreamInfo info) {
+        info.downstreamRemotePort(connection.peerPort());
+        info.sni(connection.sni());
+    }
+
     String remoteIp() {
         return connection.peerIp();
     }

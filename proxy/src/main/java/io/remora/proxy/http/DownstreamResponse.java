@@ -110,6 +110,7 @@ final class DownstreamResponse {
     /** A response head no try will retry: edited for the caller and framed for its connection. */
     void start(HttpResponse res, String upstreamNamespace) {
         started = true;
+        info.upstreamResponded(pc.environment().ticker().nanoTime());
         int status = res.status().code();
         info.status(status);
         HttpHeaders h = res.headers();

@@ -48,6 +48,7 @@ final class ForwardingHeaders {
                 }
                 h.set(X_FORWARDED_FOR, xff.append(remote).toString());
             }
+            info.forwardedFor(h.get(X_FORWARDED_FOR));
         }
         if (!h.contains(X_FORWARDED_PROTO)) {
             h.set(X_FORWARDED_PROTO, "http");

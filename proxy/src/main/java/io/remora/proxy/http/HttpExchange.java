@@ -75,6 +75,7 @@ final class HttpExchange {
         info.span(pc.tracing().start(info.outbound(), h, info.method(), info.authority(), info.path(),
                 owner.h2() ? "2" : http10 ? "1.0" : "1.1", info.startNanos()));
         info.downstreamPrincipal(info.outbound() ? null : owner.peerPrincipal());
+        owner.describeConnection(info);
         if (req.decoderResult().isFailure()) {
             // The head could not be framed: even its Content-Length may not be a number. The connection is in an
             // unknown state, so it closes.

@@ -24,7 +24,7 @@ final class Telemetry {
         }
         info.span().end(info.status(), info.flagsText(), info.startNanos() + info.durationNanos());
         if (pc.accessLog().enabled()) {
-            pc.accessLog().log(info.toAccessLogEntry());
+            pc.accessLog().log(info);
         }
     }
 }

@@ -145,7 +145,7 @@ final class UpstreamCall {
         SpiffeId identity = endpoint != null && pc.upstreamTls() != null ? endpoint.spiffeId() : null;
         Attempt a = new Attempt(this, exchange, attempt == null ? 1 : attempt.number + 1, endpoint, address, identity);
         attempt = a;
-        info.tryStarted(address, a.principal());
+        info.tryStarted(address, a.principal(), pc.environment().ticker().nanoTime());
         if (info.grpc() && deadline.set()) {
             // The upstream gets the time actually left, so it can give up when the caller will have.
             head.headers().set(GRPC_TIMEOUT, GrpcTimeout.format(deadline.left()));

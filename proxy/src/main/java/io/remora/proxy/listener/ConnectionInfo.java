@@ -22,6 +22,7 @@ public final class ConnectionInfo {
     private final String peerPrincipal;
     private final String peerNamespace;
     private final String alpn;
+    private final String sni;
 
     /**
      * @param originalDst  the original destination (capture, inbound by original port), else null
@@ -30,6 +31,13 @@ public final class ConnectionInfo {
      * @param alpn         the protocol ALPN chose on a terminated TLS connection, else null
      */
     public ConnectionInfo(InetSocketAddress originalDst, SocketAddress peer, SpiffeId peerIdentity, String alpn) {
+        this(originalDst, peer, peerIdentity, alpn, null);
+    }
+
+    /** @param sni the server name the caller asked for in its TLS handshake, else null */
+    public ConnectionInfo(InetSocketAddress originalDst, SocketAddress peer, SpiffeId peerIdentity, String alpn,
+                          String sni) {
+        this.sni = sni;
         this.originalDst = originalDst;
         this.peer = peer;
         this.peerIp = peer instanceof InetSocketAddress a && a.getAddress() != null
@@ -47,7 +55,32 @@ public final class ConnectionInfo {
     public static ConnectionInfo of(Channel ch, InetSocketAddress originalDst) {
         SslHandler ssl = ch.pipeline().get(SslHandler.class);
         return new ConnectionInfo(originalDst, ch.remoteAddress(), PeerIdentity.of(ch),
-                ssl == null ? null : ssl.applicationProtocol());
+                ssl == null ? null : ssl.applicationProtocol(), ssl == null ? null : serverName(ssl));
+    }
+
+    /** The SNI host name of a terminated TLS connection's handshake; null when it sent none or it is not known. */
+    private static String serverName(SslHandler ssl) {
+        try {
+            if (ssl.engine().getSession() instanceof javax.net.ssl.ExtendedSSLSession s) {
+                for (javax.net.ssl.SNIServerName name : s.getRequestedServerNames()) {
+                    if (name instanceof javax.net.ssl.SNIHostName host) {
+                        return host.getAsciiName();
+                    }
+                }
+            }
+        } catch (UnsupportedOperationException e) {
+            // An engine that does not keep the requested names: the log says nothing of them.
+        }
+        return null;
+    }
+
+    /** The caller's port; -1 when its address is not an IP socket address. */
+    public int peerPort() {
+        return peer instanceof InetSocketAddress a ? a.getPort() : -1;
+    }
+
+    public String sni() {
+        return sni;
     }
 
     public InetSocketAddress originalDst() {

@@ -1,7 +1,7 @@
 package io.remora.proxy.listener;
 
 import io.remora.proxy.ProxyContext;
-import io.remora.proxy.log.AccessLogEntry;
+import io.remora.proxy.log.StreamInfo;
 
 import java.net.InetSocketAddress;
 
@@ -24,11 +24,21 @@ final class TcpAccessLog {
         if (!pc.accessLog().enabled()) {
             return;
         }
-        boolean outbound = listener.outbound();
-        pc.accessLog().log(new AccessLogEntry(startMillis, outbound ? "outbound" : "inbound", "TCP", null, null,
-                null, 0, null, flags, (pc.environment().ticker().nanoTime() - startNanos) / 1000, cluster,
-                upstream == null ? null : upstream.getHostString() + ":" + upstream.getPort(), bytesIn, bytesOut,
-                null, conn.peerIp(), null, null, outbound ? null : conn.peerPrincipal(), details));
+        StreamInfo info = new StreamInfo(startMillis, startNanos, listener.outbound(), conn.peerIp());
+        info.request("TCP", null, null, null, null, false);
+        info.downstreamRemotePort(conn.peerPort());
+        info.sni(conn.sni());
+        info.downstreamPrincipal(listener.outbound() ? null : conn.peerPrincipal());
+        info.routed(null, cluster, null);
+        if (upstream != null) {
+            info.upstreamHost(upstream);
+        }
+        info.flags(flags);
+        info.addReceived(bytesIn);
+        info.addSent(bytesOut);
+        info.details(details);
+        info.ended(pc.environment().ticker().nanoTime());
+        pc.accessLog().log(info);
     }
 
     /** A connection the proxy did not relay: logged at once, nothing connected. */

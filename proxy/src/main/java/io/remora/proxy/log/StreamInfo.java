@@ -44,6 +44,12 @@ public final class StreamInfo {
     private long responseMessages = -1;
     private long durationNanos;
     private RequestSpan span = RequestSpan.NONE;
+    private int downstreamRemotePort = -1;
+    private String forwardedFor;
+    private String sni;
+    private boolean viaUpstream;
+    private long tryStartNanos;
+    private long upstreamServiceNanos = -1;
 
     /**
      * @param startEpochMillis when it started (wall clock, for the log line)
@@ -91,6 +97,21 @@ public final class StreamInfo {
         return span;
     }
 
+    /** The caller's port (its address's other half); -1 when unknown. */
+    public void downstreamRemotePort(int port) {
+        this.downstreamRemotePort = port;
+    }
+
+    /** The {@code x-forwarded-for} the request is forwarded with (this hop's caller appended). */
+    public void forwardedFor(String value) {
+        this.forwardedFor = value;
+    }
+
+    /** The server name the caller asked for in its TLS handshake; null when none (or no TLS). */
+    public void sni(String serverName) {
+        this.sni = serverName;
+    }
+
     /** The caller's verified SPIFFE ID (mutual TLS); null when plaintext. */
     public void downstreamPrincipal(String principal) {
         this.downstreamPrincipal = principal;
@@ -111,8 +132,9 @@ public final class StreamInfo {
     }
 
     /** A try began toward {@code host}, whose proved SPIFFE ID is {@code principal} (null when plaintext). */
-    public void tryStarted(InetSocketAddress host, String principal) {
+    public void tryStarted(InetSocketAddress host, String principal, long nowNanos) {
         attempts++;
+        this.tryStartNanos = nowNanos;
         this.upstreamHost = host;
         this.upstreamPrincipal = principal;
         if (principal != null) {
@@ -131,6 +153,12 @@ public final class StreamInfo {
     }
 
     // ---- what came back -----------------------------------------------------------------------------------
+
+    /** The upstream's response head came now and is passed on: the upstream's time is from its try's start. */
+    public void upstreamResponded(long nowNanos) {
+        viaUpstream = true;
+        upstreamServiceNanos = nowNanos - tryStartNanos;
+    }
 
     public void status(int status) {
         this.status = status;
@@ -298,8 +326,32 @@ public final class StreamInfo {
         return upstreamHost == null ? null : upstreamHost.getHostString() + ":" + upstreamHost.getPort();
     }
 
+    /** The caller's address, {@code ip:port}; just the IP when the port is unknown; null when nothing is. */
     public String downstreamRemote() {
-        return downstreamRemote;
+        return downstreamRemote == null || downstreamRemotePort < 0 ? downstreamRemote
+                : downstreamRemote + ":" + downstreamRemotePort;
+    }
+
+    public String forwardedFor() {
+        return forwardedFor;
+    }
+
+    public String sni() {
+        return sni;
+    }
+
+    /** How long the upstream took to start answering (Envoy's upstream service time); -1 when it did not. */
+    public long upstreamServiceNanos() {
+        return upstreamServiceNanos;
+    }
+
+    /**
+     * Envoy's response code details: {@code via_upstream} for the upstream's own answer, else what the flags say
+     * ({@code route_not_found}, {@code upstream_reset_before_response_started{connection_failure}}...).
+     */
+    public String responseCodeDetails() {
+        String byFlags = ResponseFlag.details(flags);
+        return byFlags != null ? byFlags : viaUpstream ? "via_upstream" : null;
     }
 
     public String downstreamPrincipal() {
@@ -334,13 +386,5 @@ public final class StreamInfo {
 
     public long responseMessages() {
         return responseMessages;
-    }
-
-    /** The access log's view of it. */
-    public AccessLogEntry toAccessLogEntry() {
-        return new AccessLogEntry(startEpochMillis, direction(), protocol, method, authority, path, status,
-                grpcStatus.isEmpty() ? null : grpcStatus, flagsText(), durationNanos / 1000, upstreamCluster,
-                upstreamHostText(), bytesReceived, bytesSent, requestId, downstreamRemote, route, userAgent,
-                peerPrincipal(), details);
     }
 }

@@ -18,11 +18,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 class AccessLogTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static AccessLogEntry full() {
-        return new AccessLogEntry(1_764_000_000_123L, "outbound", "HTTP/2", "POST", "payments.shop:8080",
-                "/pay?amount=\"10\"&note=caf\u00e9\\x", 503, "14", "UF,URX", 12_345_678, "payments.shop/v2",
-                "10.0.0.2:8080", 321, 45, "req-1", "127.0.0.1:51234", "payments", "curl/8.5.0 \u0001",
-                "spiffe://cluster.local/ns/shop/sa/payments");
+    private static StreamInfo full() {
+        StreamInfo e = new StreamInfo(1_764_000_000_123L, 1_000, true, "127.0.0.1");
+        e.downstreamRemotePort(51234);
+        e.request("HTTP/2", "POST", "payments.shop:8080", "/pay?amount=\"10\"&note=caf\u00e9\\x",
+                "curl/8.5.0 \u0001", true);
+        e.requestId("req-1");
+        e.forwardedFor("10.9.9.9, 127.0.0.1");
+        e.sni("payments.shop");
+        e.routed("payments.shop.svc.cluster.local", "payments.shop/v2", "payments");
+        e.tryStarted(new java.net.InetSocketAddress("10.0.0.2", 8080), "spiffe://cluster.local/ns/shop/sa/payments",
+                2_000);
+        e.upstreamResponded(2_000 + 4_500_000);
+        e.status(503);
+        e.grpcStatus("14");
+        e.flag(ResponseFlag.UPSTREAM_CONNECT_FAILURE);
+        e.flag(ResponseFlag.RETRY_LIMIT_EXCEEDED);
+        e.addReceived(321);
+        e.sent(45);
+        e.ended(1_000 + 12_345_678_000L);
+        return e;
     }
 
     @Test
@@ -39,9 +54,17 @@ class AccessLogTest {
         JsonNode n = JSON.readTree(lines[0]);
         List<String> names = new ArrayList<>();
         n.fieldNames().forEachRemaining(names::add);
-        assertThat(names).containsExactly("time", "direction", "protocol", "method", "authority", "path", "status",
-                "grpc_status", "flags", "duration_ms", "upstream_cluster", "upstream_host", "bytes_received",
-                "bytes_sent", "request_id", "downstream_remote", "route", "user_agent", "peer_principal");
+        assertThat(names).containsExactly("time", "type", "direction", "protocol", "method", "authority", "path",
+                "status", "grpc_status", "flags", "response_code_details", "duration_ms", "upstream_service_time_ms",
+                "upstream_cluster", "upstream_host", "attempts", "bytes_received", "bytes_sent", "request_id",
+                "downstream_remote", "x_forwarded_for", "sni", "route", "user_agent", "peer_principal");
+        assertThat(n.get("type").asText()).isEqualTo("access");
+        assertThat(n.get("response_code_details").asText())
+                .isEqualTo("upstream_reset_before_response_started{connection_failure}");
+        assertThat(n.get("upstream_service_time_ms").decimalValue()).isEqualByComparingTo("4.5");
+        assertThat(n.get("attempts").asInt()).isEqualTo(1);
+        assertThat(n.get("x_forwarded_for").asText()).isEqualTo("10.9.9.9, 127.0.0.1");
+        assertThat(n.get("sni").asText()).isEqualTo("payments.shop");
         assertThat(n.get("time").asText()).isEqualTo("2025-11-24T16:00:00.123Z");
         assertThat(n.get("direction").asText()).isEqualTo("outbound");
         assertThat(n.get("protocol").asText()).isEqualTo("HTTP/2");
@@ -67,13 +90,19 @@ class AccessLogTest {
 
     @Test
     void nullFieldsAreLeftOut() throws Exception {
-        AccessLogEntry tcp = new AccessLogEntry(0, "inbound", "TCP", null, null, null, 0, null, "-", 999, "db.data",
-                null, 10, 20, null, "10.1.1.1:4000", null, null);
+        StreamInfo tcp = new StreamInfo(0, 0, false, "10.1.1.1");
+        tcp.downstreamRemotePort(4000);
+        tcp.request("TCP", null, null, null, null, false);
+        tcp.routed(null, "db.data", null);
+        tcp.addReceived(10);
+        tcp.addSent(20);
+        tcp.ended(999_000);
         JsonNode n = JSON.readTree(AccessLog.format(tcp));
         List<String> names = new ArrayList<>();
         n.fieldNames().forEachRemaining(names::add);
-        assertThat(names).containsExactly("time", "direction", "protocol", "status", "flags", "duration_ms",
+        assertThat(names).containsExactly("time", "type", "direction", "protocol", "status", "flags", "duration_ms",
                 "upstream_cluster", "bytes_received", "bytes_sent", "downstream_remote");
+        assertThat(n.get("downstream_remote").asText()).isEqualTo("10.1.1.1:4000");
         assertThat(n.get("time").asText()).isEqualTo("1970-01-01T00:00:00.000Z");
         assertThat(n.get("duration_ms").decimalValue()).isEqualByComparingTo("0.999");
     }

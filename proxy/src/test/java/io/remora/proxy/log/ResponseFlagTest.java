@@ -56,13 +56,13 @@ class ResponseFlagTest {
     }
 
     @Test
-    void theAccessLogEntryIsReadFromTheStreamInfo() {
+    void whatTheAccessLogReadsIsKeptInTheStreamInfo() {
         StreamInfo info = new StreamInfo(1_764_000_000_123L, 5_000, false, "10.0.0.9");
         info.request("HTTP/1.1", "GET", "api.t", "/x", "curl/8", false);
         info.requestId("rid");
         info.downstreamPrincipal("spiffe://t/ns/a/sa/caller");
         info.routed("api.t.svc.cluster.local", "inbound|8080", "inbound");
-        info.tryStarted(new InetSocketAddress("127.0.0.1", 8080), null);
+        info.tryStarted(new InetSocketAddress("127.0.0.1", 8080), null, 5_000);
         info.status(503);
         info.flag(ResponseFlag.UPSTREAM_CONNECT_FAILURE);
         info.details("connection failure to 127.0.0.1:8080: refused");
@@ -70,16 +70,16 @@ class ResponseFlagTest {
         info.addReceived(3);
         info.sent(91);
         info.ended(5_000 + 2_500_000);
-        AccessLogEntry e = info.toAccessLogEntry();
-        assertThat(e.direction()).isEqualTo("inbound");
-        assertThat(e.flags()).isEqualTo("UF");
-        assertThat(e.durationMicros()).isEqualTo(2_500);
-        assertThat(e.upstreamHost()).isEqualTo("127.0.0.1:8080");
-        assertThat(e.peerPrincipal()).isEqualTo("spiffe://t/ns/a/sa/caller");
-        assertThat(e.details()).isEqualTo("connection failure to 127.0.0.1:8080: refused");
-        assertThat(e.grpcStatus()).isNull();
-        assertThat(e.bytesReceived()).isEqualTo(3);
-        assertThat(e.bytesSent()).isEqualTo(91);
+        assertThat(info.direction()).isEqualTo("inbound");
+        assertThat(info.flagsText()).isEqualTo("UF");
+        assertThat(info.durationNanos() / 1000).isEqualTo(2_500);
+        assertThat(info.upstreamHostText()).isEqualTo("127.0.0.1:8080");
+        assertThat(info.peerPrincipal()).isEqualTo("spiffe://t/ns/a/sa/caller");
+        assertThat(info.details()).isEqualTo("connection failure to 127.0.0.1:8080: refused");
+        assertThat(info.responseCodeDetails()).isEqualTo("upstream_reset_before_response_started{connection_failure}");
+        assertThat(info.grpcStatus()).isEmpty();
+        assertThat(info.bytesReceived()).isEqualTo(3);
+        assertThat(info.bytesSent()).isEqualTo(91);
         assertThat(info.attempts()).isEqualTo(1);
     }
 }

@@ -3,7 +3,6 @@ package io.remora.proxy.metrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.remora.proxy.log.AccessLog;
-import io.remora.proxy.log.AccessLogEntry;
 import io.remora.log.JsonWriter;
 import org.junit.jupiter.api.Test;
 
@@ -255,8 +254,9 @@ class ProxyMetricsTest {
         writer.close(); // a closed writer takes nothing: every line is dropped
         AccessLog accessLog = new AccessLog(writer, true);
         metrics.registerAccessLogDropped(accessLog);
-        AccessLogEntry entry = new AccessLogEntry(0, "outbound", "HTTP/1.1", "GET", "a", "/", 200, null, "-", 1,
-                null, null, 0, 0, null, null, null, null);
+        io.remora.proxy.log.StreamInfo entry = new io.remora.proxy.log.StreamInfo(0, 0, true, null);
+        entry.request("HTTP/1.1", "GET", "a", "/", null, false);
+        entry.status(200);
         accessLog.log(entry);
         accessLog.log(entry);
         assertThat(types()).contains("remora_access_log_dropped_total counter");
