@@ -65,7 +65,7 @@ public final class Eventually {
         return new Eventually(timeout, step, hopeless, context);
     }
 
-    /** Fails at once, without waiting for the deadline, when {@code hopeless} holds after a try (a process that exited). */
+    /** Fails at once, not at the deadline, when {@code hopeless} holds after a try (a process that exited). */
     public Eventually unless(BooleanSupplier hopeless) {
         return new Eventually(timeout, step, hopeless, context);
     }
@@ -98,12 +98,12 @@ public final class Eventually {
     }
 
     /** Polls {@code condition} until it holds; else fails naming {@code what} and the last exception it threw. */
-    public void until(String what, Condition condition) throws InterruptedException {
+    public void until(String what, Condition condition) {
         untilFound(what, () -> condition.holds() ? Optional.of(Boolean.TRUE) : Optional.empty());
     }
 
     /** Polls {@code probe} until it finds something, and returns that; else fails naming {@code what}. */
-    public <T> T untilFound(String what, Probe<T> probe) throws InterruptedException {
+    public <T> T untilFound(String what, Probe<T> probe) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Throwable last = null;
         while (true) {
@@ -114,7 +114,7 @@ public final class Eventually {
                 }
                 last = null;
             } catch (InterruptedException e) {
-                throw e;
+                throw interrupted(what, e);
             } catch (AssertionError | Exception e) {
                 last = e;
             }
@@ -124,7 +124,7 @@ public final class Eventually {
             if (hopeless.getAsBoolean()) {
                 throw failure("gave up waiting for " + what, last);
             }
-            Thread.sleep(step.toMillis());
+            pause(what);
         }
     }
 
@@ -132,12 +132,12 @@ public final class Eventually {
      * Waits until {@code counter} has moved past zero and then not changed for {@code quiet} (a producer that
      * stalled), and returns the settled value; fails if it is still moving, or never moved, at the deadline.
      */
-    public long untilStalled(String what, LongSupplier counter, Duration quiet) throws InterruptedException {
+    public long untilStalled(String what, LongSupplier counter, Duration quiet) {
         long deadline = System.nanoTime() + timeout.toNanos();
         long last = counter.getAsLong();
         long since = System.nanoTime();
         while (true) {
-            Thread.sleep(step.toMillis());
+            pause(what);
             long now = counter.getAsLong();
             if (now != last || now == 0) {
                 last = now;
@@ -149,6 +149,20 @@ public final class Eventually {
                 throw failure("not within " + timeout.toMillis() + " ms: " + what + " to stall; at " + now, null);
             }
         }
+    }
+
+    /** Sleeps one step; an interrupted wait fails the test (keeping the interrupt) rather than going on. */
+    private void pause(String what) {
+        try {
+            Thread.sleep(step.toMillis());
+        } catch (InterruptedException e) {
+            throw interrupted(what, e);
+        }
+    }
+
+    private static AssertionError interrupted(String what, InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return new AssertionError("interrupted waiting for " + what, e);
     }
 
     private AssertionError failure(String message, Throwable last) {

@@ -114,11 +114,15 @@ public final class TestMesh {
         return t.endsWith("\n") ? t : t + "\n";
     }
 
-    /** A value as YAML: addresses as {@code host:port} (loopback ones as {@code 127.0.0.1:port}), the rest as text. */
+    /**
+     * A value as YAML: addresses as {@code host:port} (a test server's loopback or wildcard address as
+     * {@code 127.0.0.1:port}, where it is reached), the rest as text.
+     */
     static String scalar(Object value) {
         if (value instanceof InetSocketAddress a) {
-            return a.getAddress() != null && a.getAddress().isLoopbackAddress() ? loopback(a.getPort())
-                    : a.getHostString() + ":" + a.getPort();
+            boolean local = a.getAddress() != null
+                    && (a.getAddress().isLoopbackAddress() || a.getAddress().isAnyLocalAddress());
+            return local ? loopback(a.getPort()) : a.getHostString() + ":" + a.getPort();
         }
         return String.valueOf(value);
     }
@@ -321,6 +325,11 @@ public final class TestMesh {
             return add("outbound.upstreams", fields(u -> u.set("listen", listen).set("service", service)));
         }
 
+        /** The transparent outbound capture listener, on {@code listen}. */
+        public SidecarDoc capture(Object listen) {
+            return set("outbound.capture.enabled", true).set("outbound.capture.listen", listen);
+        }
+
         /** The {@code mtls} block, in flow style ({@code {mode: STRICT, ...}}). */
         public SidecarDoc mtls(String flow) {
             return set("mtls", flow);
@@ -345,6 +354,11 @@ public final class TestMesh {
 
         public ServiceDoc hosts(String... hosts) {
             return set("hosts", list((Object[]) hosts));
+        }
+
+        /** Virtual addresses ({@code ip:port}) the app may dial. */
+        public ServiceDoc addresses(String... addresses) {
+            return set("addresses", list((Object[]) addresses));
         }
 
         /** One endpoint per address. */
@@ -408,6 +422,11 @@ public final class TestMesh {
         /** All of the service's endpoints. */
         public Rule backend(String service) {
             return add("backends", fields(b -> b.set("service", service)));
+        }
+
+        /** The endpoints of one subset. */
+        public Rule backend(String service, String subset) {
+            return add("backends", fields(b -> b.set("service", service).set("subset", subset)));
         }
 
         public Rule backend(String service, String subset, int weight) {

@@ -72,7 +72,8 @@ class TestMeshTest {
                 TestMesh.raw("---\napiVersion: remora.io/v1\nkind: Service\nmetadata: {name: empty}\nspec: {}\n"))
                 .snapshot();
 
-        assertThat(s.sidecar().spec().threads()).as("removed: the default").isEqualTo(Sidecar.Spec.defaults().threads());
+        assertThat(s.sidecar().spec().threads()).as("removed: the default")
+                .isEqualTo(Sidecar.Spec.defaults().threads());
         assertThat(s.services()).extracting(Service::key).containsExactly("reviews.shop", "empty.default");
         Service reviews = s.services().get(0);
         assertThat(reviews.spec().endpoints()).extracting(e -> e.address() + " " + e.labels() + " " + e.weight())
