@@ -424,6 +424,11 @@ public final class TestMesh {
             return add("backends", fields(b -> b.set("service", service)));
         }
 
+        /** All of the service's endpoints, with this share of the requests. */
+        public Rule backend(String service, int weight) {
+            return add("backends", fields(b -> b.set("service", service).set("weight", weight)));
+        }
+
         /** The endpoints of one subset. */
         public Rule backend(String service, String subset) {
             return add("backends", fields(b -> b.set("service", service).set("subset", subset)));
