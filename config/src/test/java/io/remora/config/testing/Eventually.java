@@ -60,6 +60,11 @@ public final class Eventually {
         within(timeout).untilPasses(check);
     }
 
+    /** {@code within(timeout).until(what, condition)}. */
+    public static void eventually(Duration timeout, String what, Condition condition) {
+        within(timeout).until(what, condition);
+    }
+
     /** Polls every {@code step} instead. */
     public Eventually every(Duration step) {
         return new Eventually(timeout, step, hopeless, context);
