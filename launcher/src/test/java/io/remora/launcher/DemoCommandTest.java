@@ -2,6 +2,7 @@ package io.remora.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.remora.config.testing.Eventually;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -57,18 +58,8 @@ class DemoCommandTest {
             "--health-port", String.valueOf(health), "--inbound-port", String.valueOf(freePort()),
             "--control-plane-port", String.valueOf(freePort()), "--control-plane-admin-port", String.valueOf(cpAdmin)};
         CompletableFuture<Integer> demo = CompletableFuture.supplyAsync(() -> new CommandLine(new Remora()).execute(args));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (true) {
-            try {
-                if (get(health, "/healthz/ready").statusCode() == 200) {
-                    break;
-                }
-            } catch (java.io.IOException notYet) {
-                // not listening yet
-            }
-            assertThat(System.nanoTime()).as("demo ready in time").isLessThan(deadline);
-            Thread.sleep(50);
-        }
+        Eventually.within(Duration.ofSeconds(30)).every(Duration.ofMillis(50))
+                .until("demo ready in time", () -> get(health, "/healthz/ready").statusCode() == 200);
         int v1 = 0;
         int v2 = 0;
         for (int i = 0; i < 100; i++) {
@@ -94,11 +85,8 @@ class DemoCommandTest {
         Path file = dir.resolve("mesh").resolve("hello-route.yaml");
         Files.writeString(file, Files.readString(file).replace("subset: v1, weight: 90", "subset: v1, weight: 0")
                 .replace("subset: v2, weight: 10", "subset: v2, weight: 100"));
-        long shifted = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!get(out, "/").body().contains("\"version\":\"v2\"") || !allV2(out)) {
-            assertThat(System.nanoTime()).as("weights applied in time").isLessThan(shifted);
-            Thread.sleep(100);
-        }
+        Eventually.within(Duration.ofSeconds(10)).every(Duration.ofMillis(100)).until("weights applied in time",
+                () -> get(out, "/").body().contains("\"version\":\"v2\"") && allV2(out));
 
         http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/quitquitquit"))
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());

@@ -2,6 +2,7 @@ package io.remora.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.remora.config.testing.TestMesh;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -72,28 +73,13 @@ class PortInUseTest {
                     "health")) {
                 ports.put(r, r.equals(role) ? taken.getLocalPort() : freePort());
             }
-            Path config = Files.writeString(dir.resolve("sidecar.yaml"), """
-                    apiVersion: remora.io/v1
-                    kind: Sidecar
-                    metadata: {name: web, namespace: shop}
-                    spec:
-                      threads: 1
-                      admin: 127.0.0.1:%d
-                      metrics: 127.0.0.1:%d
-                      health: 127.0.0.1:%d
-                      inbound: {listen: 127.0.0.1:%d, app: 127.0.0.1:8080}
-                      outbound:
-                        capture: {enabled: true, listen: 127.0.0.1:%d}
-                        upstreams:
-                          - {listen: 127.0.0.1:%d, service: hello.shop}
-                    ---
-                    apiVersion: remora.io/v1
-                    kind: Service
-                    metadata: {name: hello, namespace: shop}
-                    spec:
-                      endpoints: [{address: 127.0.0.1:8080}]
-                    """.formatted(ports.get("admin"), ports.get("metrics"), ports.get("health"),
-                    ports.get("inbound"), ports.get("outbound capture"), ports.get("outbound upstream hello.shop")));
+            Path config = Files.writeString(dir.resolve("sidecar.yaml"), TestMesh.of(
+                    TestMesh.sidecar("web", "shop").accessLog(true).set("admin", at(ports, "admin"))
+                            .set("metrics", at(ports, "metrics")).set("health", at(ports, "health"))
+                            .set("inbound.listen", at(ports, "inbound")).set("inbound.app", "127.0.0.1:8080")
+                            .capture(at(ports, "outbound capture"))
+                            .upstream(at(ports, "outbound upstream hello.shop"), "hello.shop"),
+                    TestMesh.service("hello", "shop").endpoint("127.0.0.1:8080")).yaml());
 
             assertThat(run("proxy", "--config", config.toString(), "--no-watch")).as(err.toString()).isEqualTo(1);
 
@@ -168,5 +154,9 @@ class PortInUseTest {
             args.add(String.valueOf(port));
         });
         return args.toArray(String[]::new);
+    }
+
+    private static String at(Map<String, Integer> ports, String role) {
+        return TestMesh.loopback(ports.get(role));
     }
 }

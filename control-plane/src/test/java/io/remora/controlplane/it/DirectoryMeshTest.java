@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import static io.remora.config.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -135,10 +136,8 @@ class DirectoryMeshTest {
                         "control-plane v1:5:3: spec.newField: unknown field"));
         closing.add(web);
         web.next();
-        for (int i = 0; i < 100 && !mesh.scrape().contains("remora_cp_nacks_total{reason=\"invalid_config\"} 1.0"); i++) {
-            Thread.sleep(20);
-        }
-        assertThat(mesh.scrape()).contains("remora_cp_nacks_total{reason=\"invalid_config\"} 1.0");
+        eventually(Duration.ofSeconds(2),
+                () -> assertThat(mesh.scrape()).contains("remora_cp_nacks_total{reason=\"invalid_config\"} 1.0"));
         assertThat(mesh.server.proxies()).singleElement().satisfies(p -> assertThat(p.nacked()).isNotNull());
         // A later change is a new snapshot and is sent.
         Files.writeString(mesh.mesh.resolve("20-routes.yaml"), MeshFixture.route(60, 40));
@@ -162,9 +161,7 @@ class DirectoryMeshTest {
         web.next();
         Files.writeString(mesh.mesh.resolve("20-routes.yaml"), MeshFixture.route(30, 70));
         assertThat(web.received.poll(300, TimeUnit.MILLISECONDS)).as("held by the quiet period").isNull();
-        Files.writeString(mesh.mesh.resolve("10-services.yaml"), MeshFixture.SERVICES.replace(
-                "    - {address: 127.0.0.1:9102, labels: {version: v2}, identity: spiffe://cluster.local/ns/shop/sa/reviews}\n",
-                ""));
+        Files.writeString(mesh.mesh.resolve("10-services.yaml"), MeshFixture.services(9101, 9103));
         Snapshot pushed = parse(web.next());
         assertThat(pushed.services().get(0).spec().endpoints()).hasSize(2);
         assertThat(weightOfV1(pushed)).isEqualTo(30);

@@ -2,6 +2,8 @@ package io.remora.controlplane.it;
 
 import io.remora.certs.Pem;
 import io.remora.certs.TrustBundle;
+import io.remora.config.testing.TestMesh;
+import io.remora.config.testing.TestMesh.ServiceDoc;
 import io.remora.controlplane.ControlPlaneServer;
 import io.remora.controlplane.ca.BootstrapTokens;
 import io.remora.controlplane.ca.CredentialVerifier;
@@ -15,52 +17,38 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Consumer;
 
 /** A control plane on a YAML directory, on free loopback ports, with a CA and bootstrap tokens in {@code dir}. */
 public final class MeshFixture implements AutoCloseable {
-    public static final String SERVICES = """
-            apiVersion: remora.io/v1
-            kind: Service
-            metadata: {name: reviews, namespace: shop}
-            spec:
-              endpoints:
-                - {address: 127.0.0.1:9101, labels: {version: v1}, identity: spiffe://cluster.local/ns/shop/sa/reviews}
-                - {address: 127.0.0.1:9102, labels: {version: v2}, identity: spiffe://cluster.local/ns/shop/sa/reviews}
-                - {address: 127.0.0.1:9103, labels: {version: v2}, identity: spiffe://cluster.local/ns/shop/sa/reviews}
-              subsets:
-                - {name: v1, labels: {version: v1}}
-                - {name: v2, labels: {version: v2}}
-            ---
-            apiVersion: remora.io/v1
-            kind: Service
-            metadata: {name: ratings, namespace: shop}
-            spec:
-              endpoints: [{address: 127.0.0.1:9201}]
-            """;
+    private static final String REVIEWS_ID = "spiffe://cluster.local/ns/shop/sa/reviews";
 
-    public static String route(int v1, int v2) {
-        return """
-                apiVersion: remora.io/v1
-                kind: Route
-                metadata: {name: reviews, namespace: shop}
-                spec:
-                  services: [reviews.shop]
-                  rules:
-                    - name: split
-                      backends:
-                        - {service: reviews.shop, subset: v1, weight: %d}
-                        - {service: reviews.shop, subset: v2, weight: %d}
-                """.formatted(v1, v2);
+    /** reviews.shop (v1 on 9101, v2 on 9102 and 9103, subsets v1 and v2) and ratings.shop on 9201. */
+    public static final String SERVICES = services(9101, 9102, 9103);
+
+    /** The services, reviews.shop on these ports: the first one is v1, the others v2. */
+    public static String services(int v1, int... v2) {
+        ServiceDoc reviews = TestMesh.service("reviews", "shop").endpoint(TestMesh.loopback(v1), version("v1"));
+        for (int port : v2) {
+            reviews.endpoint(TestMesh.loopback(port), version("v2"));
+        }
+        return TestMesh.of(reviews.subset("v1", "{version: v1}").subset("v2", "{version: v2}"),
+                TestMesh.service("ratings", "shop").endpoint("127.0.0.1:9201")).yaml();
     }
 
-    public static final String POLICY = """
-            apiVersion: remora.io/v1
-            kind: AuthorizationPolicy
-            metadata: {name: ratings-callers, namespace: shop}
-            spec:
-              workloads: [ratings]
-              rules: [{from: {namespaces: [shop]}}]
-            """;
+    private static Consumer<TestMesh.Fields> version(String version) {
+        return e -> e.set("labels", "{version: " + version + "}").set("identity", REVIEWS_ID);
+    }
+
+    /** The Route splitting reviews.shop between its subsets v1 and v2 by these weights. */
+    public static String route(int v1, int v2) {
+        return TestMesh.route("reviews", "shop").services("reviews.shop").rule(r -> r.name("split")
+                .backend("reviews.shop", "v1", v1).backend("reviews.shop", "v2", v2)).yaml();
+    }
+
+    /** Only workloads of namespace shop may call ratings. */
+    public static final String POLICY = TestMesh.policy("ratings-callers", "shop").workloads("ratings")
+            .rule("{from: {namespaces: [shop]}}").yaml();
 
     public final Path dir;
     public final Path mesh;

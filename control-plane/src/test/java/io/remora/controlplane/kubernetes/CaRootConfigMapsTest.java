@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import static io.remora.config.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -44,16 +45,16 @@ class CaRootConfigMapsTest {
         namespace("shop", true);
         namespace("plain", false);
         try (CaRootConfigMaps maps = new CaRootConfigMaps(client, root, Duration.ofMillis(200))) {
-            MockCluster.eventually(() -> assertThat(data("shop")).isEqualTo(Files.readString(root)));
+            eventually(MockCluster.WAIT, () -> assertThat(data("shop")).isEqualTo(Files.readString(root)));
             namespace("late", true);
-            MockCluster.eventually(() -> assertThat(data("late")).isEqualTo(Files.readString(root)));
+            eventually(MockCluster.WAIT, () -> assertThat(data("late")).isEqualTo(Files.readString(root)));
 
             client.configMaps().inNamespace("shop").withName(CaRootConfigMaps.NAME).delete();
-            MockCluster.eventually(() -> assertThat(data("shop")).isNotNull());
+            eventually(MockCluster.WAIT, () -> assertThat(data("shop")).isNotNull());
 
             Files.writeString(root, Files.readString(root) + "-----BEGIN CERTIFICATE-----\nB\n-----END CERTIFICATE-----\n");
-            MockCluster.eventually(() -> assertThat(data("shop")).contains("\nB\n"));
-            MockCluster.eventually(() -> assertThat(data("late")).contains("\nB\n"));
+            eventually(MockCluster.WAIT, () -> assertThat(data("shop")).contains("\nB\n"));
+            eventually(MockCluster.WAIT, () -> assertThat(data("late")).contains("\nB\n"));
             assertThat(data("plain")).isNull();
         }
     }

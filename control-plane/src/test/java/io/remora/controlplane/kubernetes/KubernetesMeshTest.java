@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.remora.config.ConfigLoader;
 import io.remora.config.Snapshot;
+import io.remora.config.testing.Eventually;
 import io.remora.controlplane.it.MeshFixture;
 import io.remora.controlplane.it.TestSidecar;
 import io.remora.protocol.DiscoveryResponse;
@@ -18,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -117,14 +119,10 @@ class KubernetesMeshTest {
                 """);
         cluster.update(MeshCrd.ROUTE, "shop", "reviews", route(50, 50));
         until(web, 50);
-        GenericKubernetesResource policy = null;
-        for (int i = 0; i < 100; i++) {
-            policy = cluster.get(MeshCrd.AUTHORIZATION_POLICY, "shop", "ratings-callers");
-            if (String.valueOf(policy.getAdditionalProperties().get("status")).contains("nonsense")) {
-                break;
-            }
-            Thread.sleep(50);
-        }
+        GenericKubernetesResource policy = Eventually.within(Duration.ofSeconds(5)).untilFound(
+                "the policy's status to name the unknown field",
+                () -> Optional.of(cluster.get(MeshCrd.AUTHORIZATION_POLICY, "shop", "ratings-callers"))
+                        .filter(p -> String.valueOf(p.getAdditionalProperties().get("status")).contains("nonsense")));
         assertThat(String.valueOf(policy.getAdditionalProperties().get("status")))
                 .contains("Accepted").contains("False").contains("unknown field 'nonsense'");
         assertThat(mesh.scrape()).contains("remora_cp_config_rejected_total{source=\"kubernetes\"} 1.0");

@@ -132,28 +132,6 @@ public final class MockCluster {
                 .withTargetPort(new IntOrString(port)).build();
     }
 
-    /** Something that may throw an AssertionError until the cluster has caught up. */
-    @FunctionalInterface
-    interface Check {
-        void run() throws Exception;
-    }
-
-    /** Runs {@code check} until it passes, for at most {@link #WAIT}; the last failure is thrown. */
-    static void eventually(Check check) throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (true) {
-            try {
-                check.run();
-                return;
-            } catch (AssertionError e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
-                Thread.sleep(50);
-            }
-        }
-    }
-
     /** A pod the injector gave a sidecar: it carries the tlsMode label, so it gets an identity. */
     static Pod injectedPod(String namespace, String name, String serviceAccount, Map<String, String> labels) {
         Map<String, String> all = new java.util.HashMap<>(labels);

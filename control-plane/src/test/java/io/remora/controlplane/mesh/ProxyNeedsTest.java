@@ -2,6 +2,7 @@ package io.remora.controlplane.mesh;
 
 import io.remora.config.ConfigLoader;
 import io.remora.config.Snapshot;
+import io.remora.config.testing.TestMesh;
 import io.remora.protocol.Node;
 import org.junit.jupiter.api.Test;
 
@@ -11,53 +12,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import static io.remora.config.testing.TestMesh.policy;
+import static io.remora.config.testing.TestMesh.route;
+import static io.remora.config.testing.TestMesh.service;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class ProxyNeedsTest {
-    private static final String MESH = """
-            apiVersion: remora.io/v1
-            kind: Service
-            metadata: {name: web, namespace: shop}
-            spec: {hosts: [web.example.com], endpoints: [{address: 10.0.0.1:80}]}
-            ---
-            apiVersion: remora.io/v1
-            kind: Service
-            metadata: {name: payments, namespace: shop}
-            spec: {endpoints: [{address: 10.0.0.2:80}]}
-            ---
-            apiVersion: remora.io/v1
-            kind: Service
-            metadata: {name: payments-v2, namespace: shop}
-            spec: {endpoints: [{address: 10.0.0.3:80}]}
-            ---
-            apiVersion: remora.io/v1
-            kind: Service
-            metadata: {name: audit, namespace: ops}
-            spec: {addresses: ["[FD00:0::4]:80"], endpoints: [{address: 10.0.0.4:80}]}
-            ---
-            apiVersion: remora.io/v1
-            kind: Route
-            metadata: {name: payments, namespace: shop}
-            spec:
-              services: [payments.shop]
-              rules:
-                - backends: [{service: payments.shop, weight: 90}, {service: payments-v2.shop, weight: 10}]
-            ---
-            apiVersion: remora.io/v1
-            kind: AuthorizationPolicy
-            metadata: {name: web-callers, namespace: shop}
-            spec: {workloads: [web], rules: [{from: {namespaces: [shop]}}]}
-            ---
-            apiVersion: remora.io/v1
-            kind: AuthorizationPolicy
-            metadata: {name: everyone-in-shop, namespace: shop}
-            spec: {rules: [{from: {namespaces: [shop]}}]}
-            ---
-            apiVersion: remora.io/v1
-            kind: AuthorizationPolicy
-            metadata: {name: ops, namespace: ops}
-            spec: {rules: [{from: {namespaces: [ops]}}]}
-            """;
+    private static final String MESH = TestMesh.of(
+            service("web", "shop").hosts("web.example.com").endpoint("10.0.0.1:80"),
+            service("payments", "shop").endpoint("10.0.0.2:80"),
+            service("payments-v2", "shop").endpoint("10.0.0.3:80"),
+            service("audit", "ops").set("addresses", "[\"[FD00:0::4]:80\"]").endpoint("10.0.0.4:80"),
+            route("payments", "shop").services("payments.shop")
+                    .rule(r -> r.backend("payments.shop", 90).backend("payments-v2.shop", 10)),
+            policy("web-callers", "shop").workloads("web").rule("{from: {namespaces: [shop]}}"),
+            policy("everyone-in-shop", "shop").rule("{from: {namespaces: [shop]}}"),
+            policy("ops", "ops").rule("{from: {namespaces: [ops]}}")).yaml();
 
     private static MeshState mesh() throws Exception {
         Snapshot s = ConfigLoader.parse("mesh.yaml", MESH, Map.of());

@@ -11,6 +11,7 @@ import io.remora.certs.CertificateAuthority;
 import io.remora.config.ConfigLoader;
 import io.remora.config.Service;
 import io.remora.config.Snapshot;
+import io.remora.config.testing.Eventually;
 import io.remora.controlplane.kubernetes.KubernetesSource;
 import io.remora.controlplane.kubernetes.MockCluster;
 import io.remora.controlplane.source.SourceContent;
@@ -34,6 +35,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -122,17 +124,14 @@ class InjectionEndToEndTest {
                     .build()).create();
             source.start(deliveries::add);
 
-            Service reviews = null;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (reviews == null || reviews.spec().endpoints().size() < 2
-                    || reviews.spec().endpoints().stream().allMatch(e -> e.identity() == null)) {
-                SourceContent c = deliveries.poll(1, TimeUnit.SECONDS);
-                assertThat(System.nanoTime()).as("the source delivers both endpoints in time").isLessThan(deadline);
-                if (c != null) {
-                    reviews = load(c).services().stream().filter(s -> s.key().equals("reviews.shop")).findFirst()
-                            .orElse(null);
-                }
-            }
+            Service reviews = Eventually.within(Duration.ofSeconds(20)).every(Duration.ZERO)
+                    .untilFound("the source delivers both endpoints in time", () -> {
+                        SourceContent c = deliveries.poll(1, TimeUnit.SECONDS);
+                        return c == null ? Optional.<Service>empty() : load(c).services().stream()
+                                .filter(s -> s.key().equals("reviews.shop")).findFirst()
+                                .filter(s -> s.spec().endpoints().size() >= 2
+                                        && s.spec().endpoints().stream().anyMatch(e -> e.identity() != null));
+                    });
             assertThat(reviews.spec().endpoints()).extracting(e -> e.address() + " " + e.identity())
                     .containsExactly("10.1.0.7:9080 spiffe://cluster.local/ns/shop/sa/reviews", "10.1.0.8:9080 null");
         }

@@ -25,12 +25,12 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import static io.remora.config.testing.Eventually.eventually;
 import static io.remora.launcher.e2e.LocalMesh.CALLER_A;
 import static io.remora.launcher.e2e.LocalMesh.CALLER_B;
 import static io.remora.launcher.e2e.LocalMesh.HELLO_ID;
 import static io.remora.launcher.e2e.LocalMesh.HELLO_V1;
 import static io.remora.launcher.e2e.LocalMesh.HELLO_V2;
-import static io.remora.launcher.e2e.LocalMesh.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

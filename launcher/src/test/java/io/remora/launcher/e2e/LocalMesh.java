@@ -4,6 +4,9 @@ import io.netty.channel.EventLoopGroup;
 import io.remora.certs.CertificateAuthority;
 import io.remora.config.ConfigLoader;
 import io.remora.config.Snapshot;
+import io.remora.config.testing.Eventually;
+import io.remora.config.testing.TestMesh;
+import io.remora.config.testing.TestMesh.SidecarDoc;
 import io.remora.controlplane.ControlPlaneServer;
 import io.remora.controlplane.ca.BootstrapTokens;
 import io.remora.controlplane.source.DirectorySource;
@@ -178,7 +181,7 @@ final class LocalMesh implements AutoCloseable {
             startSidecar(name);
         }
         for (String caller : List.of(CALLER_A, CALLER_B)) {
-            eventually(Duration.ofSeconds(15), "caller " + caller + " serves hello.demo",
+            Eventually.eventually(Duration.ofSeconds(15), "caller " + caller + " serves hello.demo",
                     () -> call(caller).statusCode() == 200);
         }
     }
@@ -187,41 +190,19 @@ final class LocalMesh implements AutoCloseable {
 
     /** hello.yaml: the Service (both service sidecars' inbound ports, subsets v1/v2) and who may call it. */
     static String service(int v1Inbound, int v2Inbound) {
-        return """
-                apiVersion: remora.io/v1
-                kind: Service
-                metadata: {name: hello, namespace: demo}
-                spec:
-                  protocol: http
-                  endpoints:
-                    - {address: 127.0.0.1:%d, labels: {version: v1}, identity: %s}
-                    - {address: 127.0.0.1:%d, labels: {version: v2}, identity: %s}
-                  subsets:
-                    - {name: v1, labels: {version: v1}}
-                    - {name: v2, labels: {version: v2}}
-                ---
-                apiVersion: remora.io/v1
-                kind: AuthorizationPolicy
-                metadata: {name: callers, namespace: demo}
-                spec:
-                  workloads: [hello-v1, hello-v2]
-                  rules: [{from: {namespaces: [demo]}}]
-                """.formatted(v1Inbound, HELLO_ID, v2Inbound, HELLO_ID);
+        return TestMesh.of(TestMesh.service("hello", "demo").protocol("http")
+                        .endpoint(TestMesh.loopback(v1Inbound), e -> e.set("labels", "{version: v1}")
+                                .set("identity", HELLO_ID))
+                        .endpoint(TestMesh.loopback(v2Inbound), e -> e.set("labels", "{version: v2}")
+                                .set("identity", HELLO_ID))
+                        .subset("v1", "{version: v1}").subset("v2", "{version: v2}"),
+                TestMesh.policy("callers", "demo").workloads(HELLO_V1, HELLO_V2).rule("{from: {namespaces: [demo]}}"))
+                .yaml();
     }
 
     static String route(int v1Weight, int v2Weight) {
-        return """
-                apiVersion: remora.io/v1
-                kind: Route
-                metadata: {name: hello, namespace: demo}
-                spec:
-                  services: [hello.demo]
-                  rules:
-                    - name: canary
-                      backends:
-                        - {service: hello.demo, subset: v1, weight: %d}
-                        - {service: hello.demo, subset: v2, weight: %d}
-                """.formatted(v1Weight, v2Weight);
+        return TestMesh.route("hello", "demo").services("hello.demo").rule(r -> r.name("canary")
+                .backend("hello.demo", "v1", v1Weight).backend("hello.demo", "v2", v2Weight)).yaml();
     }
 
     /**
@@ -242,51 +223,22 @@ final class LocalMesh implements AutoCloseable {
 
     // ---- sidecar files --------------------------------------------------------------------------------------
 
-    /** The bootstrap part: where the control plane is, the token file {@code tokens/<tokenFile>}, the state dir. */
-    private String controlPlane(String name, String tokenFile) {
-        return """
-                  controlPlane:
-                    address: 127.0.0.1:%d
-                    tokenFile: %s
-                    trustBundle: %s
-                    stateDir: %s
-                """.formatted(controlPlanePort, tokens.resolve(tokenFile), caDir.resolve("root.pem"),
-                state.resolve(name));
+    /** A sidecar of the demo namespace that the control plane configures, with the token file tokens/tokenFile. */
+    private SidecarDoc sidecar(String name, String tokenFile) {
+        return TestMesh.sidecar(name, "demo").controlPlane(TestMesh.loopback(controlPlanePort),
+                tokens.resolve(tokenFile), caDir.resolve("root.pem"), state.resolve(name));
     }
 
     private String serviceSidecar(String name, int inbound, int app) {
-        return """
-                apiVersion: remora.io/v1
-                kind: Sidecar
-                metadata: {name: %s, namespace: demo}
-                spec:
-                  threads: 1
-                  accessLog: false
-                  admin: 127.0.0.1:0
-                  metrics: 127.0.0.1:0
-                  health: 127.0.0.1:0
-                  inbound: {listen: 127.0.0.1:%d, app: 127.0.0.1:%d, appProtocol: http}
-                  mtls: {mode: STRICT}
-                """.formatted(name, inbound, app) + controlPlane(name, name);
+        return sidecar(name, name).set("inbound.listen", TestMesh.loopback(inbound))
+                .set("inbound.app", TestMesh.loopback(app)).set("inbound.appProtocol", "http")
+                .mtls("{mode: STRICT}").yaml();
     }
 
     /** A caller's sidecar: one upstream listener for hello.demo; it reads the token file {@code tokens/<tokenFile>}. */
     String caller(String name, int upstreamPort, String tokenFile) {
-        return """
-                apiVersion: remora.io/v1
-                kind: Sidecar
-                metadata: {name: %s, namespace: demo}
-                spec:
-                  threads: 1
-                  accessLog: false
-                  admin: 127.0.0.1:0
-                  metrics: 127.0.0.1:0
-                  health: 127.0.0.1:0
-                  outbound:
-                    upstreams:
-                      - {listen: 127.0.0.1:%d, service: hello.demo}
-                  mtls: {mode: PERMISSIVE}
-                """.formatted(name, upstreamPort) + controlPlane(name, tokenFile);
+        return sidecar(name, tokenFile).upstream(TestMesh.loopback(upstreamPort), "hello.demo")
+                .mtls("{mode: PERMISSIVE}").yaml();
     }
 
     Path sidecarFile(String name) {
@@ -477,34 +429,6 @@ final class LocalMesh implements AutoCloseable {
     }
 
     // ---- waiting --------------------------------------------------------------------------------------------
-
-    interface Condition {
-        boolean holds() throws Exception;
-    }
-
-    /**
-     * Polls {@code condition} every 50 ms until it holds or {@code timeout} passes; then fails naming {@code what}
-     * and the last exception the condition threw, if any.
-     */
-    static void eventually(Duration timeout, String what, Condition condition) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Throwable last = null;
-        while (true) {
-            try {
-                if (condition.holds()) {
-                    return;
-                }
-                last = null;
-            } catch (IOException | AssertionError | RuntimeException e) {
-                last = e;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + timeout.toMillis() + " ms: " + what
-                        + (last == null ? "" : " (last: " + last + ")"), last);
-            }
-            Thread.sleep(50);
-        }
-    }
 
     /** A loopback port outside the ephemeral range, never handed out twice (io.remora.launcher.testing.FreePorts). */
     static int freePort() throws IOException {

@@ -26,11 +26,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
+import static io.remora.config.testing.Eventually.eventually;
 import static io.remora.launcher.e2e.LocalMesh.CALLER_A;
 import static io.remora.launcher.e2e.LocalMesh.CALLER_B;
 import static io.remora.launcher.e2e.LocalMesh.HELLO_V1;
 import static io.remora.launcher.e2e.LocalMesh.HELLO_V2;
-import static io.remora.launcher.e2e.LocalMesh.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -134,8 +134,8 @@ class MeshEndToEndTest {
 
         // The policy part of hello.yaml gets an unknown field, and the weights change, in the same moment.
         Path hello = mesh.mesh.resolve("hello.yaml");
-        String broken = Files.readString(hello).replace("rules: [{from: {namespaces: [demo]}}]",
-                "rules: [{from: {namespaces: [demo]}, nonsense: 1}]");
+        String broken = Files.readString(hello).replace("{from: {namespaces: [demo]}}",
+                "{from: {namespaces: [demo]}, nonsense: 1}");
         assertThat(broken).isNotEqualTo(Files.readString(hello));
         Files.writeString(hello, broken);
         mesh.writeRoute(0, 100);

@@ -2,6 +2,8 @@ package io.remora.launcher.image;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.remora.config.testing.Eventually;
+import io.remora.config.testing.TestMesh;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -123,17 +125,8 @@ class ImageIT {
     @Test
     void aProxyInsideTheImageAnswersHealthzReady() throws Exception {
         int healthPort = freePort();
-        Files.writeString(rootfs.resolve("sidecar.yaml"), """
-                apiVersion: remora.io/v1
-                kind: Sidecar
-                metadata: {name: web, namespace: shop}
-                spec:
-                  threads: 1
-                  admin: 127.0.0.1:0
-                  metrics: 127.0.0.1:0
-                  health: 127.0.0.1:%d
-                  drainTime: 1s
-                """.formatted(healthPort));
+        Files.writeString(rootfs.resolve("sidecar.yaml"), TestMesh.sidecar("web", "shop").accessLog(true)
+                .set("health", TestMesh.loopback(healthPort)).set("drainTime", "1s").yaml());
         Path out = work.resolve("proxy-stdout.txt");
         Path err = work.resolve("proxy-stderr.txt");
         ProcessBuilder pb = new ProcessBuilder(inImage("1337", List.of("proxy", "--config", "/sidecar.yaml")));
@@ -143,19 +136,12 @@ class ImageIT {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + healthPort + "/healthz/ready"))
                 .timeout(Duration.ofSeconds(2)).build();
-        int status = 0;
-        while (status != 200) {
-            assertThat(proxy.isAlive()).as("the proxy is running; stdout:%n%s%nstderr:%n%s", read(out), read(err))
-                    .isTrue();
-            try {
-                status = http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode();
-            } catch (IOException notYetListening) {
-                status = 0;
-            }
-            if (status != 200) {
-                Thread.sleep(200);
-            }
-        }
+        Eventually.within(Duration.ofMinutes(2)).every(Duration.ofMillis(200)).unless(() -> !proxy.isAlive())
+                .untilPasses(() -> {
+                    assertThat(proxy.isAlive()).as("the proxy is running; stdout:%n%s%nstderr:%n%s", read(out),
+                            read(err)).isTrue();
+                    assertThat(http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
+                });
         // Netty's native epoll transport loaded from the image's libraries (and the writable /tmp it unpacks to).
         assertThat(read(out)).contains("\"event\":\"proxy_ready\"").contains("\"transport\":\"epoll\"");
 

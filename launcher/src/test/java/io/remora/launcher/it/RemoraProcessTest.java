@@ -3,6 +3,8 @@ package io.remora.launcher.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import io.remora.config.testing.Eventually;
+import io.remora.config.testing.TestMesh;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -77,28 +79,11 @@ class RemoraProcessTest {
         app.start();
         int healthPort = freePort();
         int upstreamPort = freePort();
-        Path config = Files.writeString(dir.resolve("sidecar.yaml"), """
-                apiVersion: remora.io/v1
-                kind: Sidecar
-                metadata: {name: web, namespace: shop}
-                spec:
-                  threads: 1
-                  admin: 127.0.0.1:0
-                  metrics: 127.0.0.1:0
-                  health: 127.0.0.1:%d
-                  drainTime: %ds
-                  accessLog: true
-                  outbound:
-                    upstreams:
-                      - {listen: 127.0.0.1:%d, service: hello.shop}
-                ---
-                apiVersion: remora.io/v1
-                kind: Service
-                metadata: {name: hello, namespace: shop}
-                spec:
-                  protocol: http
-                  endpoints: [{address: 127.0.0.1:%d}]
-                """.formatted(healthPort, DRAIN_TIME.toSeconds(), upstreamPort, app.getAddress().getPort()));
+        Path config = Files.writeString(dir.resolve("sidecar.yaml"), TestMesh.of(
+                TestMesh.sidecar("web", "shop").set("health", TestMesh.loopback(healthPort))
+                        .set("drainTime", DRAIN_TIME.toSeconds() + "s").accessLog(true)
+                        .upstream(TestMesh.loopback(upstreamPort), "hello.shop"),
+                TestMesh.service("hello", "shop").protocol("http").endpoint(app.getAddress())).yaml());
 
         process = start("proxy", "--config", config.toString());
         InetSocketAddress health = new InetSocketAddress("127.0.0.1", healthPort);
@@ -167,32 +152,16 @@ class RemoraProcessTest {
     void aReloadThatRunsOutOfMemoryIsCountedAndLoggedAndTheNextChangeStillLands() throws Exception {
         int healthPort = freePort();
         int metricsPort = freePort();
-        Path sidecar = Files.writeString(dir.resolve("sidecar.yaml"), """
-                apiVersion: remora.io/v1
-                kind: Sidecar
-                metadata: {name: web, namespace: shop}
-                spec:
-                  threads: 1
-                  admin: 127.0.0.1:0
-                  metrics: 127.0.0.1:%d
-                  health: 127.0.0.1:%d
-                  accessLog: false
-                """.formatted(metricsPort, healthPort));
-        String service = """
-                apiVersion: remora.io/v1
-                kind: Service
-                metadata: {name: hello, namespace: shop}
-                spec:
-                  endpoints: [{address: 127.0.0.1:%d}]
-                """;
-        Path mesh = Files.writeString(dir.resolve("mesh.yaml"), service.formatted(8081));
+        Path sidecar = Files.writeString(dir.resolve("sidecar.yaml"), TestMesh.sidecar("web", "shop")
+                .set("metrics", TestMesh.loopback(metricsPort)).set("health", TestMesh.loopback(healthPort)).yaml());
+        Path mesh = Files.writeString(dir.resolve("mesh.yaml"), hello(8081));
         // A limit far above the heap: the file is read and parsed, and the reload runs out of memory.
         process = start(Map.of("REMORA_CONFIG_MAX_FILE_SIZE", "256MiB"), "proxy", "--config", sidecar.toString(),
                 mesh.toString());
         awaitReady(new InetSocketAddress("127.0.0.1", healthPort), Duration.ofSeconds(60));
 
         try (java.io.Writer w = Files.newBufferedWriter(mesh)) {
-            w.write(service.formatted(8082));
+            w.write(hello(8082));
             String filler = "# " + "x".repeat(1021) + "\n";
             for (int i = 0; i < 48 * 1024; i++) {
                 w.write(filler);
@@ -203,7 +172,7 @@ class RemoraProcessTest {
         assertThat(get(new InetSocketAddress("127.0.0.1", metricsPort), "/stats/prometheus"))
                 .contains("remora_config_rejected_total 1.0");
 
-        Files.writeString(mesh, service.formatted(8083));
+        Files.writeString(mesh, hello(8083));
         awaitLine(line -> "config_applied".equals(line.path("event").asText()), Duration.ofSeconds(30));
         assertThat(process.isAlive()).isTrue();
     }
@@ -286,25 +255,13 @@ class RemoraProcessTest {
 
     /** A sidecar with its admin port at {@code admin} and one upstream listener at {@code upstream}. */
     private static String sidecar(String admin, String upstream) {
-        return """
-                apiVersion: remora.io/v1
-                kind: Sidecar
-                metadata: {name: web, namespace: shop}
-                spec:
-                  threads: 1
-                  admin: %s
-                  metrics: 127.0.0.1:0
-                  health: 127.0.0.1:0
-                  outbound:
-                    upstreams:
-                      - {listen: %s, service: hello.shop}
-                ---
-                apiVersion: remora.io/v1
-                kind: Service
-                metadata: {name: hello, namespace: shop}
-                spec:
-                  endpoints: [{address: 127.0.0.1:8080}]
-                """.formatted(admin, upstream);
+        return TestMesh.of(TestMesh.sidecar("web", "shop").accessLog(true).set("admin", admin)
+                .upstream(upstream, "hello.shop"), TestMesh.raw(hello(8080))).yaml();
+    }
+
+    /** The Service hello.shop, its one endpoint on {@code port}. */
+    private static String hello(int port) {
+        return TestMesh.service("hello", "shop").endpoint(TestMesh.loopback(port)).yaml();
     }
 
     // ---- helpers --------------------------------------------------------------------------------------------
@@ -359,36 +316,16 @@ class RemoraProcessTest {
         }
     }
 
-    private void awaitReady(InetSocketAddress health, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        String last = "(no answer)";
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new AssertionError("remora exited with " + process.exitValue() + " before it was ready:\n"
-                        + stdout.text() + stderr.text());
-            }
-            try {
-                last = get(health, "/healthz/ready");
-                if (last.startsWith("HTTP/1.1 200")) {
-                    return;
-                }
-            } catch (IOException e) {
-                last = e.toString();
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("not ready within " + timeout + ": " + last + "\n" + stdout.text());
+    private void awaitReady(InetSocketAddress health, Duration timeout) {
+        Eventually.within(timeout).every(Duration.ofMillis(50)).unless(() -> !process.isAlive())
+                .reporting(() -> (process.isAlive() ? "" : "remora exited with " + process.exitValue() + "\n")
+                        + stdout.text() + stderr.text())
+                .until("remora ready", () -> get(health, "/healthz/ready").startsWith("HTTP/1.1 200"));
     }
 
-    private void awaitLine(java.util.function.Predicate<JsonNode> wanted, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (stdout.jsonLines().stream().anyMatch(wanted)) {
-                return;
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("line not written within " + timeout + ":\n" + stdout.text());
+    private void awaitLine(java.util.function.Predicate<JsonNode> wanted, Duration timeout) {
+        Eventually.within(timeout).reporting(stdout::text)
+                .until("the line written", () -> stdout.jsonLines().stream().anyMatch(wanted));
     }
 
     private static List<String> events(List<JsonNode> lines) {

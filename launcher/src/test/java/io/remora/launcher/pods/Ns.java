@@ -1,5 +1,6 @@
 package io.remora.launcher.pods;
 
+import io.remora.config.testing.Eventually;
 import io.remora.proxy.testing.Netns.CurlResponse;
 
 import java.io.BufferedReader;
@@ -188,19 +189,10 @@ final class Ns implements AutoCloseable {
 
         /** The first line matching {@code p}, waiting up to {@code timeout}; fails with the output so far. */
         String await(Predicate<String> p, String what, Duration timeout) {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (true) {
-                for (String line : lines) {
-                    if (p.test(line)) {
-                        return line;
-                    }
-                }
-                if (System.nanoTime() > deadline || !process.isAlive()) {
-                    throw new AssertionError(label + (process.isAlive() ? "" : " (exited)") + ": no output line "
-                            + what + " within " + timeout + "; output so far:\n" + String.join("\n", lines));
-                }
-                sleep(20);
-            }
+            return Eventually.within(timeout).unless(() -> !process.isAlive())
+                    .reporting(() -> label + (process.isAlive() ? "" : " (exited)") + ": output so far:\n"
+                            + String.join("\n", lines))
+                    .untilFound("output line " + what, () -> lines.stream().filter(p).findFirst());
         }
 
         /** Writes one line to the child's stdin. */
@@ -224,14 +216,4 @@ final class Ns implements AutoCloseable {
             }
         }
     }
-
-    static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted");
-        }
-    }
-
 }

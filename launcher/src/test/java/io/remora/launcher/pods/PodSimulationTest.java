@@ -1,5 +1,7 @@
 package io.remora.launcher.pods;
 
+import io.remora.config.testing.Eventually;
+import io.remora.config.testing.TestMesh;
 import io.remora.controlplane.ca.BootstrapTokens;
 import io.remora.launcher.pods.Ns.Child;
 import io.remora.proxy.testing.Netns.CurlResponse;
@@ -256,37 +258,22 @@ class PodSimulationTest {
         return pod.spawn("sidecar-" + workload, env, Ns.as(PROXY_UID, c));
     }
 
+    /** payments.shop (http) and payments-db.shop (tcp) at virtual IPs, on pod-b; payments-ha.shop on pod-b and c. */
     private static String services() {
-        return """
-                apiVersion: remora.io/v1
-                kind: Service
-                metadata: {name: payments, namespace: shop}
-                spec:
-                  protocol: http
-                  addresses: [%1$s:%3$d]
-                  endpoints:
-                    - {address: %2$s:%3$d, identity: %6$s}
-                ---
-                apiVersion: remora.io/v1
-                kind: Service
-                metadata: {name: payments-db, namespace: shop}
-                spec:
-                  protocol: tcp
-                  addresses: [%4$s:%5$d]
-                  endpoints:
-                    - {address: %2$s:%5$d, identity: %6$s}
-                ---
-                apiVersion: remora.io/v1
-                kind: Service
-                metadata: {name: payments-ha, namespace: shop}
-                spec:
-                  protocol: http
-                  addresses: [%7$s:%3$d]
-                  trafficPolicy: {loadBalancer: round-robin}
-                  endpoints:
-                    - {address: %2$s:%3$d, identity: %6$s}
-                    - {address: %8$s:%3$d, identity: %6$s}
-                """.formatted(HTTP_VIP, POD_B_IP, HTTP_PORT, TCP_VIP, TCP_PORT, PAYMENTS_ID, HA_VIP, POD_C_IP);
+        return TestMesh.of(
+                TestMesh.service("payments", NAMESPACE).protocol("http").addresses(HTTP_VIP + ":" + HTTP_PORT)
+                        .endpoint(POD_B_IP + ":" + HTTP_PORT, PodSimulationTest::payments),
+                TestMesh.service("payments-db", NAMESPACE).protocol("tcp").addresses(TCP_VIP + ":" + TCP_PORT)
+                        .endpoint(POD_B_IP + ":" + TCP_PORT, PodSimulationTest::payments),
+                TestMesh.service("payments-ha", NAMESPACE).protocol("http").addresses(HA_VIP + ":" + HTTP_PORT)
+                        .trafficPolicy("{loadBalancer: round-robin}")
+                        .endpoint(POD_B_IP + ":" + HTTP_PORT, PodSimulationTest::payments)
+                        .endpoint(POD_C_IP + ":" + HTTP_PORT, PodSimulationTest::payments)).yaml();
+    }
+
+    /** An endpoint of the payments workload: the sidecar in front of it presents its identity. */
+    private static void payments(TestMesh.Fields endpoint) {
+        endpoint.set("identity", PAYMENTS_ID);
     }
 
     // ---- 1: HTTP between the two apps, over mutual TLS ---------------------------------------------------------
@@ -537,13 +524,7 @@ class PodSimulationTest {
     }
 
     private static void eventually(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + WAIT.toSeconds() + " s: " + what);
-            }
-            Ns.sleep(100);
-        }
+        Eventually.within(WAIT).every(Duration.ofMillis(100)).until(what, condition::getAsBoolean);
     }
 
     private static String javaBinary() {

@@ -11,24 +11,30 @@ import java.util.concurrent.TimeUnit;
  * the proxy's ticker and the timer that fires when it passes. None (zero) when neither the route nor a gRPC caller
  * set one ({@link RequestSteps#deadlineNanos}).
  */
-final class Deadline {
+final class Deadline implements Runnable {
     private final Ticker ticker;
+    private final Runnable expired;
     private long at;
     private ScheduledFuture<?> timer;
 
-    Deadline(Ticker ticker) {
+    /** @param expired what runs when it passes (on the loop it was started on) */
+    Deadline(Ticker ticker, Runnable expired) {
         this.ticker = ticker;
+        this.expired = expired;
     }
 
-    /** Starts it {@code timeoutNanos} from now, running {@code expired} on {@code loop} then; 0 starts nothing. */
-    void start(long timeoutNanos, EventExecutor loop, Runnable expired) {
+    /** Starts it {@code timeoutNanos} from now, on {@code loop}; 0 starts nothing. The timer's task is this object. */
+    void start(long timeoutNanos, EventExecutor loop) {
         if (timeoutNanos > 0) {
             at = ticker.nanoTime() + timeoutNanos;
-            timer = loop.schedule(() -> {
-                timer = null;
-                expired.run();
-            }, timeoutNanos, TimeUnit.NANOSECONDS);
+            timer = loop.schedule(this, timeoutNanos, TimeUnit.NANOSECONDS);
         }
+    }
+
+    @Override
+    public void run() {
+        timer = null;
+        expired.run();
     }
 
     boolean set() {

@@ -67,7 +67,7 @@ final class UpstreamCall {
         this.head = head;
         this.request = request;
         this.retries = new RetryState(policy.retries(), guard, RetryPolicy.idempotent(info.method()));
-        this.deadline = new Deadline(pc.environment().ticker());
+        this.deadline = new Deadline(pc.environment().ticker(), this::deadlineExpired);
     }
 
     /**
@@ -120,7 +120,7 @@ final class UpstreamCall {
 
     private void startDeadline() {
         long timeout = RequestSteps.deadlineNanos(policy, info.grpc(), head.headers().get(GRPC_TIMEOUT));
-        deadline.start(timeout, ctx.executor(), this::deadlineExpired);
+        deadline.start(timeout, ctx.executor());
     }
 
     /** The current try; null before the first one starts (a fault's delay, or answered before). */

@@ -1,6 +1,6 @@
 package io.remora.proxy.admin;
 
-import io.remora.config.ConfigLoader;
+import io.remora.config.testing.TestMesh;
 import io.remora.proxy.ProxyServer;
 import io.remora.proxy.testing.HttpTestServer;
 import org.junit.jupiter.api.AutoClose;
@@ -14,7 +14,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -53,12 +52,7 @@ class AppProbesTest {
                  "/app-health/app/startupz": {"grpc": {"port": %d}, "timeoutSeconds": 1},
                  "/app-health/other/readyz": {"httpGet": {"path": "/status/500", "port": %d}}}
                 """.formatted(app.port(), app.port(), closed, app.port());
-        proxy = ProxyServer.start(ConfigLoader.parse("sidecar.yaml", """
-                apiVersion: remora.io/v1
-                kind: Sidecar
-                metadata: {name: web, namespace: shop}
-                spec: {threads: 1, admin: 127.0.0.1:0, metrics: 127.0.0.1:0, health: 127.0.0.1:0}
-                """, Map.of()), AppProbes.parse(json));
+        proxy = ProxyServer.start(TestMesh.sidecar("web", "shop").snapshot(), AppProbes.parse(json));
 
         assertThat(probe("/app-health/app/readyz").statusCode()).isEqualTo(200);
         assertThat(app.lastRequest().uri()).isEqualTo("/ready");

@@ -7,6 +7,8 @@ import io.remora.certs.Pem;
 import io.remora.certs.SpiffeId;
 import io.remora.certs.Svid;
 import io.remora.certs.X509Svids;
+import io.remora.config.Snapshot;
+import io.remora.config.testing.TestMesh;
 import io.remora.log.JsonWriter;
 import io.remora.protocol.DiscoveryRequest;
 import io.remora.proxy.ProxyServer;
@@ -44,7 +46,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
-import static io.remora.proxy.it.edge.Edge.eventually;
+import static io.remora.config.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -93,26 +95,10 @@ class ControlPlaneTest {
         return cp;
     }
 
-    private String sidecar() {
-        return """
-                apiVersion: remora.io/v1
-                kind: Sidecar
-                metadata: {name: web, namespace: shop}
-                spec:
-                  threads: 1
-                  accessLog: false
-                  admin: 127.0.0.1:0
-                  metrics: 127.0.0.1:0
-                  health: 127.0.0.1:0
-                  inbound: {listen: 127.0.0.1:0, app: 127.0.0.1:%d}
-                  outbound: {upstreams: [{listen: 127.0.0.1:0, service: backend.shop}]}
-                  mtls: {mode: STRICT}
-                  controlPlane:
-                    address: %s
-                    tokenFile: %s
-                    trustBundle: %s
-                    stateDir: %s
-                """.formatted(app.port(), cp.address(), cp.tokenFile, cp.bundle, dir.resolve("state"));
+    /** The sidecar web.shop: inbound to the app, an upstream for backend.shop, STRICT, by the control plane. */
+    private Snapshot sidecar() {
+        return TestMesh.sidecar("web", "shop").inbound(app.address()).upstream("backend.shop").mtls("{mode: STRICT}")
+                .controlPlane(cp.address(), cp.tokenFile, cp.bundle, dir.resolve("state")).snapshot();
     }
 
     private ControlPlaneSettings settings(Duration startTimeout) {
@@ -122,19 +108,13 @@ class ControlPlaneTest {
     }
 
     private ProxyServer startSidecar() throws Exception {
-        proxy = ProxyServer.start(Edge.snapshot(sidecar()), JsonWriter.stdout(), settings(SOON));
+        proxy = ProxyServer.start(sidecar(), JsonWriter.stdout(), settings(SOON));
         return proxy;
     }
 
     /** The Service backend.shop, its one endpoint {@code upstream}. */
     private static String backendService(ScriptedUpstream upstream) {
-        return """
-                apiVersion: remora.io/v1
-                kind: Service
-                metadata: {name: backend, namespace: shop}
-                spec:
-                  endpoints: [{address: 127.0.0.1:%d}]
-                """.formatted(upstream.address().getPort());
+        return TestMesh.service("backend", "shop").endpoint(upstream.address()).yaml();
     }
 
     private HttpResponse<String> get(InetSocketAddress to, String path) throws Exception {
@@ -218,7 +198,7 @@ class ControlPlaneTest {
         controlPlane();
         Files.writeString(cp.tokenFile, "stolen-token\n");
 
-        assertThatThrownBy(() -> ProxyServer.start(Edge.snapshot(sidecar()), JsonWriter.stdout(),
+        assertThatThrownBy(() -> ProxyServer.start(sidecar(), JsonWriter.stdout(),
                 settings(Duration.ofSeconds(1))))
                 .isInstanceOf(CertificateException.class)
                 .hasMessageContaining("no workload certificate from the control plane at " + cp.address())
@@ -375,12 +355,7 @@ class ControlPlaneTest {
 
     @Test
     void aStaticSidecarsConfigDumpHasNoControlPlaneSection() throws Exception {
-        proxy = Edge.start("""
-                apiVersion: remora.io/v1
-                kind: Sidecar
-                metadata: {name: web, namespace: shop}
-                spec: {threads: 1, accessLog: false, admin: 127.0.0.1:0, metrics: 127.0.0.1:0, health: 127.0.0.1:0}
-                """);
+        proxy = Edge.start(TestMesh.of(TestMesh.sidecar("web", "shop")));
         assertThat(configDump().has("control_plane")).isFalse();
         assertThat(proxy.controlPlaneStatus()).isNull();
         assertThat(Edge.scrape(proxy)).doesNotContain("remora_control_plane_");

@@ -11,8 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
-import static io.remora.proxy.it.edge.Edge.eventually;
-
+import static io.remora.config.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The last-known-good file: what is saved loads back as the same snapshot; what does not load is not used. */

@@ -3,6 +3,7 @@ package io.remora.proxy.controlplane;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.remora.config.Sidecar;
 import io.remora.config.Snapshot;
+import io.remora.config.testing.TestMesh;
 import io.remora.protocol.DiscoveryRequest;
 import io.remora.protocol.DiscoveryResponse;
 import io.remora.proxy.ConfigTarget;
@@ -160,7 +161,7 @@ class SnapshotAcceptorTest {
 
     @Test
     void aSidecarAmongThePushedResourcesIsRefused() {
-        String withSidecar = SERVICE + "---\napiVersion: remora.io/v1\nkind: Sidecar\nmetadata: {name: web}\n";
+        String withSidecar = TestMesh.of(TestMesh.raw(SERVICE), TestMesh.sidecar("web", null)).yaml();
 
         DiscoveryRequest answer = acceptor().accept(new DiscoveryResponse("v1", "n1", withSidecar));
 

@@ -9,9 +9,9 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import io.remora.config.ConfigLoader;
 import io.remora.config.HostPort;
 import io.remora.config.Snapshot;
+import io.remora.config.testing.TestMesh;
 import io.remora.proxy.ProxyContext;
 import io.remora.proxy.Transport;
 import io.remora.proxy.listener.ConnectionInfo;
@@ -27,7 +27,6 @@ import org.junit.jupiter.api.Test;
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -37,22 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
  * no upstream involved, and no buffer left behind.
  */
 class DownstreamHttpHandlerTest {
-    private static final String CONFIG = """
-            apiVersion: remora.io/v1
-            kind: Service
-            metadata: {name: api, namespace: t}
-            spec:
-              endpoints: [{address: 127.0.0.1:1}]
-            ---
-            apiVersion: remora.io/v1
-            kind: Route
-            metadata: {name: api, namespace: t}
-            spec:
-              services: [api.t]
-              rules:
-                - matches: [{path: {prefix: /api}}]
-                  backends: [{service: api.t}]
-            """;
+    private static final TestMesh MESH = TestMesh.of(TestMesh.service("api", "t").endpoint("127.0.0.1:1"),
+            TestMesh.route("api", "t").services("api.t").rule(r -> r.match("{path: {prefix: /api}}").backend("api.t")));
 
     private final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
     private JsonWriter writer;
@@ -60,7 +45,7 @@ class DownstreamHttpHandlerTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        Snapshot snapshot = ConfigLoader.parse("t.yaml", CONFIG, Map.of());
+        Snapshot snapshot = MESH.snapshot();
         writer = new JsonWriter(logBytes);
         pc = new ProxyContext(snapshot.sidecarOrDefault(), Transport.best(),
                 new ProxyMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), "w", "t"),

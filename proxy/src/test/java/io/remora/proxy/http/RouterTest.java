@@ -9,9 +9,9 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import io.remora.config.ConfigLoader;
 import io.remora.config.HostPort;
 import io.remora.config.Snapshot;
+import io.remora.config.testing.TestMesh;
 import io.remora.log.JsonWriter;
 import io.remora.proxy.ProxyContext;
 import io.remora.proxy.Transport;
@@ -25,45 +25,21 @@ import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The router as a function: a request and its connection in, a decision out; the exchange is not involved. */
 class RouterTest {
-    private static final String CONFIG = """
-            apiVersion: remora.io/v1
-            kind: Sidecar
-            metadata: {name: w, namespace: t}
-            spec: {threads: 1, accessLog: false}
-            ---
-            apiVersion: remora.io/v1
-            kind: Service
-            metadata: {name: api, namespace: t}
-            spec:
-              hosts: [api.example]
-              endpoints: [{address: 127.0.0.1:9}]
-            ---
-            apiVersion: remora.io/v1
-            kind: Service
-            metadata: {name: empty, namespace: t}
-            spec: {}
-            ---
-            apiVersion: remora.io/v1
-            kind: Route
-            metadata: {name: api, namespace: t}
-            spec:
-              services: [api.t]
-              rules:
-                - name: v1
-                  matches: [{path: {prefix: /v1}}]
-                  backends: [{service: api.t}]
-            """;
+    private static final TestMesh MESH = TestMesh.of(TestMesh.sidecar("w", "t"),
+            TestMesh.service("api", "t").hosts("api.example").endpoint("127.0.0.1:9"),
+            TestMesh.service("empty", "t"),
+            TestMesh.route("api", "t").services("api.t")
+                    .rule(r -> r.name("v1").match("{path: {prefix: /v1}}").backend("api.t")));
 
     private final ProxyContext pc;
 
     RouterTest() throws Exception {
-        Snapshot snapshot = ConfigLoader.parse("t.yaml", CONFIG, Map.of());
+        Snapshot snapshot = MESH.snapshot();
         pc = new ProxyContext(snapshot.sidecarOrDefault(), Transport.best(),
                 new ProxyMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), "w", "t"),
                 new AccessLog(new JsonWriter(new ByteArrayOutputStream()), false), RouteTable.build(snapshot),

@@ -12,6 +12,7 @@ import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.remora.config.testing.Eventually;
 import io.remora.proxy.Transport;
 import io.remora.proxy.testing.Digests;
 import io.remora.proxy.testing.TcpEchoServer;
@@ -355,7 +356,7 @@ class TcpRelayTest {
                     });
                     // While the upstream does not read, the upload fills every buffer on the way and the proxy
                     // has to wait for the half-closed upstream socket to drain (EPOLLOUT) before writing more.
-                    awaitStall(written, writer);
+                    awaitStall(written);
                     startReading.countDown();
                     writer.get(60, TimeUnit.SECONDS);
                     assertThat(received.get(60, TimeUnit.SECONDS)).isEqualTo(Digests.sha256OfRandom(78, uploadSize));
@@ -365,17 +366,10 @@ class TcpRelayTest {
         }
     }
 
-    /** Waits until {@code progress} has stopped moving for a few polls, or {@code done} completed. */
-    private static void awaitStall(AtomicLong progress, CompletableFuture<?> done) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        long last = -1;
-        int unchanged = 0;
-        while (!done.isDone() && unchanged < 3 && System.nanoTime() < deadline) {
-            long now = progress.get();
-            unchanged = now == last && now > 0 ? unchanged + 1 : 0;
-            last = now;
-            Thread.sleep(100); // poll interval
-        }
+    /** Waits until {@code progress} has stopped moving for a few polls. */
+    private static void awaitStall(AtomicLong progress) {
+        Eventually.within(Duration.ofSeconds(30)).every(Duration.ofMillis(100))
+                .untilStalled("the upload to back up", progress::get, Duration.ofMillis(300));
     }
 
     @Test
@@ -497,15 +491,8 @@ class TcpRelayTest {
         }
     }
 
-    private static void awaitCondition(java.util.function.BooleanSupplier condition, String what)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(10); // poll interval
-        }
+    private static void awaitCondition(Eventually.Condition condition, String what) {
+        Eventually.within(Duration.ofSeconds(30)).every(Duration.ofMillis(10)).until(what, condition);
     }
 
     /** Sends {@code total} deterministic bytes to whoever connects, as fast as the connection takes them. */
@@ -562,30 +549,13 @@ class TcpRelayTest {
         }
 
         /**
-         * Waits until the sender is stalled (unwritable, no progress over successive polls) or has sent at
-         * least {@code limit} bytes; returns the bytes sent by then.
+         * Waits until the sender is stalled (no progress over successive polls) or has sent at least {@code limit}
+         * bytes (clamped there, a sender that goes on settles too); returns the bytes sent by then.
          */
-        long awaitStallOrAtLeast(long limit) throws InterruptedException {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            long last = -1;
-            int unchanged = 0;
-            while (System.nanoTime() < deadline) {
-                long now = sent.get();
-                if (now >= limit) {
-                    return now;
-                }
-                Channel c = child;
-                if (c != null && !c.isWritable() && now == last && now > 0) {
-                    if (++unchanged >= 3) {
-                        return now;
-                    }
-                } else {
-                    unchanged = 0;
-                }
-                last = now;
-                Thread.sleep(100); // poll interval
-            }
-            throw new AssertionError("the upstream neither stalled nor progressed; sent " + sent.get());
+        long awaitStallOrAtLeast(long limit) {
+            return Eventually.within(Duration.ofSeconds(60)).every(Duration.ofMillis(100)).untilStalled(
+                    "the upstream to stall or send " + limit + " bytes", () -> Math.min(sent.get(), limit),
+                    Duration.ofMillis(300));
         }
 
         @Override

@@ -1,5 +1,6 @@
 package io.remora.proxy.testing;
 
+import io.remora.config.testing.Eventually;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -154,23 +155,9 @@ public final class Netns implements AutoCloseable {
 
         /** The first line matching {@code p}, waiting up to {@code timeout}; fails with the output so far. */
         public String await(Predicate<String> p, String what, Duration timeout) {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (true) {
-                for (String line : lines) {
-                    if (p.test(line)) {
-                        return line;
-                    }
-                }
-                if (System.nanoTime() > deadline || !process.isAlive()) {
-                    throw new AssertionError("no output line: " + what + "; output so far:\n" + String.join("\n", lines));
-                }
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new AssertionError("interrupted waiting for " + what);
-                }
-            }
+            return Eventually.within(timeout).unless(() -> !process.isAlive())
+                    .reporting(() -> "output so far:\n" + String.join("\n", lines))
+                    .untilFound("output line: " + what, () -> lines.stream().filter(p).findFirst());
         }
 
         void stop() throws InterruptedException {

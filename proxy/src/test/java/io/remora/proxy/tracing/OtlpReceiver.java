@@ -8,6 +8,7 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 
+import io.remora.config.testing.Eventually;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -60,14 +61,9 @@ final class OtlpReceiver implements AutoCloseable {
     }
 
     /** Waits until at least {@code count} spans have arrived. */
-    List<Span> awaitSpans(int count, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (spans().size() < count) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("got " + spans().size() + " spans, expected " + count);
-            }
-            Thread.sleep(10);
-        }
+    List<Span> awaitSpans(int count, Duration timeout) {
+        Eventually.within(timeout).every(Duration.ofMillis(10)).reporting(() -> "got " + spans().size() + " spans")
+                .until(count + " spans", () -> spans().size() >= count);
         return spans();
     }
 

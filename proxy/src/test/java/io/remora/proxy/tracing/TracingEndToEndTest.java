@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.Span;
+import io.remora.config.testing.TestMesh;
 import io.remora.proxy.ProxyServer;
 import io.remora.proxy.it.edge.Edge;
 import io.remora.proxy.testing.HttpTestServer;
@@ -41,24 +42,19 @@ class TracingEndToEndTest {
     private ProxyServer server;
     private ProxyServer caller;
 
-    private String sidecar(String name) {
-        return "apiVersion: remora.io/v1\nkind: Sidecar\nmetadata: {name: " + name + ", namespace: test}\nspec:\n"
-                + "  threads: 1\n  accessLog: false\n  admin: 127.0.0.1:0\n  metrics: 127.0.0.1:0\n"
-                + "  health: 127.0.0.1:0\n"
-                + "  tracing: {sampling: 100, collector: " + collector.collector() + ", batchInterval: 50ms}\n";
+    private TestMesh.SidecarDoc sidecar(String name) {
+        return TestMesh.sidecar(name, "test")
+                .set("tracing", "{sampling: 100, collector: " + collector.collector() + ", batchInterval: 50ms}");
     }
 
     @BeforeEach
     void start() throws Exception {
         collector = new OtlpReceiver();
         app = new HttpTestServer("app");
-        server = Edge.start(sidecar("server")
-                + "  inbound: {listen: 127.0.0.1:0, app: 127.0.0.1:" + app.port() + ", appProtocol: http}\n");
-        caller = Edge.start(sidecar("caller")
-                + "  outbound: {upstreams: [{listen: 127.0.0.1:0, service: svc.test}]}\n"
-                + "---\napiVersion: remora.io/v1\nkind: Service\nmetadata: {name: svc, namespace: test}\nspec:\n"
-                + "  protocol: http\n  endpoints:\n    - address: 127.0.0.1:" + server.inboundAddress().getPort()
-                + "\n");
+        server = Edge.start(TestMesh.of(sidecar("server").inbound(TestMesh.loopback(app.port()), "http")));
+        caller = Edge.start(TestMesh.of(sidecar("caller").upstream("svc.test"),
+                TestMesh.service("svc", "test").protocol("http")
+                        .endpoints(TestMesh.loopback(server.inboundAddress().getPort()))));
     }
 
     @AfterEach

@@ -6,6 +6,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.remora.config.Sidecar;
+import io.remora.config.testing.Eventually;
 import io.remora.proxy.ProxyEnvironment;
 import org.junit.jupiter.api.Test;
 
@@ -39,11 +40,9 @@ class UnreachableCollectorTest {
         return System.nanoTime() - start;
     }
 
-    private static void awaitDropped(Tracing tracing, long expected) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (tracing.droppedSpans() < expected && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+    private static void awaitDropped(Tracing tracing, long expected) {
+        Eventually.within(Duration.ofSeconds(20)).until(expected + " spans dropped",
+                () -> tracing.droppedSpans() >= expected);
         assertThat(tracing.droppedSpans()).isEqualTo(expected);
     }
 

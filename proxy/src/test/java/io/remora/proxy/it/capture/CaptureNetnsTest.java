@@ -1,6 +1,7 @@
 package io.remora.proxy.it.capture;
 
 import io.netty.channel.epoll.Epoll;
+import io.remora.config.testing.Eventually;
 import io.remora.proxy.testing.CommandLine;
 import io.remora.proxy.testing.Netns;
 import org.junit.jupiter.api.AfterAll;
@@ -219,23 +220,8 @@ class CaptureNetnsTest {
     }
 
     private String awaitSidecarLine(Predicate<String> p, String what) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (true) {
-            for (String line : sidecarOutput) {
-                if (p.test(line)) {
-                    return line;
-                }
-            }
-            if (System.nanoTime() > deadline || (sidecar != null && !sidecar.isAlive())) {
-                throw new AssertionError("no sidecar output line: " + what + "; output so far:\n"
-                        + String.join("\n", sidecarOutput));
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for " + what);
-            }
-        }
+        return Eventually.within(WAIT).unless(() -> sidecar != null && !sidecar.isAlive())
+                .reporting(() -> "output so far:\n" + String.join("\n", sidecarOutput))
+                .untilFound("sidecar output line: " + what, () -> sidecarOutput.stream().filter(p).findFirst());
     }
 }

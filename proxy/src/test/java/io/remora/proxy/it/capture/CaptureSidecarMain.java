@@ -1,7 +1,7 @@
 package io.remora.proxy.it.capture;
 
 import com.sun.net.httpserver.HttpServer;
-import io.remora.config.ConfigLoader;
+import io.remora.config.testing.TestMesh;
 import io.remora.proxy.ProxyServer;
 import io.remora.log.Log;
 
@@ -12,7 +12,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -29,37 +28,10 @@ public final class CaptureSidecarMain {
     static final int DB_PORT = 5432;
     static final int CAPTURE_PORT = 15001;
 
-    static final String CONFIG = """
-            apiVersion: remora.io/v1
-            kind: Sidecar
-            metadata: {name: capture, namespace: test}
-            spec:
-              threads: 1
-              admin: 127.0.0.1:0
-              metrics: 127.0.0.1:0
-              health: 127.0.0.1:0
-              accessLog: true
-              outbound:
-                capture: {enabled: true, listen: 127.0.0.1:15001}
-            ---
-            apiVersion: remora.io/v1
-            kind: Service
-            metadata: {name: known, namespace: test}
-            spec:
-              protocol: http
-              addresses: [127.0.0.4:80]
-              endpoints:
-                - {address: 127.0.0.3:8080}
-            ---
-            apiVersion: remora.io/v1
-            kind: Service
-            metadata: {name: db, namespace: test}
-            spec:
-              protocol: tcp
-              addresses: [127.0.0.4:5432]
-              endpoints:
-                - {address: 127.0.0.3:5432}
-            """;
+    static final TestMesh CONFIG = TestMesh.of(
+            TestMesh.sidecar("capture", "test").accessLog(true).capture(TestMesh.loopback(CAPTURE_PORT)),
+            TestMesh.service("known", "test").protocol("http").addresses("127.0.0.4:80").endpoint("127.0.0.3:8080"),
+            TestMesh.service("db", "test").protocol("tcp").addresses("127.0.0.4:5432").endpoint("127.0.0.3:5432"));
 
     private CaptureSidecarMain() {
     }
@@ -88,7 +60,7 @@ public final class CaptureSidecarMain {
         echo.bind(new InetSocketAddress(APP_HOST, DB_PORT), 64);
         echoThreads.execute(() -> acceptEchoes(echo, echoThreads));
 
-        ProxyServer proxy = ProxyServer.start(ConfigLoader.parse("capture.yaml", CONFIG, Map.of()));
+        ProxyServer proxy = ProxyServer.start(CONFIG.snapshot());
         System.out.println("READY");
         System.out.flush();
         try {

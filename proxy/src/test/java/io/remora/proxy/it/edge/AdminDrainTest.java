@@ -1,6 +1,8 @@
 package io.remora.proxy.it.edge;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.remora.config.testing.Eventually;
+import io.remora.config.testing.TestMesh;
 import io.remora.proxy.ProxyServer;
 import io.remora.proxy.it.edge.Edge.KeepAlive;
 import io.remora.proxy.it.edge.Edge.RawResult;
@@ -22,6 +24,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static io.remora.config.testing.TestMesh.service;
+import static io.remora.config.testing.TestMesh.sidecar;
 import static io.remora.proxy.it.edge.Edge.ascii;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -45,30 +49,10 @@ class AdminDrainTest {
     @BeforeEach
     void start() throws Exception {
         app = new HttpTestServer("app");
-        proxy = Edge.start("""
-                apiVersion: remora.io/v1
-                kind: Sidecar
-                metadata: {name: edge, namespace: test}
-                spec:
-                  threads: 2
-                  admin: 127.0.0.1:0
-                  metrics: 127.0.0.1:0
-                  health: 127.0.0.1:0
-                  accessLog: false
-                  drainTime: 4s
-                  inbound: {listen: 127.0.0.1:0, app: 127.0.0.1:%d}
-                  outbound:
-                    upstreams:
-                      - {listen: 127.0.0.1:0, service: app.test}
-                ---
-                apiVersion: remora.io/v1
-                kind: Service
-                metadata: {name: app, namespace: test}
-                spec:
-                  protocol: http
-                  endpoints: [{address: 127.0.0.1:%d, labels: {version: v1}}]
-                  subsets: [{name: v1, labels: {version: v1}}]
-                """.formatted(app.port(), app.port()));
+        proxy = Edge.start(TestMesh.of(
+                sidecar("edge", "test").threads(2).set("drainTime", "4s").inbound(app.address()).upstream("app.test"),
+                service("app", "test").protocol("http").endpoint(app.address(), e -> e.set("labels", "{version: v1}"))
+                        .subset("v1", "{version: v1}")));
         listener = proxy.upstreamAddress("app.test");
         inbound = proxy.inboundAddress();
     }
@@ -125,15 +109,15 @@ class AdminDrainTest {
             long before = app.requestCount();
             inFlight.connect(inbound, 2000);
             inFlight.getOutputStream().write(ascii("GET /slow/1500 HTTP/1.1\r\nHost: x\r\n\r\n"));
-            Edge.eventually(Duration.ofSeconds(5), () -> assertThat(app.requestCount()).isEqualTo(before + 1));
+            Eventually.eventually(Duration.ofSeconds(5), () -> assertThat(app.requestCount()).isEqualTo(before + 1));
 
             assertThat(Edge.get(proxy.healthAddress(), "/healthz/ready").status()).isEqualTo(200);
             long drainStart = System.nanoTime();
             Reply drain = Edge.httpRequest(proxy.adminAddress(), "POST", "/drain");
             assertThat(drain.status()).isEqualTo(200);
 
-            Edge.eventually(Duration.ofSeconds(1), () -> assertNotReady(proxy.healthAddress()));
-            Edge.eventually(Duration.ofSeconds(1), () -> assertThat(idle.isClosedByPeer())
+            Eventually.eventually(Duration.ofSeconds(1), () -> assertNotReady(proxy.healthAddress()));
+            Eventually.eventually(Duration.ofSeconds(1), () -> assertThat(idle.isClosedByPeer())
                     .as("idle keep-alive connection closed at once").isTrue());
 
             // Callers that have not heard of the drain yet are still served, and told to go elsewhere.
@@ -160,24 +144,12 @@ class AdminDrainTest {
     @Test
     void aResponseStillOnItsWayWhenTheDrainTimeEndsIsNotCut() throws Exception {
         proxy.close();
-        proxy = Edge.start("""
-                apiVersion: remora.io/v1
-                kind: Sidecar
-                metadata: {name: edge, namespace: test}
-                spec:
-                  threads: 1
-                  admin: 127.0.0.1:0
-                  metrics: 127.0.0.1:0
-                  health: 127.0.0.1:0
-                  accessLog: false
-                  drainTime: 300ms
-                  inbound: {listen: 127.0.0.1:0, app: 127.0.0.1:%d}
-                """.formatted(app.port()));
+        proxy = Edge.start(TestMesh.of(sidecar("edge", "test").set("drainTime", "300ms").inbound(app.address())));
         try (Socket inFlight = new Socket()) {
             long before = app.requestCount();
             inFlight.connect(proxy.inboundAddress(), 2000);
             inFlight.getOutputStream().write(ascii("GET /slow/600 HTTP/1.1\r\nHost: x\r\n\r\n"));
-            Edge.eventually(Duration.ofSeconds(5), () -> assertThat(app.requestCount()).isEqualTo(before + 1));
+            Eventually.eventually(Duration.ofSeconds(5), () -> assertThat(app.requestCount()).isEqualTo(before + 1));
             assertThat(Edge.httpRequest(proxy.adminAddress(), "POST", "/drain").status()).isEqualTo(200);
 
             // The drain time (300 ms) ends before the app answers (600 ms): the answer still arrives whole.
@@ -194,7 +166,7 @@ class AdminDrainTest {
             assertThat(app.get("/name").status()).isEqualTo(200);
 
             assertThat(Edge.httpRequest(proxy.adminAddress(), "POST", "/drain").status()).isEqualTo(200);
-            Edge.eventually(Duration.ofSeconds(1), () -> assertNotReady(proxy.healthAddress()));
+            Eventually.eventually(Duration.ofSeconds(1), () -> assertNotReady(proxy.healthAddress()));
 
             // The app finishing its work still reaches its dependencies, on the same connection.
             Reply during = app.get("/name");
@@ -218,7 +190,7 @@ class AdminDrainTest {
                     throw new java.io.UncheckedIOException(e);
                 }
             });
-            Edge.eventually(Duration.ofSeconds(5), () -> assertThat(app.requestCount()).isEqualTo(before + 1));
+            Eventually.eventually(Duration.ofSeconds(5), () -> assertThat(app.requestCount()).isEqualTo(before + 1));
 
             assertThat(Edge.httpRequest(proxy.adminAddress(), "POST", "/drain").status()).isEqualTo(200);
 

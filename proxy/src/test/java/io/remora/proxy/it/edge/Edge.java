@@ -2,8 +2,7 @@ package io.remora.proxy.it.edge;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.remora.config.ConfigLoader;
-import io.remora.config.Snapshot;
+import io.remora.config.testing.TestMesh;
 import io.remora.proxy.ProxyServer;
 import io.remora.log.JsonWriter;
 
@@ -28,9 +27,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Shared helpers of the edge-case integration tests: starting a proxy from YAML text, raw-socket HTTP/1.1
+ * Shared helpers of the edge-case integration tests: starting a proxy on a test mesh, raw-socket HTTP/1.1
  * exchanges (exact bytes out, every byte back until EOF), a small keep-alive HTTP/1.1 client, Prometheus scrape
- * parsing, an in-memory access-log sink and polling.
+ * parsing, and an in-memory access-log sink.
  */
 public final class Edge {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -40,20 +39,12 @@ public final class Edge {
 
     // ---- proxy ----------------------------------------------------------------------------------------------
 
-    public static Snapshot snapshot(String yaml) {
-        try {
-            return ConfigLoader.parse("test.yaml", yaml, Map.of());
-        } catch (Exception e) {
-            throw new IllegalArgumentException("test config does not load:\n" + e.getMessage() + "\n" + yaml, e);
-        }
+    public static ProxyServer start(TestMesh mesh) throws InterruptedException {
+        return ProxyServer.start(mesh.snapshot());
     }
 
-    public static ProxyServer start(String yaml) throws InterruptedException {
-        return ProxyServer.start(snapshot(yaml));
-    }
-
-    public static ProxyServer start(String yaml, LineSink accessLog) throws InterruptedException {
-        return ProxyServer.start(snapshot(yaml), accessLog.writer());
+    public static ProxyServer start(TestMesh mesh, LineSink accessLog) throws InterruptedException {
+        return ProxyServer.start(mesh.snapshot(), accessLog.writer());
     }
 
     /** A port nobody listens on: bound once, then released. */
@@ -436,28 +427,6 @@ public final class Edge {
         @Override
         public void close() {
             writer.close();
-        }
-    }
-
-    // ---- polling --------------------------------------------------------------------------------------------
-
-    public interface Check {
-        void run() throws Exception;
-    }
-
-    /** Runs {@code check} until it passes or {@code timeout} is over; then its last failure is thrown. */
-    public static void eventually(Duration timeout, Check check) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            try {
-                check.run();
-                return;
-            } catch (AssertionError | Exception e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
-            }
-            Thread.sleep(20);
         }
     }
 }

@@ -1,5 +1,7 @@
 package io.remora.proxy.it.edge;
 
+import io.remora.config.testing.Eventually;
+import io.remora.config.testing.TestMesh;
 import io.remora.proxy.ProxyServer;
 import io.remora.proxy.it.edge.Edge.RawResult;
 import io.remora.proxy.it.edge.Edge.Reply;
@@ -23,6 +25,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
+import static io.remora.config.testing.TestMesh.loopback;
+import static io.remora.config.testing.TestMesh.policy;
+import static io.remora.config.testing.TestMesh.route;
+import static io.remora.config.testing.TestMesh.service;
+import static io.remora.config.testing.TestMesh.sidecar;
 import static io.remora.proxy.it.edge.Edge.ascii;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
@@ -48,55 +55,16 @@ class HardeningTest {
     static void start() throws Exception {
         app = new HttpTestServer("app");
         accessLog = new Edge.LineSink();
-        proxy = Edge.start("""
-                apiVersion: remora.io/v1
-                kind: Sidecar
-                metadata: {name: edge, namespace: test}
-                spec:
-                  threads: 2
-                  admin: 127.0.0.1:0
-                  metrics: 127.0.0.1:0
-                  health: 127.0.0.1:0
-                  limits: {requestHeadersTimeout: 1s}
-                  inbound: {listen: 127.0.0.1:0, app: 127.0.0.1:%d}
-                  outbound:
-                    upstreams:
-                      - {listen: 127.0.0.1:0, service: app.test}
-                      - {listen: 127.0.0.1:0, service: dead.test}
-                ---
-                apiVersion: remora.io/v1
-                kind: Service
-                metadata: {name: app, namespace: test}
-                spec:
-                  protocol: http
-                  endpoints: [{address: 127.0.0.1:%d}]
-                ---
-                apiVersion: remora.io/v1
-                kind: Service
-                metadata: {name: dead, namespace: test}
-                spec:
-                  protocol: http
-                  endpoints: [{address: 127.0.0.1:%d}]
-                ---
-                apiVersion: remora.io/v1
-                kind: Route
-                metadata: {name: app, namespace: test}
-                spec:
-                  services: [app.test]
-                  rules:
-                    - name: internal
-                      matches: [{path: {prefix: /internal}}]
-                      fault: {abort: {percent: 100, httpStatus: 403}}
-                      backends: [{service: app.test}]
-                    - backends: [{service: app.test}]
-                ---
-                apiVersion: remora.io/v1
-                kind: AuthorizationPolicy
-                metadata: {name: no-admin, namespace: test}
-                spec:
-                  action: DENY
-                  rules: [{to: {paths: [/admin/*]}}]
-                """.formatted(app.port(), app.port(), Edge.closedPort()), accessLog);
+        proxy = Edge.start(TestMesh.of(
+                sidecar("edge", "test").threads(2).accessLog(true).set("limits.requestHeadersTimeout", "1s")
+                        .inbound(app.address()).upstream("app.test").upstream("dead.test"),
+                service("app", "test").protocol("http").endpoint(app.address()),
+                service("dead", "test").protocol("http").endpoint(loopback(Edge.closedPort())),
+                route("app", "test").services("app.test")
+                        .rule(r -> r.name("internal").match("{path: {prefix: /internal}}")
+                                .set("fault", "{abort: {percent: 100, httpStatus: 403}}").backend("app.test"))
+                        .rule(r -> r.backend("app.test")),
+                policy("no-admin", "test").action("DENY").rule("{to: {paths: [/admin/*]}}")), accessLog);
         inbound = proxy.inboundAddress();
         outbound = proxy.upstreamAddress("app.test");
         dead = proxy.upstreamAddress("dead.test");
@@ -257,7 +225,7 @@ class HardeningTest {
                 s.close();
             }
         }
-        Edge.eventually(WAIT, () -> assertThat(timeouts("http1")).isGreaterThanOrEqualTo(before + 20));
+        Eventually.eventually(WAIT, () -> assertThat(timeouts("http1")).isGreaterThanOrEqualTo(before + 20));
     }
 
     @Test
@@ -303,7 +271,7 @@ class HardeningTest {
                 assertThat(RawH2.readFrames(s.getInputStream(), s, 3_000).closed()).isTrue();
             }
         }
-        Edge.eventually(WAIT, () -> assertThat(timeouts("http2")).isGreaterThan(before));
+        Eventually.eventually(WAIT, () -> assertThat(timeouts("http2")).isGreaterThan(before));
     }
 
     @Test
@@ -401,7 +369,7 @@ class HardeningTest {
         assertThat(reply.bodyText()).startsWith("upstream connect error or disconnect/reset before headers."
                 + " reset reason: connection failure");
         assertThat(reply.bodyText()).doesNotContain("127.0.0.1").doesNotContain(":" + dead.getPort());
-        Edge.eventually(WAIT, () -> assertThat(accessLog.lines()).anySatisfy(line -> {
+        Eventually.eventually(WAIT, () -> assertThat(accessLog.lines()).anySatisfy(line -> {
             assertThat(line.path("upstream_cluster").asText()).contains("dead.test");
             assertThat(line.path("details").asText()).contains("127.0.0.1:");
         }));

@@ -1,5 +1,6 @@
 package io.remora.proxy.it.edge;
 
+import io.remora.config.testing.TestMesh;
 import io.remora.proxy.ProxyServer;
 import io.remora.proxy.it.edge.Edge.KeepAlive;
 import io.remora.proxy.it.edge.Edge.Reply;
@@ -16,6 +17,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import static io.remora.config.testing.TestMesh.loopback;
+import static io.remora.config.testing.TestMesh.service;
+import static io.remora.config.testing.TestMesh.sidecar;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -62,30 +66,9 @@ class LoadBalancingTest {
     private Split runLoad(String balancer) throws Exception {
         try (DelayedHttpServer slow = new DelayedHttpServer("slow", SLOW_MILLIS);
              DelayedHttpServer fast = new DelayedHttpServer("fast", 0)) {
-            ProxyServer proxy = Edge.start("""
-                    apiVersion: remora.io/v1
-                    kind: Sidecar
-                    metadata: {name: edge, namespace: test}
-                    spec:
-                      threads: 2
-                      admin: 127.0.0.1:0
-                      metrics: 127.0.0.1:0
-                      health: 127.0.0.1:0
-                      accessLog: false
-                      outbound:
-                        upstreams:
-                          - {listen: 127.0.0.1:0, service: lb.test}
-                    ---
-                    apiVersion: remora.io/v1
-                    kind: Service
-                    metadata: {name: lb, namespace: test}
-                    spec:
-                      protocol: http
-                      trafficPolicy: {loadBalancer: %s}
-                      endpoints:
-                        - {address: 127.0.0.1:%d}
-                        - {address: 127.0.0.1:%d}
-                    """.formatted(balancer, slow.port(), fast.port()));
+            ProxyServer proxy = Edge.start(TestMesh.of(sidecar("edge", "test").threads(2).upstream("lb.test"),
+                    service("lb", "test").protocol("http").trafficPolicy("{loadBalancer: " + balancer + "}")
+                            .endpoints(loopback(slow.port()), loopback(fast.port()))));
             try {
                 drive(proxy.upstreamAddress("lb.test"), WARM_UP);
                 long slowBefore = slow.requestCount();

@@ -1,6 +1,8 @@
 package io.remora.proxy.it.edge;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.remora.config.testing.Eventually;
+import io.remora.config.testing.TestMesh;
 import io.remora.proxy.ProxyServer;
 import io.remora.proxy.it.edge.Edge.KeepAlive;
 import io.remora.proxy.it.edge.Edge.LineSink;
@@ -21,6 +23,10 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
 
+import static io.remora.config.testing.TestMesh.loopback;
+import static io.remora.config.testing.TestMesh.route;
+import static io.remora.config.testing.TestMesh.service;
+import static io.remora.config.testing.TestMesh.sidecar;
 import static io.remora.proxy.it.edge.Edge.ascii;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -43,68 +49,16 @@ class LocalReplyFlagsTest {
         app = new HttpTestServer("app");
         closer = new ClosingServer();
         accessLog = new LineSink();
-        proxy = Edge.start("""
-                apiVersion: remora.io/v1
-                kind: Sidecar
-                metadata: {name: edge, namespace: test}
-                spec:
-                  threads: 2
-                  admin: 127.0.0.1:0
-                  metrics: 127.0.0.1:0
-                  health: 127.0.0.1:0
-                  accessLog: true
-                  outbound:
-                    upstreams:
-                      - {listen: 127.0.0.1:0, service: routed.test}
-                      - {listen: 127.0.0.1:0, service: refused.test}
-                      - {listen: 127.0.0.1:0, service: empty.test}
-                      - {listen: 127.0.0.1:0, service: closer.test}
-                      - {listen: 127.0.0.1:0, service: plain.test}
-                ---
-                apiVersion: remora.io/v1
-                kind: Service
-                metadata: {name: routed, namespace: test}
-                spec:
-                  protocol: http
-                  endpoints: [{address: 127.0.0.1:%d}]
-                ---
-                apiVersion: remora.io/v1
-                kind: Route
-                metadata: {name: routed, namespace: test}
-                spec:
-                  services: [routed.test]
-                  rules:
-                    - name: api-only
-                      matches: [{path: {prefix: /api}}]
-                      backends: [{service: routed.test}]
-                ---
-                apiVersion: remora.io/v1
-                kind: Service
-                metadata: {name: refused, namespace: test}
-                spec:
-                  protocol: http
-                  endpoints: [{address: 127.0.0.1:%d}]
-                ---
-                apiVersion: remora.io/v1
-                kind: Service
-                metadata: {name: empty, namespace: test}
-                spec:
-                  protocol: http
-                ---
-                apiVersion: remora.io/v1
-                kind: Service
-                metadata: {name: closer, namespace: test}
-                spec:
-                  protocol: http
-                  endpoints: [{address: 127.0.0.1:%d}]
-                ---
-                apiVersion: remora.io/v1
-                kind: Service
-                metadata: {name: plain, namespace: test}
-                spec:
-                  protocol: http
-                  endpoints: [{address: 127.0.0.1:%d}]
-                """.formatted(app.port(), Edge.closedPort(), closer.port(), app.port()), accessLog);
+        proxy = Edge.start(TestMesh.of(
+                sidecar("edge", "test").threads(2).accessLog(true).upstream("routed.test").upstream("refused.test")
+                        .upstream("empty.test").upstream("closer.test").upstream("plain.test"),
+                service("routed", "test").protocol("http").endpoint(app.address()),
+                route("routed", "test").services("routed.test")
+                        .rule(r -> r.name("api-only").match("{path: {prefix: /api}}").backend("routed.test")),
+                service("refused", "test").protocol("http").endpoint(loopback(Edge.closedPort())),
+                service("empty", "test").protocol("http"),
+                service("closer", "test").protocol("http").endpoint(loopback(closer.port())),
+                service("plain", "test").protocol("http").endpoint(app.address())), accessLog);
     }
 
     @AfterAll
@@ -162,7 +116,7 @@ class LocalReplyFlagsTest {
             assertThat(r.headers().get("x-remora-response-flags")).isEqualTo("UF,URX");
         }
         assertFlagRecorded("refused.test", "503", "UF,URX", 3, "/refused");
-        Edge.eventually(SOON, () -> assertThat(Edge.get(proxy.adminAddress(), "/clusters").bodyText())
+        Eventually.eventually(SOON, () -> assertThat(Edge.get(proxy.adminAddress(), "/clusters").bodyText())
                 .as("failed requests are no longer active").contains("::rq_active::0")
                 .doesNotContainPattern("refused\\.test::[^\\n]*::rq_active::[1-9]"));
     }
@@ -194,9 +148,9 @@ class LocalReplyFlagsTest {
                 ascii("GET /dpe HTTP/1.1 junk\r\nHost: x\r\n\r\n"), SOON);
         assertThat(result.reply().status()).isEqualTo(400);
         assertThat(result.reply().header("x-remora-response-flags")).isEqualTo("DPE");
-        Edge.eventually(SOON, () -> assertThat(Edge.sample(Edge.scrape(proxy), "istio_requests_total",
+        Eventually.eventually(SOON, () -> assertThat(Edge.sample(Edge.scrape(proxy), "istio_requests_total",
                 "response_flags", "DPE", "response_code", "400", "reporter", "source")).isEqualTo(1.0));
-        Edge.eventually(SOON, () -> assertThat(accessLines("DPE")).hasSize(1));
+        Eventually.eventually(SOON, () -> assertThat(accessLines("DPE")).hasSize(1));
     }
 
     @Test
@@ -204,9 +158,9 @@ class LocalReplyFlagsTest {
         Reply r = Edge.get(proxy.upstreamAddress("plain.test"), "/fine");
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.header("x-remora-response-flags")).isNull();
-        Edge.eventually(SOON, () -> assertThat(Edge.sample(Edge.scrape(proxy), "istio_requests_total",
+        Eventually.eventually(SOON, () -> assertThat(Edge.sample(Edge.scrape(proxy), "istio_requests_total",
                 "destination_service", "plain.test.svc.cluster.local", "response_code", "200", "response_flags", "-")).isEqualTo(1.0));
-        Edge.eventually(SOON, () -> assertThat(accessLog.lines()).anySatisfy(l -> {
+        Eventually.eventually(SOON, () -> assertThat(accessLog.lines()).anySatisfy(l -> {
             assertThat(l.path("path").asText()).isEqualTo("/fine");
             assertThat(l.path("flags").asText()).isEqualTo("-");
             assertThat(l.path("status").asInt()).isEqualTo(200);
@@ -221,14 +175,14 @@ class LocalReplyFlagsTest {
     /** The flag is counted on istio_requests_total and written on one access-log line per request. */
     private static void assertFlagRecorded(String service, String code, String flag, int requests, String path)
             throws Exception {
-        Edge.eventually(SOON, () -> {
+        Eventually.eventually(SOON, () -> {
             String scrape = Edge.scrape(proxy);
             assertThat(Edge.sample(scrape, "istio_requests_total", "reporter", "source",
                     "destination_service", service + ".svc.cluster.local", "response_code", code, "response_flags", flag))
                     .as("istio_requests_total{destination_service=%s,response_flags=%s}", service, flag)
                     .isEqualTo(requests);
         });
-        Edge.eventually(SOON, () -> {
+        Eventually.eventually(SOON, () -> {
             List<JsonNode> lines = accessLines(flag);
             assertThat(lines).as("access log lines with flags %s", flag).hasSize(requests);
             for (JsonNode l : lines) {

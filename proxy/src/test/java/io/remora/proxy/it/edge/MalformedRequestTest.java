@@ -1,5 +1,6 @@
 package io.remora.proxy.it.edge;
 
+import io.remora.config.testing.TestMesh;
 import io.remora.proxy.ProxyServer;
 import io.remora.proxy.it.edge.Edge.RawResult;
 import io.remora.proxy.it.edge.Edge.Reply;
@@ -16,6 +17,8 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.stream.Stream;
 
+import static io.remora.config.testing.TestMesh.service;
+import static io.remora.config.testing.TestMesh.sidecar;
 import static io.remora.proxy.it.edge.Edge.ascii;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
@@ -38,28 +41,11 @@ class MalformedRequestTest {
     @BeforeAll
     static void start() throws Exception {
         app = new HttpTestServer("app");
-        proxy = Edge.start("""
-                apiVersion: remora.io/v1
-                kind: Sidecar
-                metadata: {name: edge, namespace: test}
-                spec:
-                  threads: 2
-                  admin: 127.0.0.1:0
-                  metrics: 127.0.0.1:0
-                  health: 127.0.0.1:0
-                  accessLog: false
-                  limits: {maxRequestLineBytes: %d, maxHeaderBytes: %d}
-                  outbound:
-                    upstreams:
-                      - {listen: 127.0.0.1:0, service: app.test}
-                ---
-                apiVersion: remora.io/v1
-                kind: Service
-                metadata: {name: app, namespace: test}
-                spec:
-                  protocol: http
-                  endpoints: [{address: 127.0.0.1:%d}]
-                """.formatted(MAX_LINE, MAX_HEADERS, app.port()));
+        proxy = Edge.start(TestMesh.of(
+                sidecar("edge", "test").threads(2)
+                        .set("limits", "{maxRequestLineBytes: " + MAX_LINE + ", maxHeaderBytes: " + MAX_HEADERS + "}")
+                        .upstream("app.test"),
+                service("app", "test").protocol("http").endpoint(app.address())));
         listener = proxy.upstreamAddress("app.test");
     }
 

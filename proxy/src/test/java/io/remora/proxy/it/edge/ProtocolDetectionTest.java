@@ -1,5 +1,6 @@
 package io.remora.proxy.it.edge;
 
+import io.remora.config.testing.TestMesh;
 import io.remora.proxy.ProxyServer;
 import io.remora.proxy.it.edge.Edge.KeepAlive;
 import io.remora.proxy.it.edge.Edge.RawResult;
@@ -18,6 +19,8 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
 
+import static io.remora.config.testing.TestMesh.service;
+import static io.remora.config.testing.TestMesh.sidecar;
 import static io.remora.proxy.it.edge.Edge.ascii;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,27 +38,8 @@ class ProtocolDetectionTest {
     @BeforeAll
     static void start() throws Exception {
         app = new HttpTestServer("app");
-        proxy = Edge.start("""
-                apiVersion: remora.io/v1
-                kind: Sidecar
-                metadata: {name: edge, namespace: test}
-                spec:
-                  threads: 2
-                  admin: 127.0.0.1:0
-                  metrics: 127.0.0.1:0
-                  health: 127.0.0.1:0
-                  accessLog: false
-                  outbound:
-                    upstreams:
-                      - {listen: 127.0.0.1:0, service: app.test}
-                ---
-                apiVersion: remora.io/v1
-                kind: Service
-                metadata: {name: app, namespace: test}
-                spec:
-                  protocol: http
-                  endpoints: [{address: 127.0.0.1:%d}]
-                """.formatted(app.port()));
+        proxy = Edge.start(TestMesh.of(sidecar("edge", "test").threads(2).upstream("app.test"),
+                service("app", "test").protocol("http").endpoint(app.address())));
         listener = proxy.upstreamAddress("app.test");
     }
 

@@ -1,5 +1,7 @@
 package io.remora.proxy.it.edge;
 
+import io.remora.config.testing.TestMesh;
+import io.remora.config.testing.TestMesh.ServiceDoc;
 import io.remora.proxy.ProxyServer;
 import io.remora.proxy.it.edge.Edge.KeepAlive;
 import io.remora.proxy.it.edge.Edge.Reply;
@@ -16,6 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import static io.remora.config.testing.TestMesh.route;
+import static io.remora.config.testing.TestMesh.service;
+import static io.remora.config.testing.TestMesh.sidecar;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -38,116 +43,42 @@ class RoutingTest {
         for (String name : RULE_BACKENDS) {
             servers.put(name, new HttpTestServer(name));
         }
-        StringBuilder ruleEndpoints = new StringBuilder();
-        StringBuilder ruleSubsets = new StringBuilder();
+        ServiceDoc match = service("match", "test").protocol("http");
         for (String name : RULE_BACKENDS) {
-            ruleEndpoints.append("    - {address: 127.0.0.1:").append(servers.get(name).port())
-                    .append(", labels: {backend: ").append(name).append("}}\n");
-            ruleSubsets.append("    - {name: ").append(name).append(", labels: {backend: ").append(name).append("}}\n");
+            match.endpoint(servers.get(name).address(), e -> e.set("labels", "{backend: " + name + "}"))
+                    .subset(name, "{backend: " + name + "}");
         }
-        proxy = Edge.start("""
-                apiVersion: remora.io/v1
-                kind: Sidecar
-                metadata: {name: edge, namespace: test}
-                spec:
-                  threads: 2
-                  admin: 127.0.0.1:0
-                  metrics: 127.0.0.1:0
-                  health: 127.0.0.1:0
-                  accessLog: false
-                  outbound:
-                    upstreams:
-                      - {listen: 127.0.0.1:0, service: canary.test}
-                      - {listen: 127.0.0.1:0, service: match.test}
-                      - {listen: 127.0.0.1:0, service: dark.test}
-                ---
-                apiVersion: remora.io/v1
-                kind: Service
-                metadata: {name: canary, namespace: test}
-                spec:
-                  protocol: http
-                  endpoints:
-                    - {address: 127.0.0.1:%d, labels: {version: v1}}
-                    - {address: 127.0.0.1:%d, labels: {version: v2}}
-                  subsets:
-                    - {name: v1, labels: {version: v1}}
-                    - {name: v2, labels: {version: v2}}
-                ---
-                apiVersion: remora.io/v1
-                kind: Route
-                metadata: {name: canary, namespace: test}
-                spec:
-                  services: [canary.test]
-                  rules:
-                    - name: split
-                      backends:
-                        - {service: canary.test, subset: v1, weight: 70}
-                        - {service: canary.test, subset: v2, weight: 30}
-                ---
-                apiVersion: remora.io/v1
-                kind: Service
-                metadata: {name: dark, namespace: test}
-                spec:
-                  protocol: http
-                  endpoints:
-                    - {address: 127.0.0.1:%d, labels: {version: v1}}
-                    - {address: 127.0.0.1:%d, labels: {version: v2}}
-                  subsets:
-                    - {name: v1, labels: {version: v1}}
-                    - {name: v2, labels: {version: v2}}
-                ---
-                apiVersion: remora.io/v1
-                kind: Route
-                metadata: {name: dark, namespace: test}
-                spec:
-                  services: [dark.test]
-                  rules:
-                    - name: v2-dark
-                      backends:
-                        - {service: dark.test, subset: v1, weight: 1}
-                        - {service: dark.test, subset: v2, weight: 0}
-                ---
-                apiVersion: remora.io/v1
-                kind: Service
-                metadata: {name: match, namespace: test}
-                spec:
-                  protocol: http
-                  endpoints:
-                %s  subsets:
-                %s---
-                apiVersion: remora.io/v1
-                kind: Route
-                metadata: {name: match, namespace: test}
-                spec:
-                  services: [match.test]
-                  rules:
-                    - name: exact
-                      matches: [{path: {exact: /exact}}]
-                      backends: [{service: match.test, subset: exact}]
-                    - name: prefix
-                      matches: [{path: {prefix: /pre/}}]
-                      backends: [{service: match.test, subset: prefix}]
-                    - name: regex
-                      matches: [{path: {regex: "/items/[0-9]+"}}]
-                      backends: [{service: match.test, subset: regex}]
-                    - name: method
-                      matches: [{method: DELETE}]
-                      backends: [{service: match.test, subset: method}]
-                    - name: header
-                      matches:
-                        - headers: {x-tenant: {exact: gold}}
-                        - headers: {x-plan: {prefix: premium-}}
-                      backends: [{service: match.test, subset: header}]
-                    - name: combo
-                      matches:
-                        - path: {prefix: /combo}
-                          method: POST
-                          headers: {x-combo: {regex: "[a-z]+"}}
-                      backends: [{service: match.test, subset: combo}]
-                    - name: fallback
-                      backends: [{service: match.test, subset: fallback}]
-                """.formatted(servers.get("v1").port(), servers.get("v2").port(), servers.get("v1").port(),
-                servers.get("v2").port(), ruleEndpoints, ruleSubsets));
+        proxy = Edge.start(TestMesh.of(
+                sidecar("edge", "test").threads(2).upstream("canary.test").upstream("match.test").upstream("dark.test"),
+                versions("canary"),
+                route("canary", "test").services("canary.test").rule(r -> r.name("split")
+                        .backend("canary.test", "v1", 70).backend("canary.test", "v2", 30)),
+                versions("dark"),
+                route("dark", "test").services("dark.test").rule(r -> r.name("v2-dark")
+                        .backend("dark.test", "v1", 1).backend("dark.test", "v2", 0)),
+                match,
+                route("match", "test").services("match.test")
+                        .rule(r -> r.name("exact").match("{path: {exact: /exact}}").backend("match.test", "exact"))
+                        .rule(r -> r.name("prefix").match("{path: {prefix: /pre/}}").backend("match.test", "prefix"))
+                        .rule(r -> r.name("regex").match("{path: {regex: \"/items/[0-9]+\"}}")
+                                .backend("match.test", "regex"))
+                        .rule(r -> r.name("method").match("{method: DELETE}").backend("match.test", "method"))
+                        .rule(r -> r.name("header").match("{headers: {x-tenant: {exact: gold}}}")
+                                .match("{headers: {x-plan: {prefix: premium-}}}").backend("match.test", "header"))
+                        .rule(r -> r.name("combo").match("{path: {prefix: /combo}, method: POST,"
+                                        + " headers: {x-combo: {regex: \"[a-z]+\"}}}")
+                                .backend("match.test", "combo"))
+                        .rule(r -> r.name("fallback").backend("match.test", "fallback"))));
+    }
+
+    /** The service {@code name.test} with the v1 and v2 servers as its subsets v1 and v2. */
+    private static ServiceDoc versions(String name) {
+        ServiceDoc s = service(name, "test").protocol("http");
+        for (String v : List.of("v1", "v2")) {
+            s.endpoint(servers.get(v).address(), e -> e.set("labels", "{version: " + v + "}"))
+                    .subset(v, "{version: " + v + "}");
+        }
+        return s;
     }
 
     @AfterAll

@@ -1,5 +1,8 @@
 package io.remora.proxy.it.edge;
 
+import io.remora.config.testing.Eventually;
+import io.remora.config.testing.TestMesh;
+import io.remora.config.testing.TestMesh.SidecarDoc;
 import io.remora.proxy.ProxyServer;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.remora.proxy.it.edge.Edge.LineSink;
@@ -27,6 +30,10 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static io.remora.config.testing.TestMesh.list;
+import static io.remora.config.testing.TestMesh.loopback;
+import static io.remora.config.testing.TestMesh.service;
+import static io.remora.config.testing.TestMesh.sidecar;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -59,42 +66,12 @@ class TcpProxyTest {
     private InetSocketAddress startEchoProxy() throws Exception {
         echo = new TcpEchoServer();
         accessLog = new LineSink();
-        proxy = Edge.start("""
-                apiVersion: remora.io/v1
-                kind: Sidecar
-                metadata: {name: edge, namespace: test}
-                spec:
-                  threads: 2
-                  admin: 127.0.0.1:0
-                  metrics: 127.0.0.1:0
-                  health: 127.0.0.1:0
-                  accessLog: true
-                  outbound:
-                    upstreams:
-                      - {listen: 127.0.0.1:0, service: echo.test}
-                      - {listen: 127.0.0.1:0, service: refused.test}
-                      - {listen: 127.0.0.1:0, service: empty.test}
-                ---
-                apiVersion: remora.io/v1
-                kind: Service
-                metadata: {name: echo, namespace: test}
-                spec:
-                  protocol: tcp
-                  endpoints: [{address: 127.0.0.1:%d}]
-                ---
-                apiVersion: remora.io/v1
-                kind: Service
-                metadata: {name: refused, namespace: test}
-                spec:
-                  protocol: tcp
-                  endpoints: [{address: 127.0.0.1:%d}]
-                ---
-                apiVersion: remora.io/v1
-                kind: Service
-                metadata: {name: empty, namespace: test}
-                spec:
-                  protocol: tcp
-                """.formatted(echo.port(), Edge.closedPort()), accessLog);
+        proxy = Edge.start(TestMesh.of(
+                sidecar("edge", "test").threads(2).accessLog(true).upstream("echo.test").upstream("refused.test")
+                        .upstream("empty.test"),
+                service("echo", "test").protocol("tcp").endpoint(echo.address()),
+                service("refused", "test").protocol("tcp").endpoint(loopback(Edge.closedPort())),
+                service("empty", "test").protocol("tcp")), accessLog);
         return proxy.upstreamAddress("echo.test");
     }
 
@@ -121,7 +98,7 @@ class TcpProxyTest {
         long bytes = total;
         String[] labels = {"reporter", "source", "destination_service", "echo.test.svc.cluster.local",
                 "source_workload", "edge", "source_workload_namespace", "test"};
-        Edge.eventually(Duration.ofSeconds(5), () -> {
+        Eventually.eventually(Duration.ofSeconds(5), () -> {
             String scrape = Edge.scrape(proxy);
             assertThat(Edge.sample(scrape, "istio_tcp_connections_opened_total", labels)).isEqualTo(sizes.length);
             assertThat(Edge.sample(scrape, "istio_tcp_connections_closed_total", labels)).isEqualTo(sizes.length);
@@ -129,7 +106,7 @@ class TcpProxyTest {
             assertThat(Edge.sample(scrape, "istio_tcp_sent_bytes_total", labels)).isEqualTo(bytes);
         });
         // One access-log line per connection, with its byte counts.
-        Edge.eventually(Duration.ofSeconds(5), () -> {
+        Eventually.eventually(Duration.ofSeconds(5), () -> {
             List<JsonNode> lines = accessLog.lines();
             assertThat(lines).hasSize(sizes.length);
             for (int i = 0; i < sizes.length; i++) {
@@ -153,7 +130,7 @@ class TcpProxyTest {
         String scrape = Edge.scrape(proxy);
         assertThat(Edge.sample(scrape, "istio_tcp_connections_opened_total", "destination_service", "refused.test.svc.cluster.local"))
                 .as("a connection that never reached the upstream is not counted as opened").isZero();
-        Edge.eventually(Duration.ofSeconds(2), () -> assertThat(accessLog.lines())
+        Eventually.eventually(Duration.ofSeconds(2), () -> assertThat(accessLog.lines())
                 .as("access log after a refused TCP connect").anySatisfy(l -> {
                     assertThat(l.path("protocol").asText()).isEqualTo("TCP");
                     assertThat(l.path("flags").asText()).isEqualTo("UF");
@@ -167,7 +144,7 @@ class TcpProxyTest {
         assertClosedPromptly(proxy.upstreamAddress("refused.test"));
         assertClosedPromptly(proxy.upstreamAddress("refused.test"));
         // The least-request balancer reads this count: one that only grows starves the endpoint for good.
-        Edge.eventually(Duration.ofSeconds(2), () -> assertThat(
+        Eventually.eventually(Duration.ofSeconds(2), () -> assertThat(
                 Edge.get(proxy.adminAddress(), "/clusters").bodyText().lines().filter(l -> l.startsWith("refused.test::")
                         && l.contains("::rq_active::")).toList())
                 .as("rq_active of the refused endpoint once its connections are gone")
@@ -178,7 +155,7 @@ class TcpProxyTest {
     void serviceWithoutEndpointsClosesTheClientConnectionWithUH() throws Exception {
         startEchoProxy();
         assertClosedPromptly(proxy.upstreamAddress("empty.test"));
-        Edge.eventually(Duration.ofSeconds(5), () -> assertThat(accessLog.lines()).anySatisfy(l -> {
+        Eventually.eventually(Duration.ofSeconds(5), () -> assertThat(accessLog.lines()).anySatisfy(l -> {
             assertThat(l.path("protocol").asText()).isEqualTo("TCP");
             assertThat(l.path("flags").asText()).isEqualTo("UH");
         }));
@@ -202,13 +179,13 @@ class TcpProxyTest {
             s.getOutputStream().write("ping".getBytes(StandardCharsets.US_ASCII));
             assertThat(s.getInputStream().readNBytes(4)).isEqualTo("ping".getBytes(StandardCharsets.US_ASCII));
             String[] labels = {"destination_service", "echo.test.svc.cluster.local"};
-            Edge.eventually(Duration.ofSeconds(5), () -> {
+            Eventually.eventually(Duration.ofSeconds(5), () -> {
                 String scrape = Edge.scrape(proxy);
                 assertThat(Edge.sample(scrape, "istio_tcp_connections_opened_total", labels)).isEqualTo(1.0);
                 assertThat(Edge.sample(scrape, "istio_tcp_connections_closed_total", labels)).isEqualTo(0.0);
             });
         }
-        Edge.eventually(Duration.ofSeconds(5), () -> {
+        Eventually.eventually(Duration.ofSeconds(5), () -> {
             String scrape = Edge.scrape(proxy);
             assertThat(Edge.sample(scrape, "istio_tcp_connections_closed_total", "destination_service", "echo.test.svc.cluster.local"))
                     .isEqualTo(1.0);
@@ -220,7 +197,7 @@ class TcpProxyTest {
     @Test
     void inboundTcpAppThatSpeaksFirstGetsItsBannerThrough() throws Exception {
         try (BannerServer app = new BannerServer("220 banner ready\r\n")) {
-            proxy = Edge.start(inboundSidecar(app.port(), "tcp", ""));
+            proxy = Edge.start(TestMesh.of(inboundSidecar(app.port(), "tcp")));
             assertBannerWithoutSending(proxy.inboundAddress(), "220 banner ready\r\n");
         }
     }
@@ -228,24 +205,14 @@ class TcpProxyTest {
     @Test
     void inboundHttpAppOnAServerFirstPortIsRelayedWithoutWaiting() throws Exception {
         try (BannerServer app = new BannerServer("* OK server first\r\n")) {
-            proxy = Edge.start(inboundSidecar(app.port(), "http", "  serverFirstPorts: [" + app.port() + "]\n"));
+            proxy = Edge.start(TestMesh.of(inboundSidecar(app.port(), "http")
+                    .set("serverFirstPorts", list(app.port()))));
             assertBannerWithoutSending(proxy.inboundAddress(), "* OK server first\r\n");
         }
     }
 
-    private static String inboundSidecar(int appPort, String appProtocol, String extra) {
-        return """
-                apiVersion: remora.io/v1
-                kind: Sidecar
-                metadata: {name: edge, namespace: test}
-                spec:
-                  threads: 2
-                  admin: 127.0.0.1:0
-                  metrics: 127.0.0.1:0
-                  health: 127.0.0.1:0
-                  accessLog: false
-                  inbound: {listen: 127.0.0.1:0, app: 127.0.0.1:%d, appProtocol: %s}
-                %s""".formatted(appPort, appProtocol, extra);
+    private static SidecarDoc inboundSidecar(int appPort, String appProtocol) {
+        return sidecar("edge", "test").threads(2).inbound(loopback(appPort), appProtocol);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.remora.proxy.it.http;
 
 import io.netty.handler.codec.http.HttpMethod;
+import io.remora.config.testing.Eventually;
 import io.remora.proxy.ProxyServer;
 import io.remora.proxy.testing.Digests;
 import io.remora.proxy.testing.HttpTestServer;
@@ -39,9 +40,9 @@ class DownstreamAbortTest {
     static void start() throws Exception {
         upstream = new HttpTestServer("abort");
         h2Upstream = new CountingH2Upstream(HttpTestServer.BYTES_SEED, 0);
-        proxy = Proxies.start(Proxies.sidecar("via-h1", "via-h2")
-                + Proxies.service("via-h1", "http", upstream.address())
-                + Proxies.service("via-h2", "http2", h2Upstream.address()));
+        proxy = Proxies.start(Proxies.sidecar("via-h1", "via-h2"),
+                Proxies.service("via-h1", "http", upstream.address()),
+                Proxies.service("via-h2", "http2", h2Upstream.address()));
     }
 
     @AfterAll
@@ -87,8 +88,8 @@ class DownstreamAbortTest {
             long seen = upstream.requestCount();
             try (RawHttp c = new RawHttp(listener("via-h1"))) {
                 c.send("GET /slow/300 HTTP/1.1\r\nhost: abort\r\n\r\n");
-                Waits.until(() -> upstream.requestCount() > seen, Duration.ofSeconds(10),
-                        "the request to reach the upstream");
+                Eventually.within(Duration.ofSeconds(10))
+                        .until("the request to reach the upstream", () -> upstream.requestCount() > seen);
             } // closed while the upstream is still working on the answer
             try (RawHttp c = new RawHttp(listener("via-h1"))) {
                 c.send("GET /name HTTP/1.1\r\nhost: abort\r\n\r\n");
@@ -105,7 +106,8 @@ class DownstreamAbortTest {
         try (StreamingH2Client client = new StreamingH2Client(listener(service), 64 * 1024, 0)) {
             for (int round = 0; round < 3; round++) {
                 StreamingH2Client.Call call = client.start(HttpMethod.GET, "/bytes/" + BIG, Map.of(), null, 128 * 1024);
-                Waits.until(() -> call.received() >= 128 * 1024, Duration.ofSeconds(20), "the first 128 KiB");
+                Eventually.within(Duration.ofSeconds(20))
+                        .until("the first 128 KiB", () -> call.received() >= 128 * 1024);
                 call.cancel();
 
                 StreamingH2Client.Result next = client.start(HttpMethod.GET, "/bytes/1000", Map.of(), null)

@@ -29,8 +29,8 @@ class ExpectContinueTest {
     @BeforeAll
     static void start() throws Exception {
         upstream = new HttpTestServer("expect");
-        proxy = Proxies.start(Proxies.sidecar("expect")
-                + Proxies.service("expect", "http", upstream.address()));
+        proxy = Proxies.start(Proxies.sidecar("expect"),
+                Proxies.service("expect", "http", upstream.address()));
     }
 
     @AfterAll

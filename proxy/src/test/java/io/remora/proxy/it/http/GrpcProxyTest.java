@@ -6,6 +6,8 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
+import io.remora.config.testing.Eventually;
+import io.remora.config.testing.TestMesh;
 import io.remora.proxy.ProxyServer;
 import io.remora.proxy.testing.Digests;
 import io.remora.proxy.testing.GrpcTestServer;
@@ -46,26 +48,14 @@ class GrpcProxyTest {
     @BeforeAll
     static void start() throws Exception {
         grpc = new GrpcTestServer();
-        proxy = Proxies.start(Proxies.sidecar("grpc-echo", "grpc-refused", "grpc-routed", "grpc-empty", "grpc-stream")
-                + Proxies.service("grpc-echo", "grpc", grpc.address())
-                + Proxies.service("grpc-stream", "grpc", grpc.address())
-                + Proxies.service("grpc-refused", "grpc", refusedAddress())
-                + Proxies.service("grpc-routed", "grpc", grpc.address())
-                + Proxies.service("grpc-empty", "grpc")
-                + """
-                ---
-                apiVersion: remora.io/v1
-                kind: Route
-                metadata: {name: grpc-routed, namespace: test}
-                spec:
-                  services: [grpc-routed.test]
-                  rules:
-                    - name: unary-only
-                      matches:
-                        - path: {exact: /test.Echo/Unary}
-                      backends:
-                        - {service: grpc-routed.test}
-                """);
+        proxy = Proxies.start(Proxies.sidecar("grpc-echo", "grpc-refused", "grpc-routed", "grpc-empty", "grpc-stream"),
+                Proxies.service("grpc-echo", "grpc", grpc.address()),
+                Proxies.service("grpc-stream", "grpc", grpc.address()),
+                Proxies.service("grpc-refused", "grpc", refusedAddress()),
+                Proxies.service("grpc-routed", "grpc", grpc.address()),
+                Proxies.service("grpc-empty", "grpc"),
+                TestMesh.route("grpc-routed", "test").services("grpc-routed.test").rule(r -> r.name("unary-only")
+                        .match("{path: {exact: /test.Echo/Unary}}").backend("grpc-routed.test")));
     }
 
     @AfterAll
@@ -127,7 +117,7 @@ class GrpcProxyTest {
         List<String> got = GrpcTestServer.stream(channelTo("grpc-stream"), 100);
         assertThat(got).containsExactlyElementsOf(IntStream.range(0, 100).mapToObj(i -> "msg-" + i).toList());
         String[] labels = {"destination_service", "grpc-stream.test.svc.cluster.local", "request_protocol", "grpc"};
-        io.remora.proxy.it.edge.Edge.eventually(java.time.Duration.ofSeconds(5), () -> assertThat(
+        Eventually.eventually(java.time.Duration.ofSeconds(5), () -> assertThat(
                 io.remora.proxy.it.edge.Edge.sample(io.remora.proxy.it.edge.Edge.scrape(proxy),
                         "istio_response_messages_total", labels)).isEqualTo(100));
         assertThat(io.remora.proxy.it.edge.Edge.sample(io.remora.proxy.it.edge.Edge.scrape(proxy),

@@ -43,8 +43,8 @@ class Http1BodiesTest {
     @BeforeAll
     static void start() throws Exception {
         upstream = new HttpTestServer("h1-bodies");
-        proxy = Proxies.start(Proxies.sidecar(upstream.address(), "http", "echo")
-                + Proxies.service("echo", "http", upstream.address()));
+        proxy = Proxies.start(Proxies.sidecar(upstream.address(), "http", "echo"),
+                Proxies.service("echo", "http", upstream.address()));
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
     }

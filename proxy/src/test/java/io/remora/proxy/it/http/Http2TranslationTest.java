@@ -45,9 +45,9 @@ class Http2TranslationTest {
     @BeforeAll
     static void start() throws Exception {
         upstream = new HttpTestServer("h2-translation");
-        proxy = Proxies.start(Proxies.sidecar("via-h1", "via-h2")
-                + Proxies.service("via-h1", "http", upstream.address())
-                + Proxies.service("via-h2", "http2", upstream.address()));
+        proxy = Proxies.start(Proxies.sidecar("via-h1", "via-h2"),
+                Proxies.service("via-h1", "http", upstream.address()),
+                Proxies.service("via-h2", "http2", upstream.address()));
     }
 
     @AfterAll

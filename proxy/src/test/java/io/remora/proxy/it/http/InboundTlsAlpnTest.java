@@ -1,7 +1,7 @@
 package io.remora.proxy.it.http;
 
-import io.remora.config.ConfigLoader;
 import io.remora.config.Snapshot;
+import io.remora.config.testing.TestMesh.SidecarDoc;
 import io.remora.proxy.ProxyServer;
 import io.remora.proxy.testing.CommandLine;
 import io.remora.proxy.testing.HttpTestServer;
@@ -23,8 +23,8 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
-import java.util.Map;
 
+import static io.remora.config.testing.TestMesh.sidecar;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -53,26 +53,13 @@ class InboundTlsAlpnTest {
                 "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost");
         assertThat(made.ok()).as(made.output()).isTrue();
         app = new HttpTestServer("app");
-        proxy = ProxyServer.start(ConfigLoader.parse("tls.yaml", config(key), Map.of()));
+        proxy = ProxyServer.start(config(key).snapshot());
         client = HttpClient.newBuilder().sslContext(trusting(cert)).connectTimeout(Duration.ofSeconds(5)).build();
     }
 
-    private static String config(Path privateKey) {
-        return """
-                apiVersion: remora.io/v1
-                kind: Sidecar
-                metadata: {name: tls, namespace: test}
-                spec:
-                  threads: 1
-                  accessLog: false
-                  admin: 127.0.0.1:0
-                  metrics: 127.0.0.1:0
-                  health: 127.0.0.1:0
-                  inbound:
-                    listen: 127.0.0.1:0
-                    app: 127.0.0.1:%d
-                    tls: {certificate: %s, privateKey: %s}
-                """.formatted(app.port(), cert, privateKey);
+    private static SidecarDoc config(Path privateKey) {
+        return sidecar("tls", "test").inbound(app.address())
+                .set("inbound.tls", "{certificate: " + cert + ", privateKey: " + privateKey + "}");
     }
 
     @AfterAll
@@ -133,7 +120,7 @@ class InboundTlsAlpnTest {
     void aKeyThatCannotBeReadIsAStartupErrorNamingTheFile() throws Exception {
         Path bad = dir.resolve("bad.key");
         Files.writeString(bad, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
-        Snapshot snapshot = ConfigLoader.parse("tls.yaml", config(bad), Map.of());
+        Snapshot snapshot = config(bad).snapshot();
         assertThatThrownBy(() -> ProxyServer.start(snapshot).close())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(bad.toString());

@@ -29,7 +29,7 @@ class KeepAliveAndHeadersTest {
     @BeforeEach
     void start() throws Exception {
         upstream = new HttpTestServer("ka");
-        proxy = Proxies.start(Proxies.sidecar("ka") + Proxies.service("ka", "http", upstream.address()));
+        proxy = Proxies.start(Proxies.sidecar("ka"), Proxies.service("ka", "http", upstream.address()));
     }
 
     @AfterEach

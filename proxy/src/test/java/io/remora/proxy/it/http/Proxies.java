@@ -1,14 +1,15 @@
 package io.remora.proxy.it.http;
 
-import io.remora.config.ConfigLoader;
+import io.remora.config.testing.TestMesh;
+import io.remora.config.testing.TestMesh.ServiceDoc;
+import io.remora.config.testing.TestMesh.SidecarDoc;
 import io.remora.proxy.ProxyServer;
 
 import java.net.InetSocketAddress;
-import java.util.Map;
 
 /**
- * Builds the YAML of a test sidecar (every listener on 127.0.0.1 port 0, one event loop, no access log) and
- * starts a proxy from it.
+ * The test mesh most HTTP tests need: one sidecar {@code t.test} with an upstream listener per service (and
+ * optionally an inbound listener), and services in namespace {@code test}; started as a proxy.
  */
 public final class Proxies {
     static final String NAMESPACE = "test";
@@ -17,60 +18,32 @@ public final class Proxies {
     }
 
     /** A Sidecar with one explicit upstream listener per service name (in namespace {@code test}). */
-    public static String sidecar(String... services) {
+    public static SidecarDoc sidecar(String... services) {
         return sidecar(null, null, services);
     }
 
     /** A Sidecar with an inbound listener to {@code app} (may be null) and explicit upstream listeners. */
-    static String sidecar(InetSocketAddress app, String appProtocol, String... services) {
-        StringBuilder y = new StringBuilder();
-        y.append("""
-                apiVersion: remora.io/v1
-                kind: Sidecar
-                metadata: {name: t, namespace: test}
-                spec:
-                  threads: 1
-                  accessLog: false
-                  admin: 127.0.0.1:0
-                  metrics: 127.0.0.1:0
-                  health: 127.0.0.1:0
-                """);
+    static SidecarDoc sidecar(InetSocketAddress app, String appProtocol, String... services) {
+        SidecarDoc s = TestMesh.sidecar("t", NAMESPACE);
         if (app != null) {
-            y.append("  inbound: {listen: 127.0.0.1:0, app: ").append(hostPort(app))
-                    .append(", appProtocol: ").append(appProtocol).append("}\n");
+            s.inbound(app, appProtocol);
         }
-        if (services.length > 0) {
-            y.append("  outbound:\n    upstreams:\n");
-            for (String s : services) {
-                y.append("      - {listen: 127.0.0.1:0, service: ").append(key(s)).append("}\n");
-            }
+        for (String service : services) {
+            s.upstream(key(service));
         }
-        return y.toString();
+        return s;
     }
 
     /** A Service named {@code name} in namespace {@code test} speaking {@code protocol} to the endpoints. */
-    static String service(String name, String protocol, InetSocketAddress... endpoints) {
-        StringBuilder y = new StringBuilder();
-        y.append("---\napiVersion: remora.io/v1\nkind: Service\nmetadata: {name: ").append(name)
-                .append(", namespace: test}\nspec:\n  protocol: ").append(protocol).append('\n');
-        if (endpoints.length > 0) {
-            y.append("  endpoints:\n");
-            for (InetSocketAddress e : endpoints) {
-                y.append("    - {address: ").append(hostPort(e)).append("}\n");
-            }
-        }
-        return y.toString();
+    static ServiceDoc service(String name, String protocol, InetSocketAddress... endpoints) {
+        return TestMesh.service(name, NAMESPACE).protocol(protocol).endpoints((Object[]) endpoints);
     }
 
     static String key(String serviceName) {
         return serviceName + "." + NAMESPACE;
     }
 
-    static ProxyServer start(String yaml) throws Exception {
-        return ProxyServer.start(ConfigLoader.parse("test.yaml", yaml, Map.of()));
-    }
-
-    static String hostPort(InetSocketAddress a) {
-        return "127.0.0.1:" + a.getPort();
+    static ProxyServer start(TestMesh.Part... mesh) throws Exception {
+        return ProxyServer.start(TestMesh.of(mesh).snapshot());
     }
 }

@@ -41,7 +41,7 @@ class ResponseFramingTest {
 
     private InetSocketAddress startRaw(RawUpstream.Behaviour... behaviours) throws Exception {
         raw = new RawUpstream(behaviours);
-        proxy = Proxies.start(Proxies.sidecar("raw") + Proxies.service("raw", "http", raw.address()));
+        proxy = Proxies.start(Proxies.sidecar("raw"), Proxies.service("raw", "http", raw.address()));
         return proxy.upstreamAddress(Proxies.key("raw"));
     }
 
@@ -92,7 +92,7 @@ class ResponseFramingTest {
     @Test
     void bodilessResponsesKeepTheConnectionInStep() throws Exception {
         upstream = new HttpTestServer("framing");
-        proxy = Proxies.start(Proxies.sidecar("f") + Proxies.service("f", "http", upstream.address()));
+        proxy = Proxies.start(Proxies.sidecar("f"), Proxies.service("f", "http", upstream.address()));
         try (RawHttp c = new RawHttp(proxy.upstreamAddress(Proxies.key("f")))) {
             c.send("HEAD /bytes/5000 HTTP/1.1\r\nhost: f\r\n\r\n");
             RawHttp.Response head = c.readResponse("HEAD");

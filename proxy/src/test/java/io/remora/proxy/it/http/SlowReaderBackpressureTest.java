@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetric;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.handler.codec.http.HttpMethod;
+import io.remora.config.testing.Eventually;
 import io.remora.proxy.ProxyServer;
 import io.remora.proxy.testing.Digests;
 import org.junit.jupiter.api.AfterEach;
@@ -61,7 +62,7 @@ class SlowReaderBackpressureTest {
 
     private void startProxy(long seed, long size) throws Exception {
         upstream = new RawUpstream(RawUpstream.fastBody(seed, size));
-        proxy = Proxies.start(Proxies.sidecar("bulk") + Proxies.service("bulk", "http", upstream.address()));
+        proxy = Proxies.start(Proxies.sidecar("bulk"), Proxies.service("bulk", "http", upstream.address()));
     }
 
     static long allocatorUsed() {
@@ -86,8 +87,8 @@ class SlowReaderBackpressureTest {
                 long read = readUpTo(body, md, MIB);
 
                 // the client pauses: the upstream must come to a stop well before the end of the body
-                long stalledAt = Waits.untilStalled(upstream::bodyBytesWritten, Duration.ofMillis(750),
-                        Duration.ofSeconds(60), "upstream writes");
+                long stalledAt = Eventually.within(Duration.ofSeconds(60))
+                        .untilStalled("upstream writes", upstream::bodyBytesWritten, Duration.ofMillis(750));
                 long memoryPaused = allocatorUsed();
                 report("http/1.1", size, read, stalledAt, memoryBefore, memoryPaused);
                 assertThat(stalledAt - read).as("bytes between upstream and paused client").isLessThan(IN_FLIGHT_BOUND);
@@ -116,7 +117,7 @@ class SlowReaderBackpressureTest {
         long size = 128 * MIB;
         long seed = 4444;
         try (CountingH2Upstream h2 = new CountingH2Upstream(seed, size)) {
-            proxy = Proxies.start(Proxies.sidecar("bulk2") + Proxies.service("bulk2", "http2", h2.address()));
+            proxy = Proxies.start(Proxies.sidecar("bulk2"), Proxies.service("bulk2", "http2", h2.address()));
             h2SlowReader("h2 -> h2", proxy.upstreamAddress(Proxies.key("bulk2")), "/bulk", h2::bytesSent, seed, size);
         }
     }
@@ -128,10 +129,10 @@ class SlowReaderBackpressureTest {
             try (StreamingH2Client client = new StreamingH2Client(listener, 256 * 1024, 1024 * 1024)) {
                 StreamingH2Client.Call call = client.start(HttpMethod.GET, path, Map.of(), null, MIB);
                 assertThat(call.head.get(20, TimeUnit.SECONDS).status().code()).isEqualTo(200);
-                Waits.until(() -> call.received() >= MIB, Duration.ofSeconds(20), "the first MiB");
+                Eventually.within(Duration.ofSeconds(20)).until("the first MiB", () -> call.received() >= MIB);
 
-                long stalledAt = Waits.untilStalled(upstreamSent, Duration.ofMillis(750), Duration.ofSeconds(60),
-                        "upstream writes");
+                long stalledAt = Eventually.within(Duration.ofSeconds(60))
+                        .untilStalled("upstream writes", upstreamSent, Duration.ofMillis(750));
                 long memoryPaused = allocatorUsed();
                 long read = call.received();
                 report(what, size, read, stalledAt, memoryBefore, memoryPaused);
@@ -154,7 +155,7 @@ class SlowReaderBackpressureTest {
         long seed = 4545;
         CountDownLatch gate = new CountDownLatch(1);
         upstream = new RawUpstream(RawUpstream.slowSink(gate));
-        proxy = Proxies.start(Proxies.sidecar("sink") + Proxies.service("sink", "http", upstream.address()));
+        proxy = Proxies.start(Proxies.sidecar("sink"), Proxies.service("sink", "http", upstream.address()));
         try {
             LeakLevels.sampled(() -> {
                 long memoryBefore = allocatorUsed();
@@ -164,8 +165,8 @@ class SlowReaderBackpressureTest {
                     CompletableFuture<Void> sent = upload(c, "POST /upload HTTP/1.1\r\nhost: sink\r\ncontent-length: "
                             + size + "\r\n\r\n", seed, size, written);
 
-                    long stalledAt = Waits.untilStalled(written::get, Duration.ofMillis(750), Duration.ofSeconds(60),
-                            "client writes");
+                    long stalledAt = Eventually.within(Duration.ofSeconds(60))
+                            .untilStalled("client writes", written::get, Duration.ofMillis(750));
                     long memoryPaused = allocatorUsed();
                     report("upload http/1.1", size, upstream.bodyBytesRead(), stalledAt, memoryBefore, memoryPaused);
                     assertThat(upstream.bodyBytesRead()).isZero();
@@ -193,7 +194,7 @@ class SlowReaderBackpressureTest {
         long seed = 4646;
         CountDownLatch gate = new CountDownLatch(1);
         upstream = new RawUpstream(RawUpstream.slowSink(gate));
-        proxy = Proxies.start(Proxies.sidecar("sink") + Proxies.service("sink", "http", upstream.address()));
+        proxy = Proxies.start(Proxies.sidecar("sink"), Proxies.service("sink", "http", upstream.address()));
         try {
             LeakLevels.sampled(() -> {
                 long memoryBefore = allocatorUsed();
@@ -201,8 +202,8 @@ class SlowReaderBackpressureTest {
                     StreamingH2Client.Call call = client.start(HttpMethod.POST, "/upload", Map.of(),
                             new StreamingH2Client.Body(seed, size, true));
 
-                    long stalledAt = Waits.untilStalled(call::sent, Duration.ofMillis(750), Duration.ofSeconds(60),
-                            "client writes");
+                    long stalledAt = Eventually.within(Duration.ofSeconds(60))
+                            .untilStalled("client writes", call::sent, Duration.ofMillis(750));
                     long memoryPaused = allocatorUsed();
                     report("upload h2", size, upstream.bodyBytesRead(), stalledAt, memoryBefore, memoryPaused);
                     assertThat(upstream.bodyBytesRead()).isZero();

@@ -52,7 +52,7 @@ class UpstreamFailureTest {
 
     private InetSocketAddress start(RawUpstream.Behaviour... behaviours) throws Exception {
         upstream = new RawUpstream(behaviours);
-        proxy = Proxies.start(Proxies.sidecar("flaky") + Proxies.service("flaky", "http", upstream.address()));
+        proxy = Proxies.start(Proxies.sidecar("flaky"), Proxies.service("flaky", "http", upstream.address()));
         return proxy.upstreamAddress(Proxies.key("flaky"));
     }
 
@@ -199,8 +199,8 @@ class UpstreamFailureTest {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             port = s.getLocalPort();
         }
-        proxy = Proxies.start(Proxies.sidecar("gone")
-                + Proxies.service("gone", "http", new InetSocketAddress("127.0.0.1", port)));
+        proxy = Proxies.start(Proxies.sidecar("gone"),
+                Proxies.service("gone", "http", new InetSocketAddress("127.0.0.1", port)));
         try (RawHttp c = new RawHttp(proxy.upstreamAddress(Proxies.key("gone")))) {
             c.send("GET /x HTTP/1.1\r\nhost: gone\r\n\r\n");
             RawHttp.Response res = c.readResponse();

@@ -1,5 +1,6 @@
 package io.remora.proxy.it.http;
 
+import io.remora.config.testing.Eventually;
 import io.remora.proxy.ProxyServer;
 import io.remora.proxy.testing.Digests;
 import io.remora.proxy.testing.WebSocketEchoServer;
@@ -38,7 +39,7 @@ class WebSocketProxyTest {
     @BeforeAll
     static void start() throws Exception {
         echo = new WebSocketEchoServer();
-        proxy = Proxies.start(Proxies.sidecar("ws") + Proxies.service("ws", "http", echo.address()));
+        proxy = Proxies.start(Proxies.sidecar("ws"), Proxies.service("ws", "http", echo.address()));
         client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     }
 
@@ -146,8 +147,8 @@ class WebSocketProxyTest {
     void bytesTheUpstreamSendsRightAfterThe101AreNotLost() throws Exception {
         // An upstream that speaks first after the handshake: its first bytes share a TCP segment with the 101.
         try (RawUpstream up = new RawUpstream(RawUpstream.upgradeThenGreetAndEcho("HELLO-FROM-SERVER"));
-             ProxyServer p = Proxies.start(Proxies.sidecar("raw-ws")
-                     + Proxies.service("raw-ws", "http", up.address()));
+             ProxyServer p = Proxies.start(Proxies.sidecar("raw-ws"),
+                     Proxies.service("raw-ws", "http", up.address()));
              RawHttp c = new RawHttp(p.upstreamAddress(Proxies.key("raw-ws")))) {
             c.send("GET /ws HTTP/1.1\r\nhost: raw-ws\r\nconnection: Upgrade\r\nupgrade: websocket\r\n"
                     + "sec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
@@ -163,8 +164,8 @@ class WebSocketProxyTest {
     @Test
     void aTunnelIsRecordedWhenItEndsWithItsBytesBothWays() throws Exception {
         try (RawUpstream up = new RawUpstream(RawUpstream.upgradeThenGreetAndEcho("HELLO-FROM-SERVER"));
-             ProxyServer p = Proxies.start(Proxies.sidecar("raw-ws2")
-                     + Proxies.service("raw-ws2", "http", up.address()))) {
+             ProxyServer p = Proxies.start(Proxies.sidecar("raw-ws2"),
+                     Proxies.service("raw-ws2", "http", up.address()))) {
             try (RawHttp c = new RawHttp(p.upstreamAddress(Proxies.key("raw-ws2")))) {
                 c.send("GET /ws HTTP/1.1\r\nhost: raw-ws2\r\nconnection: Upgrade\r\nupgrade: websocket\r\n"
                         + "sec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
@@ -175,7 +176,7 @@ class WebSocketProxyTest {
                 assertThat(new String(c.input().readNBytes(6), StandardCharsets.US_ASCII)).isEqualTo("ping-1");
             }
             String[] labels = {"destination_service", "raw-ws2.test.svc.cluster.local", "response_code", "101"};
-            io.remora.proxy.it.edge.Edge.eventually(Duration.ofSeconds(5), () -> assertThat(io.remora.proxy.it.edge.Edge
+            Eventually.eventually(Duration.ofSeconds(5), () -> assertThat(io.remora.proxy.it.edge.Edge
                     .sample(io.remora.proxy.it.edge.Edge.scrape(p), "istio_requests_total", labels)).isEqualTo(1));
             String scrape = io.remora.proxy.it.edge.Edge.scrape(p);
             assertThat(io.remora.proxy.it.edge.Edge.sample(scrape, "istio_request_bytes_sum", labels))

@@ -1,7 +1,7 @@
 package io.remora.proxy.it.inbound;
 
 import com.sun.net.httpserver.HttpServer;
-import io.remora.config.ConfigLoader;
+import io.remora.config.testing.TestMesh;
 import io.remora.log.Log;
 import io.remora.proxy.ProxyServer;
 
@@ -14,7 +14,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,24 +30,13 @@ import java.util.concurrent.Executors;
 public final class InboundPodMain {
     static final String POD_IP = "10.77.0.2";
 
-    static final String CONFIG = """
-            apiVersion: remora.io/v1
-            kind: Sidecar
-            metadata: {name: pod, namespace: test}
-            spec:
-              threads: 1
-              admin: 127.0.0.1:0
-              metrics: 127.0.0.1:15020
-              health: 127.0.0.1:0
-              accessLog: true
-              inbound:
-                listen: 0.0.0.0:15006
-                ports:
-                  - {port: 8080, protocol: http, name: web}
-                  - {port: 8081, protocol: http}
-                  - {port: 8082, protocol: http}
-                  - {port: 9000, protocol: tcp, name: db}
-            """;
+    /** Inbound captured on 15006 and sent on by original port to the pod's four ports; metrics on 15020. */
+    static final TestMesh CONFIG = TestMesh.of(TestMesh.sidecar("pod", "test").set("metrics", "127.0.0.1:15020")
+            .accessLog(true).set("inbound.listen", "0.0.0.0:15006")
+            .add("inbound.ports", "{port: 8080, protocol: http, name: web}")
+            .add("inbound.ports", "{port: 8081, protocol: http}")
+            .add("inbound.ports", "{port: 8082, protocol: http}")
+            .add("inbound.ports", "{port: 9000, protocol: tcp, name: db}"));
 
     private InboundPodMain() {
     }
@@ -72,7 +60,7 @@ public final class InboundPodMain {
         echo.bind(new InetSocketAddress("0.0.0.0", 9000), 64);
         threads.execute(() -> acceptEchoes(echo, threads));
 
-        ProxyServer proxy = ProxyServer.start(ConfigLoader.parse("pod.yaml", CONFIG, Map.of()));
+        ProxyServer proxy = ProxyServer.start(CONFIG.snapshot());
         System.out.println("READY");
         System.out.flush();
         try {

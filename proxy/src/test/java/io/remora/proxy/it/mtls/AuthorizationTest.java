@@ -1,6 +1,7 @@
 package io.remora.proxy.it.mtls;
 
 import io.remora.certs.Svid;
+import io.remora.config.testing.TestMesh;
 import io.remora.proxy.it.edge.Edge;
 import io.remora.proxy.testing.HttpTestServer;
 import io.remora.proxy.testing.TcpEchoServer;
@@ -65,9 +66,9 @@ class AuthorizationTest {
     void oneIdentityIsAllowedAnotherIsRefusedOnTheSamePath() throws Exception {
         Pki pki = new Pki(dir);
         mesh = new TwoSidecars("http", app.address(),
-                pki.issue("server", "server", Duration.ofHours(24)).yaml("PERMISSIVE"),
-                pki.issue("client", "client", Duration.ofHours(24)).yaml("STRICT"), Pki.id("server").toString(),
-                POLICIES);
+                pki.issue("server", "server", Duration.ofHours(24)).mtls("PERMISSIVE"),
+                pki.issue("client", "client", Duration.ofHours(24)).mtls("STRICT"), Pki.id("server").toString(),
+                TestMesh.raw(POLICIES));
         assertThat(get("/name").statusCode()).isEqualTo(200);
         assertThat(get("/status/204").statusCode()).isEqualTo(204);
         HttpResponse<String> other = get("/other");
@@ -101,9 +102,9 @@ class AuthorizationTest {
             Pki pki = new Pki(dir);
             String onlyIntruder = POLICIES.replace("sa/client", "sa/intruder");
             mesh = new TwoSidecars("tcp", echo.address(),
-                    pki.issue("server", "server", Duration.ofHours(24)).yaml("STRICT"),
-                    pki.issue("client", "client", Duration.ofHours(24)).yaml("STRICT"), Pki.id("server").toString(),
-                    onlyIntruder.replace("to: {paths: [/name, /status/*]}", "to: {}"));
+                    pki.issue("server", "server", Duration.ofHours(24)).mtls("STRICT"),
+                    pki.issue("client", "client", Duration.ofHours(24)).mtls("STRICT"), Pki.id("server").toString(),
+                    TestMesh.raw(onlyIntruder.replace("to: {paths: [/name, /status/*]}", "to: {}")));
             try (java.net.Socket s = new java.net.Socket("127.0.0.1", mesh.entry().getPort())) {
                 s.setSoTimeout(10_000);
                 s.getOutputStream().write("hello".getBytes(StandardCharsets.US_ASCII));

@@ -1,5 +1,7 @@
 package io.remora.proxy.it.mtls;
 
+import io.remora.config.testing.Eventually;
+import io.remora.config.testing.TestMesh;
 import io.remora.proxy.ProxyServer;
 import io.remora.proxy.it.edge.Edge;
 import io.remora.proxy.testing.HttpTestServer;
@@ -50,8 +52,8 @@ class MtlsInteropTest {
         Pki pki = new Pki(dir);
         Pki.Files serverFiles = pki.issue("server", "server", Duration.ofHours(24));
         Pki.Files web = pki.issue("web", "web", Duration.ofHours(1));
-        server = Edge.start(TwoSidecars.sidecar("server", serverFiles.yaml("STRICT"))
-                + "  inbound: {listen: 127.0.0.1:0, app: 127.0.0.1:" + app.address().getPort() + "}\n");
+        server = Edge.start(TestMesh.of(TwoSidecars.sidecar("server", serverFiles.mtls("STRICT"))
+                .inbound(app.address())));
         String at = "127.0.0.1:" + server.inboundAddress().getPort();
 
         Run openssl = run("GET /name HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n", "openssl", "s_client",
@@ -79,7 +81,7 @@ class MtlsInteropTest {
                 stranger.cert().toString(), "--key", stranger.key().toString(), "https://" + at + "/name");
         assertThat(strangerCurl.out()).isEqualTo("000");
         assertThat(app.requestCount()).isEqualTo(2);
-        Edge.eventually(Duration.ofSeconds(10), () -> {
+        Eventually.eventually(Duration.ofSeconds(10), () -> {
             String scrape = Edge.scrape(server);
             assertThat(Edge.sample(scrape, "remora_mtls_handshake_failures_total", "reason", "no_certificate"))
                     .isEqualTo(1);

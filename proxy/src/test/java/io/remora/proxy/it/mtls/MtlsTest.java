@@ -1,6 +1,8 @@
 package io.remora.proxy.it.mtls;
 
 import io.remora.certs.Svid;
+import io.remora.config.testing.Eventually;
+import io.remora.config.testing.TestMesh;
 import io.remora.proxy.ProxyServer;
 import io.remora.proxy.it.edge.Edge;
 import io.remora.proxy.testing.HttpTestServer;
@@ -33,7 +35,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 
-import static io.remora.proxy.it.edge.Edge.eventually;
+import static io.remora.config.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -68,8 +70,8 @@ class MtlsTest {
     private TwoSidecars strictMesh(String protocol, InetSocketAddress appAddress) throws Exception {
         Pki pki = new Pki(dir);
         return new TwoSidecars(protocol, appAddress,
-                pki.issue("server", "server", Duration.ofHours(24)).yaml("STRICT"),
-                pki.issue("client", "client", Duration.ofHours(24)).yaml("STRICT"),
+                pki.issue("server", "server", Duration.ofHours(24)).mtls("STRICT"),
+                pki.issue("client", "client", Duration.ofHours(24)).mtls("STRICT"),
                 Pki.id("server").toString());
     }
 
@@ -126,8 +128,8 @@ class MtlsTest {
         Pki pki = new Pki(dir);
         Path caKey = dir.resolve("root.key");
         io.remora.certs.Pem.writePrivateKey(caKey, pki.root.key());
-        String localCa = "  mtls: {mode: STRICT, localCa: {certificate: " + pki.bundle + ", privateKey: " + caKey
-                + "}, trustBundle: " + pki.bundle + "}\n";
+        String localCa = "{mode: STRICT, localCa: {certificate: " + pki.bundle + ", privateKey: " + caKey
+                + "}, trustBundle: " + pki.bundle + "}";
         mesh = new TwoSidecars("http", app.address(), localCa, localCa,
                 "spiffe://cluster.local/ns/test/sa/server");
         assertThat(get(mesh.entry(), "/name").body()).isEqualTo("app");
@@ -179,8 +181,8 @@ class MtlsTest {
     void permissiveTakesMutualTlsAndPlaintextAndCountsThePlaintext() throws Exception {
         Pki pki = new Pki(dir);
         mesh = new TwoSidecars("http", app.address(),
-                pki.issue("server", "server", Duration.ofHours(24)).yaml("PERMISSIVE"),
-                pki.issue("client", "client", Duration.ofHours(24)).yaml("PERMISSIVE"), Pki.id("server").toString());
+                pki.issue("server", "server", Duration.ofHours(24)).mtls("PERMISSIVE"),
+                pki.issue("client", "client", Duration.ofHours(24)).mtls("PERMISSIVE"), Pki.id("server").toString());
         assertThat(get(mesh.entry(), "/name").body()).isEqualTo("app");
         HttpResponse<String> spoofed = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
                 + mesh.server.inboundAddress().getPort() + "/name")).header("x-forwarded-client-cert",
@@ -200,7 +202,7 @@ class MtlsTest {
     void anUpstreamWithAnotherIdentityIsRefusedBeforeTheRequestIsSent() throws Exception {
         try (io.remora.proxy.it.edge.LogCapture log = new io.remora.proxy.it.edge.LogCapture()) {
             wrongIdentity();
-            Edge.eventually(SOON, () -> assertThat(log.lines()).anySatisfy(l -> {
+            Eventually.eventually(SOON, () -> assertThat(log.lines()).anySatisfy(l -> {
                 assertThat(l.path("event").asText()).isEqualTo("mtls_handshake_refused");
                 assertThat(l.path("direction").asText()).isEqualTo("outbound");
                 assertThat(l.path("seen").asText()).isEqualTo(Pki.id("server").toString());
@@ -213,8 +215,8 @@ class MtlsTest {
     private void wrongIdentity() throws Exception {
         Pki pki = new Pki(dir);
         mesh = new TwoSidecars("http", app.address(),
-                pki.issue("server", "server", Duration.ofHours(24)).yaml("STRICT"),
-                pki.issue("client", "client", Duration.ofHours(24)).yaml("STRICT"), Pki.id("payments").toString());
+                pki.issue("server", "server", Duration.ofHours(24)).mtls("STRICT"),
+                pki.issue("client", "client", Duration.ofHours(24)).mtls("STRICT"), Pki.id("payments").toString());
         HttpResponse<String> res = get(mesh.entry(), "/name");
         assertThat(res.statusCode()).isEqualTo(503);
         assertThat(res.headers().firstValue("x-remora-response-flags").orElse("")).startsWith("UF");
@@ -228,8 +230,8 @@ class MtlsTest {
         Pki ours = new Pki(dir.resolve(mkdir("ours")));
         Pki theirs = new Pki(dir.resolve(mkdir("theirs")));
         mesh = new TwoSidecars("http", app.address(),
-                theirs.issue("server", "server", Duration.ofHours(24)).yaml("STRICT"),
-                ours.issue("client", "client", Duration.ofHours(24)).yaml("STRICT"), Pki.id("server").toString());
+                theirs.issue("server", "server", Duration.ofHours(24)).mtls("STRICT"),
+                ours.issue("client", "client", Duration.ofHours(24)).mtls("STRICT"), Pki.id("server").toString());
         assertThat(get(mesh.entry(), "/name").statusCode()).isEqualTo(503);
         assertThat(metric(mesh.client, "remora_mtls_handshake_failures_total", "direction", "outbound",
                 "reason", "untrusted")).isGreaterThanOrEqualTo(1);
@@ -240,7 +242,7 @@ class MtlsTest {
     void aClientWithoutACertificateOrWithAnExpiredOneIsRefused() throws Exception {
         Pki pki = new Pki(dir);
         mesh = new TwoSidecars("http", app.address(),
-                pki.issue("server", "server", Duration.ofHours(24)).yaml("STRICT"), "", null);
+                pki.issue("server", "server", Duration.ofHours(24)).mtls("STRICT"), null, null);
         InetSocketAddress inbound = mesh.server.inboundAddress();
 
         assertThat(tlsExchangeFails(inbound, tls(null))).isTrue();
@@ -267,7 +269,7 @@ class MtlsTest {
     void refusedPeersAreCountedEachButLoggedInAtMostALineASecondAndNeverWithAStackTrace() throws Exception {
         Pki pki = new Pki(dir);
         mesh = new TwoSidecars("http", app.address(),
-                pki.issue("server", "server", Duration.ofHours(24)).yaml("STRICT"), "", null);
+                pki.issue("server", "server", Duration.ofHours(24)).mtls("STRICT"), null, null);
         InetSocketAddress inbound = mesh.server.inboundAddress();
         Svid foreign = new Pki(Files.createDirectories(dir.resolve("other"))).root.issue(Pki.id("intruder"),
                 Duration.ofHours(1));
@@ -306,12 +308,12 @@ class MtlsTest {
         Pki pki = new Pki(dir);
         Pki.Files files = pki.issue("server", "server", Duration.ofHours(24));
         Files.writeString(files.key(), "-----BEGIN PRIVATE KEY-----\ngarbage\n-----END PRIVATE KEY-----\n");
-        assertThatThrownBy(() -> Edge.start(TwoSidecars.sidecar("s", files.yaml("STRICT"))))
+        assertThatThrownBy(() -> Edge.start(TestMesh.of(TwoSidecars.sidecar("s", files.mtls("STRICT")))))
                 .hasMessageContaining(files.key().toString());
 
         Pki.Files other = pki.issue("other", "other", Duration.ofHours(24));
         Files.copy(other.key(), files.key(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        assertThatThrownBy(() -> Edge.start(TwoSidecars.sidecar("s", files.yaml("STRICT"))))
+        assertThatThrownBy(() -> Edge.start(TestMesh.of(TwoSidecars.sidecar("s", files.mtls("STRICT")))))
                 .hasMessageContaining(files.cert() + ": the private key does not match");
     }
 

@@ -72,10 +72,10 @@ final class Pki {
 
     /** The files of one workload. */
     record Files(Path cert, Path key, Path bundle, Svid svid) {
-        /** The {@code mtls:} block of a Sidecar spec, indented for {@code spec:}. */
-        String yaml(String mode) {
-            return "  mtls: {mode: " + mode + ", certificate: " + cert + ", privateKey: " + key + ", trustBundle: "
-                    + bundle + "}\n";
+        /** The {@code mtls} block of a Sidecar spec, in flow style. */
+        String mtls(String mode) {
+            return "{mode: " + mode + ", certificate: " + cert + ", privateKey: " + key + ", trustBundle: " + bundle
+                    + "}";
         }
     }
 

@@ -2,6 +2,7 @@ package io.remora.proxy.it.mtls;
 
 import io.remora.certs.Pem;
 import io.remora.certs.Svid;
+import io.remora.config.testing.Eventually;
 import io.remora.proxy.it.edge.Edge;
 import io.remora.proxy.testing.HttpTestServer;
 import org.junit.jupiter.api.AutoClose;
@@ -47,7 +48,7 @@ class RotationTest {
         Pki pki = new Pki(dir);
         Pki.Files server = pki.issue("server", "server", Duration.ofHours(24));
         Pki.Files client = pki.issue("client", "client", Duration.ofHours(24));
-        mesh = new TwoSidecars("http2", app.address(), server.yaml("STRICT"), client.yaml("STRICT"),
+        mesh = new TwoSidecars("http2", app.address(), server.mtls("STRICT"), client.mtls("STRICT"),
                 Pki.id("server").toString());
         InetSocketAddress inbound = mesh.server.inboundAddress();
         SSLContext direct = pki.clientContext(client.svid());
@@ -96,7 +97,7 @@ class RotationTest {
         Files.move(tmp.resolve("server.pem"), server.cert(), StandardCopyOption.REPLACE_EXISTING,
                 StandardCopyOption.ATOMIC_MOVE);
 
-        Edge.eventually(Duration.ofSeconds(15), () -> assertThat(serverSerial(inbound, direct))
+        Eventually.eventually(Duration.ofSeconds(15), () -> assertThat(serverSerial(inbound, direct))
                 .isEqualTo(next.leaf().getSerialNumber()));
         Thread.sleep(300);
         running.set(false);

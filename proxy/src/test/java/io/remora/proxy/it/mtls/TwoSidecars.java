@@ -1,5 +1,7 @@
 package io.remora.proxy.it.mtls;
 
+import io.remora.config.testing.TestMesh;
+import io.remora.config.testing.TestMesh.SidecarDoc;
 import io.remora.proxy.ProxyServer;
 import io.remora.proxy.it.edge.Edge;
 
@@ -15,38 +17,31 @@ final class TwoSidecars implements AutoCloseable {
 
     /**
      * @param protocol       the service's protocol (http, http2, tcp), also the app's
-     * @param serverMtls     the server sidecar's {@code mtls:} block
-     * @param clientMtls     the client sidecar's {@code mtls:} block (may be empty)
+     * @param serverMtls     the server sidecar's {@code mtls} block, in flow style
+     * @param clientMtls     the client sidecar's {@code mtls} block (null: none)
      * @param expectedServer the identity the client expects of the server (null: plaintext to it)
+     * @param serverExtra    further documents of the server sidecar's config, e.g. policies
      */
-    TwoSidecars(String protocol, InetSocketAddress app, String serverMtls, String clientMtls, String expectedServer)
-            throws Exception {
-        this(protocol, app, serverMtls, clientMtls, expectedServer, "");
-    }
-
-    /** @param serverExtra further documents of the server sidecar's config (---separated), e.g. policies */
     TwoSidecars(String protocol, InetSocketAddress app, String serverMtls, String clientMtls, String expectedServer,
-                String serverExtra) throws Exception {
-        server = Edge.start(sidecar("server", serverMtls)
-                + "  inbound: {listen: 127.0.0.1:0, app: 127.0.0.1:" + app.getPort() + ", appProtocol: " + protocol
-                + "}\n" + serverExtra);
+                TestMesh.Part... serverExtra) throws Exception {
+        server = Edge.start(TestMesh.of(sidecar("server", serverMtls).inbound(app, protocol)).and(serverExtra));
         try {
-            client = Edge.start(sidecar("client", clientMtls)
-                    + "  outbound: {upstreams: [{listen: 127.0.0.1:0, service: svc.test}]}\n"
-                    + "---\napiVersion: remora.io/v1\nkind: Service\nmetadata: {name: svc, namespace: test}\nspec:\n"
-                    + "  protocol: " + protocol + "\n"
-                    + "  endpoints:\n    - address: 127.0.0.1:" + server.inboundAddress().getPort() + "\n"
-                    + (expectedServer == null ? "" : "      identity: " + expectedServer + "\n"));
+            client = Edge.start(TestMesh.of(sidecar("client", clientMtls).upstream("svc.test"),
+                    TestMesh.service("svc", "test").protocol(protocol).endpoint(server.inboundAddress(), e -> {
+                        if (expectedServer != null) {
+                            e.set("identity", expectedServer);
+                        }
+                    })));
         } catch (Exception | Error e) {
             server.close();
             throw e;
         }
     }
 
-    static String sidecar(String name, String mtls) {
-        return "apiVersion: remora.io/v1\nkind: Sidecar\nmetadata: {name: " + name + ", namespace: test}\nspec:\n"
-                + "  threads: 1\n  accessLog: false\n  admin: 127.0.0.1:0\n  metrics: 127.0.0.1:0\n"
-                + "  health: 127.0.0.1:0\n" + mtls;
+    /** A test sidecar {@code name.test} with this {@code mtls} block (null: none). */
+    static SidecarDoc sidecar(String name, String mtls) {
+        SidecarDoc s = TestMesh.sidecar(name, "test");
+        return mtls == null ? s : s.mtls(mtls);
     }
 
     InetSocketAddress entry() {

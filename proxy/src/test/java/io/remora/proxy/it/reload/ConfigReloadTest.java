@@ -1,6 +1,8 @@
 package io.remora.proxy.it.reload;
 
 import io.remora.config.ConfigLoader;
+import io.remora.config.testing.Eventually;
+import io.remora.config.testing.TestMesh;
 import io.remora.proxy.ConfigFileWatcher;
 import io.remora.proxy.ProxyServer;
 import io.remora.proxy.it.edge.Edge;
@@ -49,18 +51,7 @@ class ConfigReloadTest {
 
     private final HttpClient http = HttpClient.newHttpClient();
 
-    private static final String SIDECAR = """
-            apiVersion: remora.io/v1
-            kind: Sidecar
-            metadata: {name: web, namespace: test}
-            spec:
-              threads: 1
-              accessLog: false
-              admin: 127.0.0.1:0
-              metrics: 127.0.0.1:0
-              health: 127.0.0.1:0
-              outbound: {upstreams: [{listen: 127.0.0.1:0, service: svc.test}]}
-            """;
+    private static final String SIDECAR = TestMesh.sidecar("web", "test").upstream("svc.test").yaml();
 
     private String mesh(int weightV1, int weightV2) {
         return """
@@ -123,14 +114,14 @@ class ConfigReloadTest {
         String first = proxy.configVersion();
 
         write(routes, mesh(0, 100));
-        Edge.eventually(Duration.ofSeconds(5), () -> assertThat(name()).isEqualTo("v2"));
+        Eventually.eventually(Duration.ofSeconds(5), () -> assertThat(name()).isEqualTo("v2"));
         assertThat(countV2(20)).isEqualTo(20);
         assertThat(proxy.configVersion()).isNotEqualTo(first);
         String applied = proxy.configVersion();
 
         // A typo: refused with file:line:col, traffic keeps flowing on the running config.
         write(routes, mesh(0, 100).replace("weight: 100", "wieght: 100"));
-        Edge.eventually(Duration.ofSeconds(5), () -> assertThat(log.events("config_rejected")).hasSize(1));
+        Eventually.eventually(Duration.ofSeconds(5), () -> assertThat(log.events("config_rejected")).hasSize(1));
         assertThat(log.events("config_rejected").get(0).path("errors").asText())
                 .startsWith(routes + ":").contains("unknown field 'wieght'");
         assertThat(countV2(20)).isEqualTo(20);
@@ -139,7 +130,7 @@ class ConfigReloadTest {
         // A listener change is not applied live: the reason says to restart, and nothing else changed.
         write(routes, mesh(0, 100));
         write(sidecar, SIDECAR.replace("threads: 1", "threads: 2"));
-        Edge.eventually(Duration.ofSeconds(5), () -> assertThat(log.events("config_rejected")).hasSize(2));
+        Eventually.eventually(Duration.ofSeconds(5), () -> assertThat(log.events("config_rejected")).hasSize(2));
         assertThat(log.events("config_rejected").get(1).path("errors").asText()).contains("restart the proxy");
         assertThat(log.events("config_rejected").get(1).path("kept").asText()).isEqualTo("the running Sidecar"
                 + " web.test; the services, routes and policies are unchanged");
@@ -166,9 +157,9 @@ class ConfigReloadTest {
         write(route, mesh.substring(split + 4).replace("weight: 100", "wieght: 100"));
         write(service, mesh.substring(0, split).replace("127.0.0.1:" + v1.port() + ", labels",
                 "127.0.0.1:" + v2.port() + ", labels"));
-        Edge.eventually(Duration.ofSeconds(5), () -> assertThat(name()).isEqualTo("v2"));
+        Eventually.eventually(Duration.ofSeconds(5), () -> assertThat(name()).isEqualTo("v2"));
         assertThat(countV2(10)).isEqualTo(10);
-        Edge.eventually(Duration.ofSeconds(5), () -> assertThat(log.events("config_rejected"))
+        Eventually.eventually(Duration.ofSeconds(5), () -> assertThat(log.events("config_rejected"))
                 .anySatisfy(e -> assertThat(e.path("file").asText()).isEqualTo(route.toString())));
     }
 
@@ -184,7 +175,7 @@ class ConfigReloadTest {
         assertThat(countV2(20)).as("no route yet: both endpoints share the traffic").isBetween(1, 19);
 
         write(config.resolve("route.yaml"), mesh.substring(split + 4));
-        Edge.eventually(Duration.ofSeconds(5), () -> assertThat(countV2(10)).isEqualTo(10));
+        Eventually.eventually(Duration.ofSeconds(5), () -> assertThat(countV2(10)).isEqualTo(10));
     }
 
     @Test
@@ -196,10 +187,10 @@ class ConfigReloadTest {
         assertThat(countV2(10)).isZero();
 
         write(file, SIDECAR.replace("threads: 1", "threads: 2") + "---\n" + mesh(0, 100));
-        Edge.eventually(Duration.ofSeconds(5), () -> assertThat(name()).isEqualTo("v2"));
+        Eventually.eventually(Duration.ofSeconds(5), () -> assertThat(name()).isEqualTo("v2"));
         assertThat(countV2(10)).isEqualTo(10);
         assertThat(proxy.config().sidecar().spec().threads()).isEqualTo(1);
-        Edge.eventually(Duration.ofSeconds(5), () -> assertThat(log.events("config_rejected")).hasSize(1));
+        Eventually.eventually(Duration.ofSeconds(5), () -> assertThat(log.events("config_rejected")).hasSize(1));
         assertThat(log.events("config_rejected").get(0).path("file").asText()).isEqualTo(file.toString());
         assertThat(log.events("config_rejected").get(0).path("errors").asText()).isEqualTo(file + ": the Sidecar"
                 + " changed; listeners, mTLS and limits are set at start, so restart the proxy to use it");
@@ -209,7 +200,7 @@ class ConfigReloadTest {
 
         // The Sidecar edit stays pending: a further route edit lands without saying it again.
         write(file, SIDECAR.replace("threads: 1", "threads: 2") + "---\n" + mesh(100, 0));
-        Edge.eventually(Duration.ofSeconds(5), () -> assertThat(countV2(10)).isZero());
+        Eventually.eventually(Duration.ofSeconds(5), () -> assertThat(countV2(10)).isZero());
         assertThat(log.events("config_rejected")).hasSize(1);
     }
 
@@ -228,7 +219,7 @@ class ConfigReloadTest {
             big.append(filler);
         }
         write(routes, big);
-        Edge.eventually(Duration.ofSeconds(5), () -> assertThat(log.events("config_rejected")).hasSize(1));
+        Eventually.eventually(Duration.ofSeconds(5), () -> assertThat(log.events("config_rejected")).hasSize(1));
         assertThat(log.events("config_rejected").get(0).path("errors").asText()).isEqualTo(routes
                 + ": 10.0 MiB is over the 4 MiB limit for a config file, expected a smaller file (or a higher"
                 + " REMORA_CONFIG_MAX_FILE_SIZE)");
@@ -236,7 +227,7 @@ class ConfigReloadTest {
         assertThat(countV2(10)).isZero();
 
         write(routes, mesh(0, 100));
-        Edge.eventually(Duration.ofSeconds(5), () -> assertThat(name()).isEqualTo("v2"));
+        Eventually.eventually(Duration.ofSeconds(5), () -> assertThat(name()).isEqualTo("v2"));
         assertThat(countV2(10)).isEqualTo(10);
     }
 }

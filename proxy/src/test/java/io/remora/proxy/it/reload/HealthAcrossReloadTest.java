@@ -1,6 +1,9 @@
 package io.remora.proxy.it.reload;
 
 import io.remora.config.ConfigLoader;
+import io.remora.config.testing.Eventually;
+import io.remora.config.testing.TestMesh;
+import io.remora.config.testing.TestMesh.ServiceDoc;
 import io.remora.proxy.ConfigFileWatcher;
 import io.remora.proxy.ProxyServer;
 import io.remora.proxy.it.edge.Edge;
@@ -50,31 +53,18 @@ class HealthAcrossReloadTest {
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-    private static final String UNRELATED = """
-            apiVersion: remora.io/v1
-            kind: Service
-            metadata: {name: other, namespace: test}
-            spec:
-              endpoints: [{address: 127.0.0.1:9}]
-            """;
+    private static final String UNRELATED = TestMesh.service("other", "test").endpoint("127.0.0.1:9").yaml();
 
     private String service(String trafficPolicy, ScriptedUpstream... endpoints) {
-        StringBuilder y = new StringBuilder("""
-                apiVersion: remora.io/v1
-                kind: Service
-                metadata: {name: svc, namespace: test}
-                spec:
-                  trafficPolicy: %s
-                  endpoints:
-                """.formatted(trafficPolicy));
+        ServiceDoc svc = TestMesh.service("svc", "test").trafficPolicy(trafficPolicy);
         for (ScriptedUpstream e : endpoints) {
-            y.append("    - {address: 127.0.0.1:").append(e.address().getPort()).append("}\n");
+            svc.endpoint(e.address());
         }
-        return y.toString();
+        return svc.yaml();
     }
 
     private void start(String serviceYaml) throws Exception {
-        Files.writeString(dir.resolve("sidecar.yaml"), Proxies.sidecar("svc"));
+        Files.writeString(dir.resolve("sidecar.yaml"), Proxies.sidecar("svc").yaml());
         Files.writeString(dir.resolve("svc.yaml"), serviceYaml);
         watcher = new ConfigFileWatcher(List.of(dir), Map.of(), 100);
         proxy = ProxyServer.start(ConfigLoader.load(List.of(dir), Map.of()), watcher);
@@ -93,7 +83,7 @@ class HealthAcrossReloadTest {
     private void addUnrelatedService() throws Exception {
         String before = proxy.configVersion();
         Files.writeString(dir.resolve("other.yaml"), UNRELATED);
-        Edge.eventually(Duration.ofSeconds(5), () -> assertThat(proxy.configVersion()).isNotEqualTo(before));
+        Eventually.eventually(Duration.ofSeconds(5), () -> assertThat(proxy.configVersion()).isNotEqualTo(before));
     }
 
     private double metric(String name) throws Exception {
@@ -120,7 +110,7 @@ class HealthAcrossReloadTest {
         assertThat(metric("remora_outlier_ejected_endpoints")).isEqualTo(1);
 
         // Once its ejection time is over it returns, as it would have without the reload.
-        Edge.eventually(Duration.ofSeconds(15),
+        Eventually.eventually(Duration.ofSeconds(15),
                 () -> assertThat(metric("remora_outlier_returns_total")).isEqualTo(1));
         for (int i = 0; i < 12; i++) {
             send();
@@ -133,7 +123,7 @@ class HealthAcrossReloadTest {
         a.then(late(Duration.ofSeconds(3), "slow"), 1).otherwise(ok("a"));
         start(service("{circuitBreaker: {maxRequests: 1}}", a));
         CompletableFuture<HttpResponse<String>> slow = http.sendAsync(get(), HttpResponse.BodyHandlers.ofString());
-        Edge.eventually(Duration.ofSeconds(5), () -> assertThat(a.requests()).isEqualTo(1));
+        Eventually.eventually(Duration.ofSeconds(5), () -> assertThat(a.requests()).isEqualTo(1));
 
         addUnrelatedService();
         assertThat(send()).as("the slow request still holds the only slot").isEqualTo(503);

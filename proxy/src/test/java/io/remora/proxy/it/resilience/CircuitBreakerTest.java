@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-import static io.remora.proxy.it.edge.Edge.eventually;
+import static io.remora.config.testing.Eventually.eventually;
 import static io.remora.proxy.testing.ScriptedUpstream.hang;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -28,9 +28,7 @@ class CircuitBreakerTest {
     @Test
     void requestsOverMaxRequestsAreAnswered503UOAtOnce() throws Exception {
         a.then(hang(), 2);
-        mesh = new Mesh("http", "{circuitBreaker: {maxRequests: 2}}", """
-                      timeout: 30s
-                """, a.address());
+        mesh = new Mesh("http", "{circuitBreaker: {maxRequests: 2}}", r -> r.set("timeout", "30s"), a.address());
         List<CompletableFuture<HttpResponse<String>>> held = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
             held.add(mesh.client.sendAsync(mesh.request("/held").build(), HttpResponse.BodyHandlers.ofString()));
@@ -48,9 +46,7 @@ class CircuitBreakerTest {
     @Test
     void connectionsOverMaxConnectionsAreRefusedNotQueued() throws Exception {
         a.then(hang(), 1);
-        mesh = new Mesh("http", "{circuitBreaker: {maxConnections: 1}}", """
-                      timeout: 30s
-                """, a.address());
+        mesh = new Mesh("http", "{circuitBreaker: {maxConnections: 1}}", r -> r.set("timeout", "30s"), a.address());
         CompletableFuture<HttpResponse<String>> held =
                 mesh.client.sendAsync(mesh.request("/held").build(), HttpResponse.BodyHandlers.ofString());
         eventually(java.time.Duration.ofSeconds(10), () -> assertThat(a.requests()).isEqualTo(1));

@@ -41,9 +41,7 @@ class DeadlineTest {
     @Test
     void aHungUpstreamIsAnswered504UTAtTheDeadline() throws Exception {
         a.otherwise(hang());
-        mesh = new Mesh("http", null, """
-                      timeout: 300ms
-                """, a.address());
+        mesh = new Mesh("http", null, r -> r.set("timeout", "300ms"), a.address());
         long start = System.nanoTime();
         HttpResponse<String> res = mesh.get("/slow");
         long millis = (System.nanoTime() - start) / 1_000_000;
@@ -56,10 +54,9 @@ class DeadlineTest {
     @Test
     void theDeadlineHoldsWhileRetryingAndBackingOff() throws Exception {
         a.otherwise(late(Duration.ofMillis(150), "too late"));
-        mesh = new Mesh("http", null, """
-                      timeout: 400ms
-                      retries: {attempts: 10, perTryTimeout: 100ms, backoff: {baseInterval: 50ms, maxInterval: 100ms}}
-                """, a.address());
+        mesh = new Mesh("http", null, r -> r.set("timeout", "400ms").set("retries",
+                "{attempts: 10, perTryTimeout: 100ms, backoff: {baseInterval: 50ms, maxInterval: 100ms}}"),
+                a.address());
         long start = System.nanoTime();
         HttpResponse<String> res = mesh.get("/slow");
         long millis = (System.nanoTime() - start) / 1_000_000;
@@ -72,10 +69,8 @@ class DeadlineTest {
     @Test
     void aPerTryTimeoutCutsASlowTryShortAndTheRetryAnswers() throws Exception {
         a.then(hang(), 1);
-        mesh = new Mesh("http", null, """
-                      timeout: 5s
-                      retries: {perTryTimeout: 200ms}
-                """, a.address());
+        mesh = new Mesh("http", null,
+                r -> r.set("timeout", "5s").set("retries", "{perTryTimeout: 200ms}"), a.address());
         long start = System.nanoTime();
         HttpResponse<String> res = mesh.get("/x");
         long millis = (System.nanoTime() - start) / 1_000_000;
@@ -90,10 +85,8 @@ class DeadlineTest {
     @Test
     void withoutADeadlineThePerTryTimeoutStillBoundsEachTry() throws Exception {
         a.otherwise(hang());
-        mesh = new Mesh("http", null, """
-                      timeout: 0s
-                      retries: {perTryTimeout: 200ms}
-                """, a.address());
+        mesh = new Mesh("http", null,
+                r -> r.set("timeout", "0s").set("retries", "{perTryTimeout: 200ms}"), a.address());
         HttpResponse<String> res = mesh.get("/x");
         assertThat(res.statusCode()).isEqualTo(504);
         assertThat(Mesh.flags(res)).isEqualTo("UT,URX");
@@ -103,9 +96,7 @@ class DeadlineTest {
     @Test
     void grpcGetsDeadlineExceededAndTheUpstreamIsToldTheTimeLeft() throws Exception {
         a.otherwise(hang());
-        mesh = new Mesh("grpc", null, """
-                      timeout: 300ms
-                """, a.address());
+        mesh = new Mesh("grpc", null, r -> r.set("timeout", "300ms"), a.address());
         ManagedChannel channel = GrpcTestServer.channel(mesh.listener());
         try {
             StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class,

@@ -44,9 +44,8 @@ class FaultInjectionTest {
 
     @Test
     void abortsAnswerTheirShareLocallyWithTheConfiguredStatus() throws Exception {
-        mesh = new Mesh(ProxyEnvironment.seeded(SEED), "http", null, """
-                      fault: {abort: {percent: 25, httpStatus: 418}}
-                """, a.address());
+        mesh = new Mesh(ProxyEnvironment.seeded(SEED), "http", null,
+                r -> r.set("fault", "{abort: {percent: 25, httpStatus: 418}}"), a.address());
         int aborted = 0;
         for (int i = 0; i < REQUESTS; i++) {
             HttpResponse<String> res = mesh.get("/x");
@@ -66,9 +65,8 @@ class FaultInjectionTest {
 
     @Test
     void delaysHoldTheirShareOfRequests() throws Exception {
-        mesh = new Mesh(ProxyEnvironment.seeded(SEED), "http", null, """
-                      fault: {delay: {percent: 10, fixedDelay: 50ms}}
-                """, a.address());
+        mesh = new Mesh(ProxyEnvironment.seeded(SEED), "http", null,
+                r -> r.set("fault", "{delay: {percent: 10, fixedDelay: 50ms}}"), a.address());
         int n = REQUESTS / 4;
         int slow = 0;
         for (int i = 0; i < n; i++) {
@@ -89,9 +87,8 @@ class FaultInjectionTest {
 
     @Test
     void grpcAbortsCarryTheGrpcStatus() throws Exception {
-        mesh = new Mesh("grpc", null, """
-                      fault: {abort: {percent: 100, grpcStatus: resource-exhausted}}
-                """, a.address());
+        mesh = new Mesh("grpc", null,
+                r -> r.set("fault", "{abort: {percent: 100, grpcStatus: resource-exhausted}}"), a.address());
         io.grpc.ManagedChannel channel = io.remora.proxy.testing.GrpcTestServer.channel(mesh.listener());
         try {
             io.grpc.StatusRuntimeException e = org.assertj.core.api.Assertions.catchThrowableOfType(
@@ -108,9 +105,7 @@ class FaultInjectionTest {
     void aDelayedRequestThatThenFailsKeepsItsDelayFlag() throws Exception {
         java.net.InetSocketAddress refused = new java.net.InetSocketAddress("127.0.0.1",
                 io.remora.proxy.it.edge.Edge.closedPort());
-        mesh = new Mesh("http", null, """
-                      fault: {delay: {percent: 100, fixedDelay: 10ms}}
-                """, refused);
+        mesh = new Mesh("http", null, r -> r.set("fault", "{delay: {percent: 100, fixedDelay: 10ms}}"), refused);
         HttpResponse<String> res = mesh.get("/x");
         assertThat(res.statusCode()).isEqualTo(503);
         assertThat(Mesh.flags(res)).isEqualTo("UF,URX,DI");

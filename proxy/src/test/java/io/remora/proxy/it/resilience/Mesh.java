@@ -1,5 +1,8 @@
 package io.remora.proxy.it.resilience;
 
+import io.remora.config.testing.TestMesh;
+import io.remora.config.testing.TestMesh.Rule;
+import io.remora.config.testing.TestMesh.ServiceDoc;
 import io.remora.proxy.ProxyServer;
 import io.remora.proxy.it.edge.Edge;
 import io.remora.proxy.it.http.Proxies;
@@ -11,6 +14,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.function.Consumer;
 
 /**
  * One sidecar (one event loop, no access log, loopback port 0 everywhere) with a single service {@code svc.test}
@@ -27,44 +31,28 @@ final class Mesh implements AutoCloseable {
     /**
      * @param protocol      the service's protocol
      * @param trafficPolicy YAML of {@code spec.trafficPolicy} (flow style), or null
-     * @param rule          YAML of the rule's policy fields, indented by 6 spaces, or null for the defaults
+     * @param rule          the rule's policy fields ({@code r -> r.set("timeout", "30s")}), or null for the defaults
      */
-    Mesh(String protocol, String trafficPolicy, String rule, InetSocketAddress... endpoints) throws Exception {
+    Mesh(String protocol, String trafficPolicy, Consumer<Rule> rule, InetSocketAddress... endpoints)
+            throws Exception {
         this(io.remora.proxy.ProxyEnvironment.SYSTEM, protocol, trafficPolicy, rule, endpoints);
     }
 
     /** @param environment the proxy's time and random source (a seeded one makes fault shares exact) */
-    Mesh(io.remora.proxy.ProxyEnvironment environment, String protocol, String trafficPolicy, String rule,
+    Mesh(io.remora.proxy.ProxyEnvironment environment, String protocol, String trafficPolicy, Consumer<Rule> rule,
          InetSocketAddress... endpoints) throws Exception {
-        StringBuilder y = new StringBuilder(Proxies.sidecar("svc")).append("""
-                ---
-                apiVersion: remora.io/v1
-                kind: Service
-                metadata: {name: svc, namespace: test}
-                spec:
-                """);
-        y.append("  protocol: ").append(protocol).append('\n');
+        ServiceDoc service = TestMesh.service("svc", "test").protocol(protocol).endpoints((Object[]) endpoints);
         if (trafficPolicy != null) {
-            y.append("  trafficPolicy: ").append(trafficPolicy).append('\n');
+            service.trafficPolicy(trafficPolicy);
         }
-        y.append("  endpoints:\n");
-        for (InetSocketAddress e : endpoints) {
-            y.append("    - {address: 127.0.0.1:").append(e.getPort()).append("}\n");
-        }
-        y.append("""
-                ---
-                apiVersion: remora.io/v1
-                kind: Route
-                metadata: {name: svc, namespace: test}
-                spec:
-                  services: [svc.test]
-                  rules:
-                    - backends: [{service: svc.test}]
-                """);
-        if (rule != null) {
-            y.append(rule.stripTrailing()).append('\n');
-        }
-        proxy = ProxyServer.start(Edge.snapshot(y.toString()), io.remora.log.JsonWriter.stdout(), environment);
+        TestMesh mesh = TestMesh.of(Proxies.sidecar("svc"), service,
+                TestMesh.route("svc", "test").services(SERVICE).rule(r -> {
+                    r.backend(SERVICE);
+                    if (rule != null) {
+                        rule.accept(r);
+                    }
+                }));
+        proxy = ProxyServer.start(mesh.snapshot(), io.remora.log.JsonWriter.stdout(), environment);
         InetSocketAddress listener = proxy.upstreamAddress(SERVICE);
         base = URI.create("http://127.0.0.1:" + listener.getPort());
     }

@@ -11,7 +11,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 
-import static io.remora.proxy.it.edge.Edge.eventually;
+import static io.remora.config.testing.Eventually.eventually;
 import static io.remora.proxy.testing.ScriptedUpstream.ok;
 import static io.remora.proxy.testing.ScriptedUpstream.status;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -77,9 +77,8 @@ class OutlierDetectionTest {
         a.otherwise(status(503));
         b.otherwise(status(503));
         c.otherwise(status(503));
-        mesh = new Mesh("http", "{outlierDetection: {consecutiveGatewayErrors: 1, maxEjectionPercent: 34}}", """
-                      retries: {attempts: 1}
-                """, a.address(), b.address(), c.address());
+        mesh = new Mesh("http", "{outlierDetection: {consecutiveGatewayErrors: 1, maxEjectionPercent: 34}}",
+                r -> r.set("retries", "{attempts: 1}"), a.address(), b.address(), c.address());
         for (int i = 0; i < 60; i++) {
             assertThat(mesh.get("/x").statusCode()).isEqualTo(503);
         }
@@ -94,9 +93,8 @@ class OutlierDetectionTest {
     void belowTheMinimumHealthyShareTrafficGoesToEveryEndpointPanicMode() throws Exception {
         a.otherwise(status(503));
         mesh = new Mesh("http", "{loadBalancer: round-robin, outlierDetection: {consecutiveGatewayErrors: 1,"
-                + " maxEjectionPercent: 50, minHealthPercent: 75}}", """
-                      retries: {attempts: 1}
-                """, a.address(), b.address());
+                + " maxEjectionPercent: 50, minHealthPercent: 75}}",
+                r -> r.set("retries", "{attempts: 1}"), a.address(), b.address());
         for (int i = 0; i < 20; i++) {
             mesh.get("/x");
         }

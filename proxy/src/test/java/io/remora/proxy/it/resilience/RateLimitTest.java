@@ -19,9 +19,8 @@ class RateLimitTest {
 
     @Test
     void requestsBeyondTheBucketAreAnswered429RL() throws Exception {
-        mesh = new Mesh("http", null, """
-                      rateLimit: {maxTokens: 5, tokensPerFill: 1, fillInterval: 1h}
-                """, a.address());
+        mesh = new Mesh("http", null,
+                r -> r.set("rateLimit", "{maxTokens: 5, tokensPerFill: 1, fillInterval: 1h}"), a.address());
         for (int i = 0; i < 5; i++) {
             assertThat(mesh.get("/x").statusCode()).isEqualTo(200);
         }

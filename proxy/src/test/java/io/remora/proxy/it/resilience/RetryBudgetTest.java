@@ -25,9 +25,8 @@ class RetryBudgetTest {
     void retriesStayWithinTwentyPercentOfRequestsWhenEverythingFails() throws Exception {
         a.otherwise(status(503));
         mesh = new Mesh("http", "{retryBudget: {percent: 20, minRetriesPerSecond: 0, window: 60s},"
-                + " outlierDetection: {consecutiveGatewayErrors: 0}}", """
-                      retries: {backoff: {baseInterval: 1ms, maxInterval: 2ms}}
-                """, a.address());
+                + " outlierDetection: {consecutiveGatewayErrors: 0}}",
+                r -> r.set("retries", "{backoff: {baseInterval: 1ms, maxInterval: 2ms}}"), a.address());
         int requests = 300;
         for (int i = 0; i < requests; i++) {
             HttpResponse<String> res = mesh.get("/x");
@@ -54,9 +53,7 @@ class RetryBudgetTest {
     void withTheBudgetOffEveryRetryTheRouteAllowsHappens() throws Exception {
         a.otherwise(status(503));
         mesh = new Mesh("http", "{retryBudget: {enabled: false}, outlierDetection: {consecutiveGatewayErrors: 0}}",
-                """
-                      retries: {backoff: {baseInterval: 1ms, maxInterval: 2ms}}
-                """, a.address());
+                r -> r.set("retries", "{backoff: {baseInterval: 1ms, maxInterval: 2ms}}"), a.address());
         for (int i = 0; i < 50; i++) {
             mesh.get("/x");
         }

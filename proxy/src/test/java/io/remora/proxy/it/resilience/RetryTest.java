@@ -44,9 +44,7 @@ class RetryTest {
     @Test
     void attemptsAreCappedAndTheLastAnswerIsForwardedWithURX() throws Exception {
         a.otherwise(status(503));
-        mesh = new Mesh("http", null, """
-                      retries: {attempts: 3}
-                """, a.address());
+        mesh = new Mesh("http", null, r -> r.set("retries", "{attempts: 3}"), a.address());
         HttpResponse<String> res = mesh.get("/item");
         assertThat(res.statusCode()).isEqualTo(503);
         assertThat(a.requests("GET")).isEqualTo(3);
@@ -66,9 +64,7 @@ class RetryTest {
     @Test
     void aPostIsRetriedWhenTheRouteOptsIn() throws Exception {
         a.then(status(503), 1);
-        mesh = new Mesh("http", null, """
-                      retries: {nonIdempotent: true}
-                """, a.address());
+        mesh = new Mesh("http", null, r -> r.set("retries", "{nonIdempotent: true}"), a.address());
         HttpResponse<String> res = mesh.post("/pay", "{\"amount\": 10}");
         assertThat(res.statusCode()).isEqualTo(200);
         assertThat(a.requests("POST")).isEqualTo(2);
@@ -117,9 +113,7 @@ class RetryTest {
     @Test
     void listedStatusCodesAreRetriedAndRetryAfterIsHonoured() throws Exception {
         a.then(status(429, Map.of("retry-after", "1")), 1);
-        mesh = new Mesh("http", null, """
-                      retries: {statusCodes: [429]}
-                """, a.address());
+        mesh = new Mesh("http", null, r -> r.set("retries", "{statusCodes: [429]}"), a.address());
         long start = System.nanoTime();
         HttpResponse<String> res = mesh.get("/x");
         long millis = (System.nanoTime() - start) / 1_000_000;
@@ -131,9 +125,7 @@ class RetryTest {
     @Test
     void aRetryAfterLongerThanTheProxyWouldHoldTheRequestGoesToTheCaller() throws Exception {
         a.then(status(503, Map.of("retry-after", "3600")), 1);
-        mesh = new Mesh("http", null, """
-                      timeout: 0s
-                """, a.address());
+        mesh = new Mesh("http", null, r -> r.set("timeout", "0s"), a.address());
         HttpResponse<String> res = mesh.get("/x");
         assertThat(res.statusCode()).isEqualTo(503);
         assertThat(res.headers().firstValue("retry-after")).hasValue("3600");

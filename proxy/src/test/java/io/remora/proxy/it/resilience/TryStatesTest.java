@@ -1,5 +1,6 @@
 package io.remora.proxy.it.resilience;
 
+import io.remora.config.testing.Eventually;
 import io.remora.proxy.cluster.Endpoint;
 import io.remora.proxy.cluster.ServiceGuard;
 import io.remora.proxy.it.edge.Edge;
@@ -45,7 +46,7 @@ class TryStatesTest {
 
     /** Nothing the request held is still held once it ended. */
     private void nothingHeld() throws Exception {
-        Edge.eventually(Duration.ofSeconds(5), () -> {
+        Eventually.eventually(Duration.ofSeconds(5), () -> {
             ServiceGuard g = guard();
             assertThat(g.limits().inUse(ConcurrencyLimits.Limit.REQUESTS)).as("request slots").isZero();
             assertThat(g.limits().inUse(ConcurrencyLimits.Limit.RETRIES)).as("retry slots").isZero();
@@ -78,9 +79,9 @@ class TryStatesTest {
     @Test
     void sendingWhenEachTrysTimerFiresIsUtWithUrxOnceTheAttemptsAreSpent() throws Exception {
         upstream.otherwise(hang());
-        mesh = new Mesh("http", null, """
-                      retries: {attempts: 2, perTryTimeout: 150ms, backoff: {baseInterval: 10ms, maxInterval: 20ms}}
-                """, upstream.address());
+        mesh = new Mesh("http", null, r -> r.set("retries",
+                "{attempts: 2, perTryTimeout: 150ms, backoff: {baseInterval: 10ms, maxInterval: 20ms}}"),
+                upstream.address());
         HttpResponse<String> res = mesh.get("/x");
         assertThat(res.statusCode()).isEqualTo(504);
         assertThat(Mesh.flags(res)).isEqualTo("UT,URX");
@@ -91,9 +92,7 @@ class TryStatesTest {
     @Test
     void sendingWhenTheDeadlinePassesIsUt() throws Exception {
         upstream.otherwise(hang());
-        mesh = new Mesh("http", null, """
-                      timeout: 200ms
-                """, upstream.address());
+        mesh = new Mesh("http", null, r -> r.set("timeout", "200ms"), upstream.address());
         HttpResponse<String> res = mesh.get("/x");
         assertThat(res.statusCode()).isEqualTo(504);
         assertThat(Mesh.flags(res)).isEqualTo("UT");
@@ -108,9 +107,9 @@ class TryStatesTest {
             OutputStream out = s.getOutputStream();
             out.write("GET /x HTTP/1.1\r\nHost: svc.test\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
-            Edge.eventually(Duration.ofSeconds(5), () -> assertThat(upstream.requests()).isEqualTo(1));
+            Eventually.eventually(Duration.ofSeconds(5), () -> assertThat(upstream.requests()).isEqualTo(1));
         }
-        Edge.eventually(Duration.ofSeconds(5), () -> assertThat(mesh.requestsFlagged("DC")).isEqualTo(1));
+        Eventually.eventually(Duration.ofSeconds(5), () -> assertThat(mesh.requestsFlagged("DC")).isEqualTo(1));
         nothingHeld();
     }
 
