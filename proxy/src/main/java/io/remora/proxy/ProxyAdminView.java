@@ -79,6 +79,15 @@ final class ProxyAdminView implements AdminView {
     }
 
     @Override
+    public String explainJson(Map<String, List<String>> query) {
+        try {
+            return io.remora.proxy.http.RequestExplainer.explain(pc, listeners.specs(), query);
+        } catch (io.remora.proxy.http.RequestExplainer.BadQuery e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    @Override
     public String configVersion() {
         return pc.routes().snapshot().version();
     }

@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -43,7 +44,7 @@ final class AdminHttp {
     }
 
     /** What a handler needs of a request; the Netty request is released before the handler runs. */
-    record Request(HttpMethod method, String path, String accept) {
+    record Request(HttpMethod method, String path, String accept, Map<String, List<String>> query) {
     }
 
     /** A complete response; {@code after} runs on the admin executor once the response has been written. */
@@ -127,8 +128,9 @@ final class AdminHttp {
             Pending p;
             try {
                 boolean bad = req.decoderResult().isFailure();
-                String path = bad ? "" : new QueryStringDecoder(req.uri()).path();
-                p = new Pending(new Request(req.method(), path, req.headers().get(HttpHeaderNames.ACCEPT)),
+                QueryStringDecoder uri = bad ? null : new QueryStringDecoder(req.uri());
+                p = new Pending(new Request(req.method(), bad ? "" : uri.path(), req.headers().get(HttpHeaderNames.ACCEPT),
+                        bad ? Map.of() : uri.parameters()),
                         req.protocolVersion(), !bad && HttpUtil.isKeepAlive(req), bad);
             } finally {
                 req.release();

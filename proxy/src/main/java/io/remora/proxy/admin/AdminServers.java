@@ -167,6 +167,8 @@ public final class AdminServers implements AutoCloseable {
         router.get("/clusters", "clusters and endpoints", true,
                 r -> Response.text(HttpResponseStatus.OK, view.clustersText()));
         router.get("/ready", "readiness, as /healthz/ready on the health port", false, r -> ready(view));
+        router.get("/debug/explain", "why a request would go where (?path=/x&method=&authority=&header=n:v)", true,
+                r -> explain(view, r));
         router.post("/drain", "stop taking new work and report not ready", r ->
                 Response.text(HttpResponseStatus.OK, "draining\n").then(view::drain));
         router.post("/quitquitquit", "shut the proxy down", r ->
@@ -191,6 +193,15 @@ public final class AdminServers implements AutoCloseable {
             router.get(path, "the app's probe", true, r -> probes.answer(path));
         }
         return router;
+    }
+
+    private static Response explain(AdminView view, Request r) {
+        try {
+            return new Response(HttpResponseStatus.OK, AdminHttp.JSON,
+                    view.explainJson(r.query()).getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of(), null);
+        } catch (IllegalArgumentException e) {
+            return Response.text(HttpResponseStatus.BAD_REQUEST, e.getMessage() + "\n");
+        }
     }
 
     private static Response ready(AdminView view) {

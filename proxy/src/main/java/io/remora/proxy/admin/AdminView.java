@@ -37,6 +37,16 @@ public interface AdminView {
     /** Shuts the proxy down. Called after the {@code /quitquitquit} response has been written. */
     void quit();
 
+    /**
+     * {@code /debug/explain}: what the proxy would do with the request the query describes, as JSON.
+     *
+     * @throws IllegalArgumentException when the query is missing a parameter or has a malformed one; its message
+     *                                  says what is expected
+     */
+    default String explainJson(java.util.Map<String, java.util.List<String>> query) {
+        throw new IllegalArgumentException("explain is not available here");
+    }
+
     /** The registry served at {@code /stats/prometheus}. */
     PrometheusMeterRegistry registry();
 

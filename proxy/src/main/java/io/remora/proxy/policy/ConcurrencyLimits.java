@@ -92,6 +92,16 @@ public final class ConcurrencyLimits {
         retries.release();
     }
 
+    /** The most slots of {@code limit} there may be. */
+    public int max(Limit limit) {
+        return switch (limit) {
+            case CONNECTIONS -> connections.max;
+            case PENDING -> pending.max;
+            case REQUESTS -> requests.max;
+            case RETRIES -> retries.max;
+        };
+    }
+
     /** Slots of {@code limit} in use now. */
     public int inUse(Limit limit) {
         return switch (limit) {

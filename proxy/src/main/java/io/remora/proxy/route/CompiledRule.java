@@ -1,5 +1,6 @@
 package io.remora.proxy.route;
 
+import java.util.LinkedHashMap;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.remora.config.Route;
 import io.remora.proxy.cluster.Cluster;
@@ -119,6 +120,36 @@ final class CompiledRule {
             }
         }
         return false;
+    }
+
+    /**
+     * This rule seen against one request, for {@code /debug/explain}: its name, whether it matches and, when it does
+     * not, why each of its matches fails; its backends with their weights and shares.
+     */
+    Map<String, Object> explain(CharSequence method, CharSequence target, int pathEnd, HttpHeaders headers) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("rule", targets[0].ruleName());
+        boolean matched = matches(method, target, pathEnd, headers);
+        out.put("matched", matched);
+        if (!matched) {
+            List<String> why = new ArrayList<>();
+            for (RequestMatcher m : matchers) {
+                why.add(m.mismatch(method, target, pathEnd, headers));
+            }
+            out.put("why_not", why);
+        }
+        List<Map<String, Object>> backends = new ArrayList<>();
+        int total = cumulativeWeights[cumulativeWeights.length - 1];
+        for (int i = 0; i < targets.length; i++) {
+            int weight = cumulativeWeights[i] - (i == 0 ? 0 : cumulativeWeights[i - 1]);
+            Map<String, Object> b = new LinkedHashMap<>();
+            b.put("cluster", targets[i].cluster().name());
+            b.put("weight", weight);
+            b.put("share_percent", Math.round(weight * 1000.0 / total) / 10.0);
+            backends.add(b);
+        }
+        out.put("backends", backends);
+        return out;
     }
 
     /** One backend, with probability proportional to its weight. */

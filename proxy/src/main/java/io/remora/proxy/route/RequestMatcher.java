@@ -38,6 +38,29 @@ final class RequestMatcher {
         return new RequestMatcher(path, match.method(), names, values);
     }
 
+    /**
+     * Why this match does not select the request, for {@code /debug/explain}: the first condition that fails, in
+     * the order {@link #matches} tests them; null when it matches. Built only when asked.
+     */
+    String mismatch(CharSequence method, CharSequence target, int pathEnd, HttpHeaders headers) {
+        if (path != null && !path.matches(target, pathEnd)) {
+            return "path " + target.subSequence(0, pathEnd) + " is not " + path;
+        }
+        if (this.method != null && (method == null || !this.method.contentEquals(method))) {
+            return "method " + method + " is not " + this.method;
+        }
+        for (int i = 0; i < headerNames.length; i++) {
+            String value = headers == null ? null : headers.get(headerNames[i]);
+            if (value == null) {
+                return "header " + headerNames[i] + " is absent (wanted " + headerValues[i] + ")";
+            }
+            if (!headerValues[i].matches(value)) {
+                return "header " + headerNames[i] + " \"" + value + "\" is not " + headerValues[i];
+            }
+        }
+        return null;
+    }
+
     /** @param pathEnd where the path ends in {@code target} (the start of the query string, or its length) */
     boolean matches(CharSequence method, CharSequence target, int pathEnd, HttpHeaders headers) {
         if (path != null && !path.matches(target, pathEnd)) {

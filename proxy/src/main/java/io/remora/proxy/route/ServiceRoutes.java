@@ -1,5 +1,9 @@
 package io.remora.proxy.route;
 
+import java.util.Map;
+import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.remora.config.Protocol;
 import io.remora.config.Service;
@@ -77,6 +81,31 @@ public final class ServiceRoutes implements Destination {
             }
         }
         return null;
+    }
+
+    /**
+     * Every rule in order against one request, for {@code /debug/explain}: which matched first and why each before it
+     * did not; rules after the first match are not reached. Empty when no Route names the service (the default
+     * route takes everything).
+     */
+    public List<Map<String, Object>> explain(CharSequence method, CharSequence target, HttpHeaders headers) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        if (rules == null) {
+            return out;
+        }
+        CharSequence path = target == null ? "" : target;
+        int pathEnd = pathEnd(path);
+        boolean reached = true;
+        for (CompiledRule rule : rules) {
+            Map<String, Object> r = rule.explain(method, path, pathEnd, headers);
+            if (!reached) {
+                r = new LinkedHashMap<>(Map.of("rule", r.get("rule")));
+                r.put("reached", false);
+            }
+            out.add(r);
+            reached &= !Boolean.TRUE.equals(r.get("matched"));
+        }
+        return out;
     }
 
     private static int pathEnd(CharSequence target) {

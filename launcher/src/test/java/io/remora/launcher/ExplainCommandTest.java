@@ -1,0 +1,81 @@
+package io.remora.launcher;
+
+import io.remora.config.testing.TestMesh;
+import io.remora.log.JsonWriter;
+import io.remora.proxy.ProxyServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code remora explain} against a running sidecar's admin port: it prints the sidecar's explanation; a request
+ * the sidecar cannot explain is one line and exit 2; an admin that is not there is one line and exit 1.
+ */
+@Timeout(30)
+class ExplainCommandTest {
+    private ProxyServer proxy;
+    private StringWriter out;
+    private StringWriter err;
+
+    @BeforeEach
+    void start() throws Exception {
+        proxy = ProxyServer.start(TestMesh.of(TestMesh.sidecar("web", "test").upstream("a.test"),
+                TestMesh.service("a", "test").endpoints("127.0.0.1:9"),
+                TestMesh.route("a", "test").services("a.test")
+                        .rule(r -> r.name("canary").match("{headers: {x-version: {exact: v2}}}").backend("a.test"))
+                        .rule(r -> r.name("rest").backend("a.test"))).snapshot(), JsonWriter.stdout());
+    }
+
+    @AfterEach
+    void stop() {
+        proxy.close();
+    }
+
+    private int run(String... args) {
+        out = new StringWriter();
+        err = new StringWriter();
+        CommandLine cli = Remora.commandLine();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        return cli.execute(args);
+    }
+
+    private String admin() {
+        return "127.0.0.1:" + proxy.adminAddress().getPort();
+    }
+
+    @Test
+    void itPrintsWhichRuleMatchedAndWhyTheOneBeforeDidNot() {
+        assertThat(run("explain", "--admin", admin(), "--path", "/items", "-H", "x-version: v1")).isZero();
+        assertThat(out.toString()).contains("\"rule\" : \"canary\"").contains("header x-version \\\"v1\\\" is not exact v2")
+                .contains("\"rule\" : \"rest\"").contains("\"answer\" : \"upstream\"");
+        assertThat(err.toString()).isEmpty();
+    }
+
+    @Test
+    void aQueryTheSidecarRefusesIsOneLineAndExitTwo() {
+        assertThat(run("explain", "--admin", admin(), "--path", "/x", "--method", "get")).isEqualTo(2);
+        assertThat(err.toString().lines().findFirst().orElse("")).startsWith("remora explain: ")
+                .contains("upper-case HTTP method");
+    }
+
+    @Test
+    void anAdminThatIsNotThereIsOneLineAndExitOne() throws Exception {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        assertThat(run("explain", "--admin", "127.0.0.1:" + closed, "--path", "/x")).isEqualTo(1);
+        assertThat(err.toString().lines().toList()).hasSize(1);
+        assertThat(err.toString()).contains("cannot reach the sidecar's admin at 127.0.0.1:" + closed)
+                .contains("--admin");
+    }
+}
