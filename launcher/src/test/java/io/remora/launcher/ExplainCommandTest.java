@@ -68,6 +68,34 @@ class ExplainCommandTest {
     }
 
     @Test
+    void tapPrintsTheRequestsAsTheyCompleteAndStopsAtItsCount() throws Exception {
+        Thread requests = new Thread(() -> {
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            for (int i = 0; i < 200 && !Thread.currentThread().isInterrupted(); i++) {
+                try {
+                    http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+                            + proxy.upstreamAddress("a.test").getPort() + "/tapped")).build(),
+                            java.net.http.HttpResponse.BodyHandlers.discarding());
+                    Thread.sleep(20);
+                } catch (Exception e) {
+                    return;
+                }
+            }
+        });
+        requests.start();
+        try {
+            assertThat(run("tap", "--admin", admin(), "--path", "/tapped", "--count", "2")).isZero();
+        } finally {
+            requests.interrupt();
+            requests.join();
+        }
+        assertThat(out.toString().lines().toList()).hasSize(2)
+                .allSatisfy(l -> assertThat(l).contains("\"path\":\"/tapped\"").contains("\"type\":\"access\""));
+        assertThat(run("tap", "--admin", admin(), "--status", "teapot")).isEqualTo(2);
+        assertThat(err.toString()).contains("1xx to 5xx");
+    }
+
+    @Test
     void anAdminThatIsNotThereIsOneLineAndExitOne() throws Exception {
         int closed;
         try (ServerSocket s = new ServerSocket(0)) {

@@ -79,6 +79,11 @@ final class ProxyAdminView implements AdminView {
     }
 
     @Override
+    public io.remora.proxy.log.RequestTap tap() {
+        return pc.tap();
+    }
+
+    @Override
     public String explainJson(Map<String, List<String>> query) {
         try {
             return io.remora.proxy.http.RequestExplainer.explain(pc, listeners.specs(), query);

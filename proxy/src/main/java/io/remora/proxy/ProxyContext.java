@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * here.
  */
 public final class ProxyContext {
+    private final io.remora.proxy.log.RequestTap tap = new io.remora.proxy.log.RequestTap();
     private final io.remora.proxy.tracing.Tracing tracing;
     private final Sidecar sidecar;
     private final Transport transport;
@@ -79,6 +80,9 @@ public final class ProxyContext {
         this.inboundService = workload() + "." + namespace();
         this.headRules = new RequestHeadRules(sidecar.spec().limits());
         this.tracing = io.remora.proxy.tracing.Tracing.create(sidecar, principal, metrics.registry(), environment);
+        io.micrometer.core.instrument.FunctionCounter.builder("remora_tap_lines_dropped", tap,
+                        io.remora.proxy.log.RequestTap::dropped)
+                .description("Live-tap lines a slow reader lost (GET /debug/tap)").register(metrics.registry());
         this.peerMetadata = new io.remora.proxy.http.PeerMetadata(metrics.self());
         this.inboundApps = sidecar.spec().inbound() == null ? null
                 : new InboundApps(sidecar.spec().inbound(), LocalListeners.system());
@@ -110,6 +114,11 @@ public final class ProxyContext {
     }
 
     /** The request-head checks compiled from the Sidecar's limits. */
+    /** Readers of the live tap ({@code /debug/tap}); every finished request is offered to them. */
+    public io.remora.proxy.log.RequestTap tap() {
+        return tap;
+    }
+
     /** The proxy's tracing (off unless the Sidecar names a collector); closed when the proxy stops. */
     public io.remora.proxy.tracing.Tracing tracing() {
         return tracing;

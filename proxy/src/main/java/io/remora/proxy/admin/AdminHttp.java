@@ -69,7 +69,20 @@ final class AdminHttp {
      * A route: one method on one path. {@code offLoop} handlers run on the admin executor because they may
      * be slow (serialising config, scraping metrics); the others run inline on the event loop.
      */
-    record Route(HttpMethod method, String description, boolean offLoop, Function<Request, Response> handler) {
+    record Route(HttpMethod method, String description, boolean offLoop, Function<Request, Response> handler,
+                 Stream stream) {
+        Route(HttpMethod method, String description, boolean offLoop, Function<Request, Response> handler) {
+            this(method, description, offLoop, handler, null);
+        }
+    }
+
+    /**
+     * A route whose answer is a stream ({@code /debug/tap}): it either refuses with a complete {@link Response}, or
+     * writes the response head on the channel, takes the channel over and returns null; the connection then serves
+     * nothing else.
+     */
+    interface Stream {
+        Response open(Request request, io.netty.channel.Channel channel);
     }
 
     /** Exact-path routes, in registration order (the order of the index page). */
@@ -78,6 +91,10 @@ final class AdminHttp {
 
         Router get(String path, String description, boolean offLoop, Function<Request, Response> handler) {
             return add(path, new Route(HttpMethod.GET, description, offLoop, handler));
+        }
+
+        Router stream(String path, String description, Stream stream) {
+            return add(path, new Route(HttpMethod.GET, description, false, null, stream));
         }
 
         Router post(String path, String description, Function<Request, Response> handler) {
@@ -159,6 +176,12 @@ final class AdminHttp {
                 write(ctx, p, Response.text(HttpResponseStatus.METHOD_NOT_ALLOWED,
                                 "method not allowed, use " + route.method().name() + "\n")
                         .withHeader(HttpHeaderNames.ALLOW.toString(), route.method().name()));
+            } else if (route.stream() != null) {
+                Response refusal = route.stream().open(p.request(), ctx.channel());
+                if (refusal != null) {
+                    write(ctx, p, refusal);
+                }
+                // Else the stream owns the connection: busy stays set, so nothing else is served on it.
             } else if (route.offLoop()) {
                 try {
                     executor.execute(() -> {

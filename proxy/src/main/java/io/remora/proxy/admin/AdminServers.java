@@ -167,6 +167,8 @@ public final class AdminServers implements AutoCloseable {
         router.get("/clusters", "clusters and endpoints", true,
                 r -> Response.text(HttpResponseStatus.OK, view.clustersText()));
         router.get("/ready", "readiness, as /healthz/ready on the health port", false, r -> ready(view));
+        router.stream("/debug/tap", "finished requests as JSON lines, live (?path=/x&authority=&status=5xx)",
+                (r, ch) -> TapStream.open(view.tap(), r.query(), ch));
         router.get("/debug/explain", "why a request would go where (?path=/x&method=&authority=&header=n:v)", true,
                 r -> explain(view, r));
         router.post("/drain", "stop taking new work and report not ready", r ->

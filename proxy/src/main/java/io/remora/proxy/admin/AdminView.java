@@ -47,6 +47,11 @@ public interface AdminView {
         throw new IllegalArgumentException("explain is not available here");
     }
 
+    /** The live tap of finished requests ({@code /debug/tap}); null where there is none. */
+    default io.remora.proxy.log.RequestTap tap() {
+        return null;
+    }
+
     /** The registry served at {@code /stats/prometheus}. */
     PrometheusMeterRegistry registry();
 

@@ -26,5 +26,6 @@ final class Telemetry {
         if (pc.accessLog().enabled()) {
             pc.accessLog().log(info);
         }
+        pc.tap().offer(info);
     }
 }

@@ -21,7 +21,7 @@ final class TcpAccessLog {
      */
     void write(ConnectionInfo conn, long startMillis, long startNanos, String cluster, InetSocketAddress upstream,
                String flags, long bytesIn, long bytesOut, String details) {
-        if (!pc.accessLog().enabled()) {
+        if (!pc.accessLog().enabled() && pc.tap().readers() == 0) {
             return;
         }
         StreamInfo info = new StreamInfo(startMillis, startNanos, listener.outbound(), conn.peerIp());
@@ -39,6 +39,7 @@ final class TcpAccessLog {
         info.details(details);
         info.ended(pc.environment().ticker().nanoTime());
         pc.accessLog().log(info);
+        pc.tap().offer(info);
     }
 
     /** A connection the proxy did not relay: logged at once, nothing connected. */
