@@ -33,7 +33,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         description = "Remora service mesh: sidecar proxy and tools.",
         subcommands = {HelpCommand.class, ProxyCommand.class, ControlPlaneCommand.class, DemoCommand.class,
                 ValidateCommand.class, CertsCommand.class, io.remora.launcher.init.InitCommand.class, WaitCommand.class,
-                InjectCommand.class, InjectorCommand.class, ExplainCommand.class, TapCommand.class})
+                InjectCommand.class, InjectorCommand.class, ExplainCommand.class, TapCommand.class, StatCommand.class})
 public final class Remora implements Callable<Integer> {
     @Spec
     CommandSpec spec;

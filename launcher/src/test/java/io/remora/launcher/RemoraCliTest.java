@@ -62,7 +62,7 @@ class RemoraCliTest {
     void theCommandsAreTheOnesDocumented() {
         assertThat(commands()).extracting(p -> String.join(" ", p)).containsExactlyInAnyOrder("proxy",
                 "control-plane", "control-plane token", "demo", "validate", "certs", "certs root", "certs issue",
-                "certs inspect", "init", "wait", "inject", "injector", "explain", "tap");
+                "certs inspect", "init", "wait", "inject", "injector", "explain", "tap", "stat");
     }
 
     @Test

@@ -12,15 +12,17 @@ import picocli.CommandLine;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code remora explain} against a running sidecar's admin port: it prints the sidecar's explanation; a request
- * the sidecar cannot explain is one line and exit 2; an admin that is not there is one line and exit 1.
+ * {@code remora explain}, {@code tap} and {@code stat} against a running sidecar: explain prints the sidecar's
+ * explanation, tap the requests as they complete, stat the services' golden signals; a request the sidecar refuses
+ * is one line and exit 2; an admin that is not there is one line and exit 1.
  */
 @Timeout(30)
-class ExplainCommandTest {
+class SidecarToolsTest {
     private ProxyServer proxy;
     private StringWriter out;
     private StringWriter err;
@@ -93,6 +95,36 @@ class ExplainCommandTest {
                 .allSatisfy(l -> assertThat(l).contains("\"path\":\"/tapped\"").contains("\"type\":\"access\""));
         assertThat(run("tap", "--admin", admin(), "--status", "teapot")).isEqualTo(2);
         assertThat(err.toString()).contains("1xx to 5xx");
+    }
+
+    @Test
+    void statPrintsEachServicesGoldenSignalsFromTwoScrapes() throws Exception {
+        Thread requests = new Thread(() -> {
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+                            + proxy.upstreamAddress("a.test").getPort() + "/s")).build(),
+                            java.net.http.HttpResponse.BodyHandlers.discarding());
+                    Thread.sleep(5);
+                } catch (Exception e) {
+                    return;
+                }
+            }
+        });
+        requests.start();
+        try {
+            assertThat(run("stat", "--metrics", "127.0.0.1:" + proxy.metricsAddress().getPort(), "--interval",
+                    "700ms", "--once")).isZero();
+        } finally {
+            requests.interrupt();
+            requests.join();
+        }
+        List<String> lines = out.toString().lines().toList();
+        assertThat(lines.get(0)).startsWith("DIRECTION").contains("SUCCESS").contains("P99 ms").contains("MTLS");
+        // The endpoint refuses connections: every request is a 503 UF, so the success rate is 0.
+        assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("outbound").contains("a.test.svc.cluster.local")
+                .contains("0.00%"));
     }
 
     @Test

@@ -1,0 +1,73 @@
+package io.remora.launcher;
+
+import io.remora.config.Durations;
+import io.remora.config.HostPort;
+import io.remora.launcher.stat.Stats;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code remora stat}: the golden signals of each service a sidecar talks to (requests per second, success rate,
+ * p50/p95/p99 latency, mTLS share), from two scrapes of its metrics port, refreshed in the terminal as
+ * {@code linkerd viz stat} does, or printed once with {@code --once}.
+ */
+@Command(name = "stat", description = "Show per-service success rate, request rate, latency and mTLS share from a "
+        + "sidecar's metrics, refreshed.")
+public final class StatCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--metrics", defaultValue = "127.0.0.1:15020",
+            description = "The sidecar's metrics address (default: ${DEFAULT-VALUE}).")
+    String metrics;
+
+    @Option(names = "--interval", defaultValue = "2s",
+            description = "Time between the scrapes a table is computed from (default: ${DEFAULT-VALUE}).")
+    String interval;
+
+    @Option(names = "--once", description = "Print one table and exit, instead of refreshing until interrupted.")
+    boolean once;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        HostPort hp;
+        Duration every;
+        try {
+            hp = HostPort.parse(metrics);
+            every = Durations.parse(interval);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        Stats stats = new Stats(hp);
+        PrintWriter out = spec.commandLine().getOut();
+        boolean terminal = System.console() != null && !once;
+        try {
+            String before = stats.scrape();
+            while (true) {
+                long start = System.nanoTime();
+                Thread.sleep(every.toMillis());
+                String after = stats.scrape();
+                double seconds = (System.nanoTime() - start) / 1e9;
+                if (terminal) {
+                    // Clear the screen and go home, as top does.
+                    out.print("\u001b[H\u001b[2J");
+                }
+                out.print(Stats.table(before, after, seconds));
+                out.flush();
+                if (once) {
+                    return 0;
+                }
+                before = after;
+            }
+        } catch (IOException e) {
+            return Remora.fail(spec.commandLine(), "cannot scrape the sidecar's metrics at " + hp + " ("
+                    + e.getClass().getSimpleName() + "); is it running? Name its metrics address with --metrics");
+        }
+    }
+}
