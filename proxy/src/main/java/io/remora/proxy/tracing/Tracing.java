@@ -34,10 +34,12 @@ import java.util.concurrent.TimeUnit;
  * ({@link #startServer} inbound, {@link #startClient} outbound) from the context the request arrived with, and
  * the span writes this hop's context into the request forwarded and is exported when it ends.
  *
- * <p>Sampling is parent-based ({@link SamplingPolicy}): a caller's decision is kept; a request with no decision
- * starts a trace with the configured probability, and when it is not sampled still carries a context on, marked
- * not sampled. A request whose caller decided not to sample it, and whose trace headers are well formed, is
- * forwarded with its headers as they came and costs two small objects (under 100 bytes).
+ * <p>Sampling is parent-based ({@link SamplingPolicy}): a caller's decision is kept; a request with no context
+ * starts a trace with the configured probability, and gets no context at all when it is not sampled (its headers
+ * pass untouched, nothing is allocated: at 1 % sampling 99 requests in 100 cost only the header lookups). A request
+ * whose caller decided not to sample it, and whose trace headers are well formed, is forwarded with its headers as
+ * they came and costs two small objects (under 100 bytes); a malformed or deferred context that is not sampled is
+ * replaced by a well-formed one marked not sampled.
  *
  * <p>Export: the OpenTelemetry SDK's batch processor on its own thread, posting OTLP/HTTP protobuf with the JDK's
  * {@code HttpClient}. Ending a span never waits: a span that finds {@code maxQueueSize} spans waiting is dropped, and
@@ -207,7 +209,11 @@ public final class Tracing implements AutoCloseable {
         boolean keepTracestate = TraceHeaders.keepsTracestate(incoming);
         boolean continued = incoming != null && incoming.hasIds();
         if (!decision.sampled()) {
-            if (incoming != null && incoming.clean() && incoming.decision() != TraceContext.Decision.DEFERRED) {
+            if (incoming == null) {
+                // No context came and sampling says no: the request gets none, and costs nothing more.
+                return RequestSpan.NONE;
+            }
+            if (incoming.clean() && incoming.decision() != TraceContext.Decision.DEFERRED) {
                 return RequestSpan.NONE; // the caller's "not sampled", forwarded as it came
             }
             return continued

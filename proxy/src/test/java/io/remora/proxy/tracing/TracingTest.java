@@ -145,7 +145,7 @@ class TracingTest {
     }
 
     @Test
-    void aSampledOutRequestWithNoContextStillCarriesOneMarkedNotSampled() {
+    void aSampledOutRequestWithNoContextGetsNoneAndItsHeadersPassUntouched() {
         Tracing t = tracing(1.0, 0.5);
         HttpHeaders out = TestHeaders.of("x-request-id", "r-2");
 
@@ -153,11 +153,25 @@ class TracingTest {
         span.inject(out);
         span.end(200, null, ticker.get());
 
+        assertThat(span).isSameAs(RequestSpan.NONE);
+        assertThat(TraceHeaders.extract(out)).as("a context only when sampling says so").isNull();
+        assertThat(out.names()).containsExactly("x-request-id");
+        assertThat(exported()).isEmpty();
+    }
+
+    @Test
+    void aMalformedContextThatIsNotSampledIsReplacedByOneMarkedNotSampled() {
+        Tracing t = tracing(1.0, 0.5);
+        HttpHeaders out = TestHeaders.of("traceparent", "00-" + TRACE + "-" + CALLER_SPAN + "-00",
+                "b3", "not-a-b3-value");
+
+        RequestSpan span = t.startClient(out, "GET", "payments.shop", "/", "1.1", ticker.get());
+        span.inject(out);
+        span.end(200, null, ticker.get());
+
         assertThat(span.recording()).isFalse();
-        TraceContext written = TraceHeaders.extract(out);
-        assertThat(written.hasIds()).isTrue();
-        assertThat(written.decision()).isEqualTo(TraceContext.Decision.NOT_SAMPLED);
-        assertThat(written.clean()).as("traceparent and b3 name the same trace").isTrue();
+        assertThat(out.get("b3")).isNotEqualTo("not-a-b3-value");
+        assertThat(TraceHeaders.extract(out).decision()).isEqualTo(TraceContext.Decision.NOT_SAMPLED);
         assertThat(out.get("traceparent")).endsWith("-00");
         assertThat(exported()).isEmpty();
     }
