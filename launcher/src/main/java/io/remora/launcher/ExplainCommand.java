@@ -56,12 +56,7 @@ public final class ExplainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        HostPort hp;
-        try {
-            hp = HostPort.parse(admin);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--admin: " + e.getMessage());
-        }
+        HostPort hp = SidecarAdmin.address(spec.commandLine(), admin);
         StringBuilder q = new StringBuilder("path=").append(enc(path)).append("&method=").append(enc(method));
         add(q, "authority", authority);
         add(q, "listener", listener);
@@ -77,8 +72,7 @@ public final class ExplainCommand implements Callable<Integer> {
             res = client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
                     HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            return Remora.fail(spec.commandLine(), "cannot reach the sidecar's admin at " + hp + " ("
-                    + e.getClass().getSimpleName() + "); is it running? Name its admin address with --admin");
+            return SidecarAdmin.unreachable(spec.commandLine(), hp, e);
         }
         if (res.statusCode() == 400) {
             throw new CommandLine.ParameterException(spec.commandLine(), res.body().strip());

@@ -45,12 +45,7 @@ public final class TapCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        HostPort hp;
-        try {
-            hp = HostPort.parse(admin);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--admin: " + e.getMessage());
-        }
+        HostPort hp = SidecarAdmin.address(spec.commandLine(), admin);
         StringBuilder q = new StringBuilder();
         add(q, "path", path);
         add(q, "authority", authority);
@@ -61,8 +56,7 @@ public final class TapCommand implements Callable<Integer> {
         try {
             res = client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofLines());
         } catch (IOException e) {
-            return Remora.fail(spec.commandLine(), "cannot reach the sidecar's admin at " + hp + " ("
-                    + e.getClass().getSimpleName() + "); is it running? Name its admin address with --admin");
+            return SidecarAdmin.unreachable(spec.commandLine(), hp, e);
         }
         if (res.statusCode() == 400) {
             String why = String.join(" ", res.body().toList()).strip();
