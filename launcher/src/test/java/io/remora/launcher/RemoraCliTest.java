@@ -27,7 +27,7 @@ class RemoraCliTest {
     private int run(String... args) {
         out = new StringWriter();
         err = new StringWriter();
-        CommandLine cli = Remora.commandLine();
+        CommandLine cli = Remora.commandLine(args);
         cli.setOut(new PrintWriter(out));
         cli.setErr(new PrintWriter(err));
         return cli.execute(args);
@@ -56,6 +56,17 @@ class RemoraCliTest {
 
     private List<String> errLines() {
         return err.toString().lines().toList();
+    }
+
+    @Test
+    void mainBuildsOnlyTheCommandItRuns() {
+        assertThat(Remora.commandLine("proxy", "--config", "x.yaml").getSubcommands()).containsOnlyKeys("proxy");
+        assertThat(Remora.commandLine("certs", "issue").getSubcommands()).containsOnlyKeys("certs");
+        for (String[] whole : List.of(new String[0], new String[] {"help", "proxy"}, new String[] {"prxy"},
+                new String[] {"--version"})) {
+            assertThat(Remora.commandLine(whole).getSubcommands()).containsOnlyKeys(
+                    Remora.commandLine().getSubcommands().keySet());
+        }
     }
 
     @Test
