@@ -64,7 +64,7 @@ Flags:
   --no-install     do not apt-get install missing tools
   --no-build       do not build the project when $REMORA_JAR_REL is missing
   --cleanup        stop processes recorded in bench/out/run-*/pids by an earlier run, then exit
-Environment: DURATION WARMUP REPEAT QUIET_PCT QUIET_MAX BACKEND_WORKERS REMORA_JAVA_OPTS
+Environment: DURATION WARMUP REPEAT QUIET_PCT QUIET_MAX BACKEND_WORKERS REMORA_JAVA_OPTS REMORA_JAVA
              REMORA_READY_TIMEOUT (see bench/README.md)
 EOF
 }
@@ -438,7 +438,7 @@ start_proxy() {
       render "$CONF_DIR/remora.yaml.in" "$conf" "THREADS=$thr"
       local opts
       read -ra opts <<<"$REMORA_JAVA_OPTS"
-      (cd "$REPO_DIR" && exec java "${opts[@]}" -jar "$REMORA_JAR_REL" proxy --config "bench/out/remora-$thr.yaml") \
+      (cd "$REPO_DIR" && exec "${REMORA_JAVA:-java}" "${opts[@]}" -jar "$REMORA_JAR_REL" proxy --config "bench/out/remora-$thr.yaml") \
         >"$RUN_DIR/logs/remora.log" 2>&1 9>&- &
       ;;
   esac
@@ -663,7 +663,7 @@ main() {
     if wants remora; then
       echo "- remora: commit $(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$REPO_DIR" diff --quiet HEAD -- . ':!bench' 2>/dev/null || echo ' (uncommitted changes)'), jar $( [[ -f $REPO_DIR/$REMORA_JAR_REL ]] && date -r "$REPO_DIR/$REMORA_JAR_REL" '+built %Y-%m-%d %H:%M' || echo missing)"
     fi
-    echo "- remora JVM: \`$REMORA_JAVA_OPTS\`; measured after ${WARMUP}s of discarded load per protocol (JIT warm-up)"
+    echo "- remora JVM: \`${REMORA_JAVA:-java}\` ($("${REMORA_JAVA:-java}" -version 2>&1 | head -1)) \`$REMORA_JAVA_OPTS\`; measured after ${WARMUP}s of discarded load per protocol (JIT warm-up)"
     echo "- quiet check before each run: machine busy < ${QUIET_PCT}% over ${QUIET_WINDOW}s, waiting at most ${QUIET_MAX}s;" \
       "rows are flagged when it never got quiet or when other processes used >= ${OTHER_WARN_PCT}% of a core during the run"
     echo

@@ -34,7 +34,7 @@ public final class ConfigLoader {
      * {@code REMORA_*} variables that are not Sidecar settings (read by the start script, or a setting of the loader
      * itself) and so are not errors.
      */
-    public static final Set<String> NON_CONFIG_ENV = Set.of("REMORA_JAVA_OPTS", "REMORA_HOME",
+    public static final Set<String> NON_CONFIG_ENV = Set.of("REMORA_JAVA_OPTS", "REMORA_JAVA", "REMORA_HOME",
             ConfigFiles.MAX_FILE_SIZE_VARIABLE);
 
     /**
