@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
@@ -37,18 +36,19 @@ import picocli.CommandLine.UnmatchedArgumentException;
         description = "Remora service mesh: sidecar proxy and tools.")
 public final class Remora implements Callable<Integer> {
     /**
-     * Every command, by its {@code @Command} name, in the order help lists them. Picocli reads a command's annotations,
+     * Every command, by its {@code @Command} name, in the order help lists them (made by the command line's factory,
+     * as picocli makes the commands an annotation lists). Picocli reads a command's annotations,
      * and loads the classes its fields and methods name, when the command is added; {@link #commandLine(String...)}
      * adds only the one it is about to run, which took a tenth of a second off a sidecar's start.
      */
-    private static final List<Map.Entry<String, Supplier<Object>>> COMMANDS = List.of(
-            Map.entry("help", HelpCommand::new), Map.entry("proxy", ProxyCommand::new),
-            Map.entry("control-plane", ControlPlaneCommand::new), Map.entry("demo", DemoCommand::new),
-            Map.entry("validate", ValidateCommand::new), Map.entry("certs", CertsCommand::new),
-            Map.entry("init", io.remora.launcher.init.InitCommand::new), Map.entry("wait", WaitCommand::new),
-            Map.entry("inject", InjectCommand::new), Map.entry("injector", InjectorCommand::new),
-            Map.entry("explain", ExplainCommand::new), Map.entry("tap", TapCommand::new),
-            Map.entry("stat", StatCommand::new));
+    private static final List<Map.Entry<String, Class<?>>> COMMANDS = List.of(
+            Map.entry("help", HelpCommand.class), Map.entry("proxy", ProxyCommand.class),
+            Map.entry("control-plane", ControlPlaneCommand.class), Map.entry("demo", DemoCommand.class),
+            Map.entry("validate", ValidateCommand.class), Map.entry("certs", CertsCommand.class),
+            Map.entry("init", io.remora.launcher.init.InitCommand.class), Map.entry("wait", WaitCommand.class),
+            Map.entry("inject", InjectCommand.class), Map.entry("injector", InjectorCommand.class),
+            Map.entry("explain", ExplainCommand.class), Map.entry("tap", TapCommand.class),
+            Map.entry("stat", StatCommand.class));
 
     @Spec
     CommandSpec spec;
@@ -60,7 +60,7 @@ public final class Remora implements Callable<Integer> {
 
     /** The whole command line, every command in it, with its error handling; tests run it in process. */
     static CommandLine commandLine() {
-        return build(name -> true);
+        return build(CommandLine.defaultFactory(), name -> true);
     }
 
     /**
@@ -69,16 +69,25 @@ public final class Remora implements Callable<Integer> {
      * misspelt command to suggest another for, {@code help}) the whole command line.
      */
     static CommandLine commandLine(String... args) {
-        String first = args.length > 0 ? args[0] : "";
-        boolean one = !first.equals("help") && COMMANDS.stream().anyMatch(c -> c.getKey().equals(first));
-        return one ? build(first::equals) : commandLine();
+        return commandLine(CommandLine.defaultFactory(), args);
     }
 
-    private static CommandLine build(Predicate<String> commands) {
-        CommandLine cmd = new CommandLine(new Remora());
-        for (Map.Entry<String, Supplier<Object>> c : COMMANDS) {
+    /** {@link #commandLine(String...)} with the commands made by {@code factory} (tests give one their input). */
+    static CommandLine commandLine(CommandLine.IFactory factory, String... args) {
+        String first = args.length > 0 ? args[0] : "";
+        boolean one = !first.equals("help") && COMMANDS.stream().anyMatch(c -> c.getKey().equals(first));
+        return build(factory, one ? first::equals : name -> true);
+    }
+
+    private static CommandLine build(CommandLine.IFactory factory, Predicate<String> commands) {
+        CommandLine cmd = new CommandLine(new Remora(), factory);
+        for (Map.Entry<String, Class<?>> c : COMMANDS) {
             if (commands.test(c.getKey())) {
-                cmd.addSubcommand(c.getKey(), c.getValue().get());
+                try {
+                    cmd.addSubcommand(c.getKey(), new CommandLine(factory.create(c.getValue()), factory));
+                } catch (Exception e) {
+                    throw new CommandLine.InitializationException("cannot make the command " + c.getKey(), e);
+                }
             }
         }
         // After the commands: picocli hands these to the subcommands present when they are set.

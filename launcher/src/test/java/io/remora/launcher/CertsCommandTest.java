@@ -23,7 +23,7 @@ class CertsCommandTest {
     private final StringWriter err = new StringWriter();
 
     private int run(String... args) {
-        CommandLine command = new CommandLine(new Remora());
+        CommandLine command = Remora.commandLine(args);
         command.setOut(new PrintWriter(out));
         command.setErr(new PrintWriter(err));
         return command.execute(args);

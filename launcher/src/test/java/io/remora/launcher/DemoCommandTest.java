@@ -18,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The README's main command, in process on free ports: the control plane issues every sidecar's certificate and
@@ -57,7 +56,7 @@ class DemoCommandTest {
             "--admin-port", String.valueOf(admin), "--metrics-port", String.valueOf(metrics),
             "--health-port", String.valueOf(health), "--inbound-port", String.valueOf(freePort()),
             "--control-plane-port", String.valueOf(freePort()), "--control-plane-admin-port", String.valueOf(cpAdmin)};
-        CompletableFuture<Integer> demo = CompletableFuture.supplyAsync(() -> new CommandLine(new Remora()).execute(args));
+        CompletableFuture<Integer> demo = CompletableFuture.supplyAsync(() -> Remora.commandLine(args).execute(args));
         Eventually.within(Duration.ofSeconds(30)).every(Duration.ofMillis(50))
                 .until("demo ready in time", () -> get(health, "/healthz/ready").statusCode() == 200);
         int v1 = 0;

@@ -76,7 +76,7 @@ class InjectCommandTest {
                         : CommandLine.defaultFactory().create(cls);
             }
         };
-        CommandLine root = new CommandLine(new Remora(), factory);
+        CommandLine root = Remora.commandLine(factory, args);
         root.setOut(new PrintWriter(out));
         root.setErr(new PrintWriter(err));
         return root.execute(args);
