@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  * ({@code -XX:AOTCacheOutput}): what a sidecar does from launch to serving, so that later starts find those classes
  * loaded and linked, and their methods' profiles, in the cache (launch to ready in about half the time).
  *
- * <p>It loads a Sidecar written for it (loopback, every port chosen by the system, the access log on as by default)
+ * <p>It builds the command line {@code main} does for {@code remora proxy}, loads a Sidecar written for it (loopback, every port chosen by the system, the access log on as by default)
  * the way {@code remora proxy --config} does, with its file watcher, starts the proxy with a demo app behind an
  * outbound listener, sends HTTP/1.1 requests on a few keep-alive connections, reads readiness and the metrics as a
  * kubelet and Prometheus would, and stops it with {@code POST /quitquitquit}; the JVM writes the cache as it exits.
@@ -53,6 +53,9 @@ public final class AotTraining {
 
     /** One training run with {@code requests} proxied requests: true when every step went as planned. */
     static boolean run(int requests) throws Exception {
+        // The command line main builds for `remora proxy`, so the launcher's classes are in the cache too (picocli's
+        // own, Java 5 bytecode, are never archived).
+        Remora.commandLine("proxy").parseArgs("proxy", "--config", "sidecar.yaml");
         Transport transport = Transport.best();
         EventLoopGroup appGroup = transport.newGroup(1, "training-app");
         Path dir = Files.createTempDirectory("remora-aot-training");
