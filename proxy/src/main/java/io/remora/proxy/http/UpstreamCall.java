@@ -119,7 +119,8 @@ final class UpstreamCall {
     }
 
     private void startDeadline() {
-        long timeout = RequestSteps.deadlineNanos(policy, info.grpc(), head.headers().get(GRPC_TIMEOUT));
+        long timeout = RequestSteps.deadlineNanos(policy, info.grpc(),
+                info.grpc() ? head.headers().get(GRPC_TIMEOUT) : null);
         deadline.start(timeout, ctx.executor());
     }
 
