@@ -117,7 +117,7 @@ final class HttpExchange {
         if (req instanceof LastHttpContent) {
             requestDone = true;
         }
-        call = new UpstreamCall(this, ctx, pc, info, route, req, request);
+        call = new UpstreamCall(this, ctx, pc, info, route, req, request, owner.deadlines());
         call.start();
     }
 
