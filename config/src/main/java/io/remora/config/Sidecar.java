@@ -36,6 +36,8 @@ public record Sidecar(Metadata metadata, Spec spec) implements Resource {
      * @param health       health listener (/healthz/ready, /healthz/live)
      * @param drainTime    longest time a drain waits for in-flight requests before exiting
      * @param accessLog    write one JSON line per request to stdout
+     * @param accessLogFields the fields of each line, in order, by JSON name or Envoy command operator
+     *                     ({@link AccessLogField}); absent: every field, the default line
      * @param limits       request parsing limits
      * @param serverFirstPorts destination ports treated as opaque TCP without waiting for client bytes
      * @param mtls         the workload's identity and how it talks to other sidecars; null means no mTLS, unless a
@@ -46,9 +48,11 @@ public record Sidecar(Metadata metadata, Spec spec) implements Resource {
      *                     collector
      */
     public record Spec(String workload, int threads, Inbound inbound, Outbound outbound, HostPort admin,
-                       HostPort metrics, HostPort health, Duration drainTime, boolean accessLog, Limits limits,
-                       List<Integer> serverFirstPorts, Mtls mtls, ControlPlane controlPlane, Tracing tracing) {
+                       HostPort metrics, HostPort health, Duration drainTime, boolean accessLog,
+                       List<String> accessLogFields, Limits limits, List<Integer> serverFirstPorts, Mtls mtls,
+                       ControlPlane controlPlane, Tracing tracing) {
         public Spec {
+            accessLogFields = accessLogFields == null ? Defaults.ACCESS_LOG_FIELDS : List.copyOf(accessLogFields);
             tracing = tracing == null ? Tracing.defaults() : tracing;
             threads = Math.max(0, threads);
             outbound = outbound == null ? Outbound.defaults() : outbound;
@@ -63,19 +67,19 @@ public record Sidecar(Metadata metadata, Spec spec) implements Resource {
         public Spec(String workload, int threads, Inbound inbound, Outbound outbound, HostPort admin, HostPort metrics,
                     HostPort health, Duration drainTime, boolean accessLog, Limits limits,
                     List<Integer> serverFirstPorts, Mtls mtls) {
-            this(workload, threads, inbound, outbound, admin, metrics, health, drainTime, accessLog, limits,
+            this(workload, threads, inbound, outbound, admin, metrics, health, drainTime, accessLog, null, limits,
                     serverFirstPorts, mtls, null, null);
         }
 
         public static Spec defaults() {
             return new Spec(null, Defaults.THREADS, null, null, null, null, null, null, Defaults.ACCESS_LOG, null, null,
-                    null, null, null);
+                    null, null, null, null);
         }
 
         /** This spec with another {@code mtls} and every other field kept (copying field by field drops new ones). */
         public Spec withMtls(Mtls other) {
-            return new Spec(workload, threads, inbound, outbound, admin, metrics, health, drainTime, accessLog, limits,
-                    serverFirstPorts, other, controlPlane, tracing);
+            return new Spec(workload, threads, inbound, outbound, admin, metrics, health, drainTime, accessLog,
+                    accessLogFields, limits, serverFirstPorts, other, controlPlane, tracing);
         }
     }
 

@@ -4,6 +4,7 @@ import io.remora.certs.SpiffeId;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -569,6 +570,35 @@ final class Validator implements MeshIndex.Problems<SourceMap> {
         checkPositive(where, "spec.drainTime", spec.drainTime());
         checkPositive(where, "spec.limits.idleTimeout", spec.limits().idleTimeout());
         checkTracing(spec.tracing(), where);
+        checkAccessLogFields(spec.accessLogFields(), where);
+    }
+
+    /** Each name known (a JSON name or Envoy's operator for it), each field once, and at least one. */
+    private void checkAccessLogFields(List<String> names, SourceMap where) {
+        if (names.isEmpty()) {
+            error(where, "spec.accessLogFields", "got an empty list, expected at least one field (leave the list out"
+                    + " for every field; accessLog: false writes no line)");
+            return;
+        }
+        Map<AccessLogField, Integer> seen = new EnumMap<>(AccessLogField.class);
+        for (int i = 0; i < names.size(); i++) {
+            String path = "spec.accessLogFields[" + i + "]";
+            String name = names.get(i);
+            AccessLogField field = AccessLogField.named(name);
+            if (field == null) {
+                error(where, path, "unknown access-log field " + RecordBinder.quote(name) + ", expected one of: "
+                        + String.join(", ", AccessLogField.jsonNames())
+                        + " (or Envoy's operator for one, e.g. %RESPONSE_CODE% for status)"
+                        + Spelling.suggest(name, AccessLogField.names()).map(s -> "; did you mean '" + s + "'?")
+                                .orElse(""));
+            } else if (seen.containsKey(field)) {
+                error(where, path, "got " + RecordBinder.quote(name) + ", the field " + field.jsonName()
+                        + " already listed at " + where.describe("spec.accessLogFields[" + seen.get(field) + "]")
+                        + ", expected each field once");
+            } else {
+                seen.put(field, i);
+            }
+        }
     }
 
     private void checkTracing(Sidecar.Tracing tracing, SourceMap where) {
