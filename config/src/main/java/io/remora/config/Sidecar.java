@@ -110,6 +110,29 @@ public record Sidecar(Metadata metadata, Spec spec) implements Resource {
             return new Tracing(null, null, 0, 0, null);
         }
 
+        /** What a collector's URL must look like, as errors say it. */
+        public static final String COLLECTOR_URL = "an OTLP/HTTP URL like http://otel-collector.observability:4318"
+                + " (http or https, a host, an optional port 1-65535 and path; no query)";
+
+        /**
+         * Whether {@code text} is a collector's URL: absolute http(s) with a host, a port (if any) 1-65535, and no
+         * user, query or fragment. The one check of it, for the Sidecar and for the injector's settings alike.
+         */
+        public static boolean isCollectorUrl(String text) {
+            java.net.URI uri;
+            try {
+                uri = new java.net.URI(text);
+            } catch (java.net.URISyntaxException e) {
+                return false;
+            }
+            String scheme = uri.getScheme();
+            boolean http = "http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme);
+            boolean port = uri.getPort() == -1 || (uri.getPort() >= 1 && uri.getPort() <= 65535);
+            Authority host = uri.getHost() == null ? null : Authority.of(uri.getHost());
+            return http && host != null && HostNames.isHost(host.host()) && port
+                    && uri.getRawUserInfo() == null && uri.getRawQuery() == null && uri.getRawFragment() == null;
+        }
+
         /** Whether spans are made and sent at all: a collector is set and some requests are sampled. */
         public boolean enabled() {
             return collector != null && sampling > 0;

@@ -603,10 +603,9 @@ final class Validator implements MeshIndex.Problems<SourceMap> {
 
     private void checkTracing(Sidecar.Tracing tracing, SourceMap where) {
         checkPercent(where, "spec.tracing.sampling", tracing.sampling());
-        if (tracing.collector() != null && !isCollectorUrl(tracing.collector())) {
+        if (tracing.collector() != null && !Sidecar.Tracing.isCollectorUrl(tracing.collector())) {
             error(where, "spec.tracing.collector", "got " + RecordBinder.quote(tracing.collector())
-                    + ", expected an OTLP/HTTP URL like http://otel-collector.observability:4318 (http or https, a"
-                    + " host, an optional port 1-65535 and path; no query)");
+                    + ", expected " + Sidecar.Tracing.COLLECTOR_URL);
         }
         if (tracing.maxBatchSize() > tracing.maxQueueSize()) {
             error(where, "spec.tracing.maxBatchSize", "got " + tracing.maxBatchSize() + ", expected at most"
@@ -615,21 +614,6 @@ final class Validator implements MeshIndex.Problems<SourceMap> {
         checkPositive(where, "spec.tracing.batchInterval", tracing.batchInterval());
     }
 
-    /** An absolute http(s) URL with a host, a port (if any) 1-65535, and no user, query or fragment. */
-    private static boolean isCollectorUrl(String text) {
-        java.net.URI uri;
-        try {
-            uri = new java.net.URI(text);
-        } catch (java.net.URISyntaxException e) {
-            return false;
-        }
-        String scheme = uri.getScheme();
-        boolean http = "http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme);
-        boolean port = uri.getPort() == -1 || (uri.getPort() >= 1 && uri.getPort() <= 65535);
-        Authority host = uri.getHost() == null ? null : Authority.of(uri.getHost());
-        return http && host != null && HostNames.isHost(host.host()) && port
-                && uri.getRawUserInfo() == null && uri.getRawQuery() == null && uri.getRawFragment() == null;
-    }
 
     /** A PEM file that exists, is readable and holds a {@code -----BEGIN <kind>} block. */
     private void checkReadableFile(SourceMap where, String path, String file, String kind) {
