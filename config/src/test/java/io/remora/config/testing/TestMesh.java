@@ -306,6 +306,12 @@ public final class TestMesh {
             return set("accessLog", on);
         }
 
+        /** The access log on, writing these fields (JSON names or Envoy operators), each quoted. */
+        public SidecarDoc accessLogFields(String... names) {
+            return accessLog(true).set("accessLogFields",
+                    list(Arrays.stream(names).map(n -> "'" + n + "'").toArray()));
+        }
+
         /** An inbound listener on {@link #ANY_PORT} in front of the app at {@code app}. */
         public SidecarDoc inbound(Object app) {
             return set("inbound.listen", ANY_PORT).set("inbound.app", app);
