@@ -66,7 +66,7 @@ public final class ProxyServer implements AutoCloseable {
         RouteTable table = bootstrap.firstRoutes(guards);
         this.pc = new ProxyContext(sidecar, transport, metrics, new AccessLog(writer, sidecar.spec().accessLog()),
                 table, connections, identity, tlsMeters, environment);
-        this.config = new RunningConfig(pc, guards, registry);
+        this.config = new RunningConfig(pc, guards, registry, () -> admin == null ? null : admin.metricsAddress());
         this.group = transport.newGroup(sidecar.spec().threads(), "remora-io");
         this.listeners = new Listeners(pc, group);
     }
