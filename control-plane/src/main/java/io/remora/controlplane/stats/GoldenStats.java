@@ -1,25 +1,61 @@
-package io.remora.launcher.stat;
+package io.remora.controlplane.stats;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
- * The golden signals of each service a sidecar reported between two scrapes, as {@code linkerd viz stat} shows them:
+ * The golden signals of the requests a sidecar reported between two scrapes, as {@code linkerd viz stat} shows them:
  * requests per second, success rate (not 5xx), latency percentiles from the duration histogram's buckets, and the
- * share of requests over mutual TLS. A pure function of the two scrapes and the time between them.
+ * share of requests over mutual TLS. Pure functions of the two scrapes and the time between them, grouped by what the
+ * caller asks: per direction and service for {@code remora stat} on one sidecar ({@link #between}), per edge of the
+ * request graph for the control plane's dashboard ({@link #windows}).
  */
-final class GoldenStats {
-    private static final String REQUESTS = "istio_requests_total";
-    private static final String BUCKETS = "istio_request_duration_milliseconds_bucket";
+public final class GoldenStats {
+    public static final String REQUESTS = "istio_requests_total";
+    public static final String BUCKETS = "istio_request_duration_milliseconds_bucket";
 
     private GoldenStats() {
     }
 
     /** One row: a direction ({@code outbound} as the source, {@code inbound} as the destination) and a service. */
-    record Row(String direction, String service, double rps, double successRate, double p50, double p95, double p99,
-               double mtlsShare, long requests) {
+    public record Row(String direction, String service, double rps, double successRate, double p50, double p95,
+                      double p99, double mtlsShare, long requests) {
+    }
+
+    /** The signals of one group of requests. */
+    public record Golden(double rps, double successRate, double p50, double p95, double p99, double mtlsShare,
+                         long requests) {
+    }
+
+    /**
+     * What a group's counters grew by between two scrapes, and its rate. Windows add up (counts, rates and bucket
+     * counts), so the same edge reported by several sidecars, each scraped at its own moments, is one window.
+     */
+    public static final class Window {
+        private double requests;
+        private double ok;
+        private double mtls;
+        private double rps;
+        private final TreeMap<Double, Double> buckets = new TreeMap<>();
+
+        /** Adds {@code other} into this one. */
+        public void add(Window other) {
+            requests += other.requests;
+            ok += other.ok;
+            mtls += other.mtls;
+            rps += other.rps;
+            other.buckets.forEach((le, n) -> buckets.merge(le, n, Double::sum));
+        }
+
+        public Golden golden() {
+            return new Golden(rps, requests > 0 ? ok / requests : Double.NaN, percentile(buckets, 0.50),
+                    percentile(buckets, 0.95), percentile(buckets, 0.99), requests > 0 ? mtls / requests : Double.NaN,
+                    Math.round(requests));
+        }
     }
 
     private static final class Acc {
@@ -29,43 +65,76 @@ final class GoldenStats {
         final TreeMap<Double, Double> buckets = new TreeMap<>();
     }
 
-    static List<Row> between(List<PrometheusText.Sample> before, List<PrometheusText.Sample> after, double seconds) {
-        Map<String, Acc> a = accumulate(after);
-        Map<String, Acc> b = accumulate(before);
+    /** Per direction and service ({@code remora stat}): services without new requests are left out. */
+    public static List<Row> between(List<PrometheusText.Sample> before, List<PrometheusText.Sample> after,
+                                    double seconds) {
+        Map<String, Window> windows = windows(before, after, seconds,
+                s -> (isSource(s) ? "outbound" : "inbound") + "\u0000" + s.label("destination_service"));
         List<Row> rows = new ArrayList<>();
-        for (Map.Entry<String, Acc> e : a.entrySet()) {
+        new TreeMap<>(windows).forEach((key, w) -> {
+            String[] k = key.split("\u0000", 2);
+            Golden g = w.golden();
+            rows.add(new Row(k[0], k[1], g.rps(), g.successRate(), g.p50(), g.p95(), g.p99(), g.mtlsShare(),
+                    g.requests()));
+        });
+        return rows;
+    }
+
+    /**
+     * The requests between two scrapes {@code seconds} apart, grouped by {@code key} (a sample whose key is null is
+     * left out); a group without new requests is left out. A counter that went down (the sidecar restarted) counts
+     * from zero, as Prometheus's {@code rate} does.
+     */
+    public static <K> Map<K, Window> windows(List<PrometheusText.Sample> before, List<PrometheusText.Sample> after,
+                                             double seconds, Function<PrometheusText.Sample, K> key) {
+        Map<K, Acc> a = accumulate(after, key);
+        Map<K, Acc> b = accumulate(before, key);
+        Map<K, Window> out = new HashMap<>();
+        for (Map.Entry<K, Acc> e : a.entrySet()) {
             Acc now = e.getValue();
             Acc then = b.getOrDefault(e.getKey(), new Acc());
+            if (now.total < then.total) {
+                then = new Acc(); // reset
+            }
             double total = now.total - then.total;
             if (total <= 0) {
                 continue;
             }
-            TreeMap<Double, Double> delta = new TreeMap<>();
-            now.buckets.forEach((le, count) -> delta.put(le, count - then.buckets.getOrDefault(le, 0.0)));
-            String[] key = e.getKey().split("\u0000", 2);
-            rows.add(new Row(key[0], key[1], total / seconds, (now.ok - then.ok) / total,
-                    percentile(delta, 0.50), percentile(delta, 0.95), percentile(delta, 0.99),
-                    (now.mtls - then.mtls) / total, Math.round(total)));
+            Window w = new Window();
+            w.requests = total;
+            w.ok = now.ok - then.ok;
+            w.mtls = now.mtls - then.mtls;
+            w.rps = seconds > 0 ? total / seconds : 0;
+            TreeMap<Double, Double> old = then.buckets;
+            now.buckets.forEach((le, count) -> w.buckets.put(le, count - old.getOrDefault(le, 0.0)));
+            out.put(e.getKey(), w);
         }
-        return rows;
+        return out;
     }
 
-    private static Map<String, Acc> accumulate(List<PrometheusText.Sample> samples) {
-        Map<String, Acc> out = new TreeMap<>();
+    private static boolean isSource(PrometheusText.Sample s) {
+        return s.label("reporter").equals("source");
+    }
+
+    private static <K> Map<K, Acc> accumulate(List<PrometheusText.Sample> samples,
+                                              Function<PrometheusText.Sample, K> key) {
+        Map<K, Acc> out = new HashMap<>();
         for (PrometheusText.Sample s : samples) {
             boolean requests = s.name().equals(REQUESTS);
             if (!requests && !s.name().equals(BUCKETS)) {
                 continue;
             }
-            boolean source = s.label("reporter").equals("source");
-            String key = (source ? "outbound" : "inbound") + "\u0000" + s.label("destination_service");
-            Acc acc = out.computeIfAbsent(key, k -> new Acc());
+            K k = key.apply(s);
+            if (k == null) {
+                continue;
+            }
+            Acc acc = out.computeIfAbsent(k, x -> new Acc());
             if (requests) {
                 acc.total += s.value();
                 if (!s.label("response_code").startsWith("5")) {
                     acc.ok += s.value();
                 }
-                boolean mtls = source ? !s.label("destination_principal").equals("unknown")
+                boolean mtls = isSource(s) ? !s.label("destination_principal").equals("unknown")
                         && !s.label("destination_principal").isEmpty()
                         : s.label("connection_security_policy").equals("mutual_tls");
                 if (mtls) {
@@ -73,7 +142,12 @@ final class GoldenStats {
                 }
             } else {
                 String le = s.label("le");
-                double bound = le.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le);
+                double bound;
+                try {
+                    bound = le.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le);
+                } catch (NumberFormatException e) {
+                    continue;
+                }
                 acc.buckets.merge(bound, s.value(), Double::sum);
             }
         }
@@ -84,7 +158,7 @@ final class GoldenStats {
      * The {@code q} quantile from cumulative bucket counts, interpolated linearly inside its bucket as Prometheus's
      * {@code histogram_quantile} does; NaN without observations.
      */
-    static double percentile(TreeMap<Double, Double> cumulative, double q) {
+    public static double percentile(TreeMap<Double, Double> cumulative, double q) {
         if (cumulative.isEmpty()) {
             return Double.NaN;
         }

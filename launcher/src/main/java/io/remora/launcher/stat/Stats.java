@@ -1,6 +1,8 @@
 package io.remora.launcher.stat;
 
 import io.remora.config.HostPort;
+import io.remora.controlplane.stats.GoldenStats;
+import io.remora.controlplane.stats.PrometheusText;
 
 import java.io.IOException;
 import java.net.URI;
