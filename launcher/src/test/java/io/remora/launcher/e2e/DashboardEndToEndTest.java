@@ -2,6 +2,8 @@ package io.remora.launcher.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.remora.config.HostPort;
+import io.remora.launcher.stat.ControlPlaneStats;
 import io.remora.launcher.testing.HeadlessChromium;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -21,7 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The control plane's dashboard in a real headless Chromium, over a real mesh ({@link LocalMesh}: the control plane,
  * hello v1 and v2 behind their sidecars, the callers' sidecars) with traffic through caller-a: the page loads, shows
  * both versions with the route's 90/10 split and the traffic caller-a sends each, and, without being reloaded, shows
- * the new split and the traffic moving to v2 after the route changes in the directory.
+ * the new split and the traffic moving to v2 after the route changes in the directory. {@code remora stat
+ * --control-plane}'s table is read from the same data.
  */
 @Timeout(120)
 class DashboardEndToEndTest {
@@ -102,6 +105,14 @@ class DashboardEndToEndTest {
                 assertThat(page.get("graph").asText()).contains(CALLER_A).contains("hello.demo v1")
                         .contains("hello.demo v2");
             });
+
+            // remora stat --control-plane reads the same data: a row per version, v1 with the larger share.
+            String table = ControlPlaneStats.table(new ControlPlaneStats(new HostPort("127.0.0.1",
+                    mesh.controlPlane().adminPort())).fetch());
+            assertThat(table.lines().findFirst()).hasValueSatisfying(h -> assertThat(h).startsWith("SOURCE")
+                    .contains("SERVICE").contains("VERSION").contains("SHARE").contains("P99 ms"));
+            assertThat(table).containsPattern("demo/caller-a +hello\\.demo +v1 ")
+                    .containsPattern("demo/caller-a +hello\\.demo +v2 ");
 
             mesh.writeRoute(0, 100);
             within(SOON).every(Duration.ofMillis(250)).untilPasses(() -> {
