@@ -91,8 +91,10 @@ class DemoCommandTest {
         assertThat(banner.toString()).contains("dashboard:       http://127.0.0.1:" + cpAdmin + "/dashboard")
                 .contains("remora stat --control-plane 127.0.0.1:" + cpAdmin);
         assertThat(get(cpAdmin, "/dashboard").body()).contains("<title>Remora mesh</title>");
-        assertThat(get(cpAdmin, "/dashboard/data").body()).contains("\"service\":\"hello.demo\"")
-                .contains("\"workload\":\"hello-v2\",\"version\":\"v2\"");
+        // The data is rendered once per scrape round (2 s): the sidecars are in it from the round after they came.
+        Eventually.within(Duration.ofSeconds(10)).every(Duration.ofMillis(200)).untilPasses(() ->
+                assertThat(get(cpAdmin, "/dashboard/data").body()).contains("\"service\":\"hello.demo\"")
+                        .contains("\"workload\":\"hello-v2\",\"version\":\"v2\""));
         Path file = dir.resolve("mesh").resolve("hello-route.yaml");
         Files.writeString(file, Files.readString(file).replace("subset: v1, weight: 90", "subset: v1, weight: 0")
                 .replace("subset: v2, weight: 10", "subset: v2, weight: 100"));
