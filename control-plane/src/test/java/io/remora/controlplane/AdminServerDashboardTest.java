@@ -80,4 +80,33 @@ class AdminServerDashboardTest {
         gate.leave();
         assertThat(send("GET", "/dashboard/data").statusCode()).isEqualTo(200);
     }
+
+    @Test
+    void manyClientsAtOnceAreEachAnsweredServedOrRefusedAndEveryOneIsCounted() throws Exception {
+        int clients = 64;
+        java.util.List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> all = new java.util.ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            all.add(http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.port()
+                    + (i % 2 == 0 ? "/dashboard/data" : "/dashboard"))).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        }
+        assertThat(send("GET", "/healthz/live").statusCode()).isEqualTo(200);
+        int served = 0;
+        int refused = 0;
+        for (var f : all) {
+            int status = f.get(15, java.util.concurrent.TimeUnit.SECONDS).statusCode();
+            assertThat(status).isIn(200, 503);
+            if (status == 200) {
+                served++;
+            } else {
+                refused++;
+            }
+        }
+        assertThat(served).isPositive();
+        assertThat(metrics.scrape()).contains("remora_cp_dashboard_requests_total{result=\"served\"} " + served + ".0");
+        if (refused > 0) {
+            assertThat(metrics.scrape())
+                    .contains("remora_cp_dashboard_requests_total{result=\"refused\"} " + refused + ".0");
+        }
+    }
 }
