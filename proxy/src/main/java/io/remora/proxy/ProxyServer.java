@@ -68,7 +68,7 @@ public final class ProxyServer implements AutoCloseable {
         this.pc = new ProxyContext(sidecar, transport, metrics, new AccessLog(writer, sidecar.spec().accessLog(),
                 AccessLogFormat.named(sidecar.spec().accessLogFields())),
                 table, connections, identity, tlsMeters, environment);
-        this.config = new RunningConfig(pc, guards, registry);
+        this.config = new RunningConfig(pc, guards, registry, () -> admin == null ? null : admin.metricsAddress());
         this.group = transport.newGroup(sidecar.spec().threads(), "remora-io");
         this.listeners = new Listeners(pc, group);
     }
