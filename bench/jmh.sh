@@ -24,8 +24,8 @@ if [[ ${1:-} == --build ]]; then BUILD=1; shift; fi
 
 stale() { # true when the jar is missing or a source it is built from is newer
   [[ -f $JMH_JAR ]] || return 0
-  [[ -n $(find "$REPO_DIR"/{proxy,config,log,net,certs,protocol}/src/main "$REPO_DIR/config/src/test" "$BENCH_DIR/jmh/src" \
-      "$REPO_DIR/pom.xml" "$BENCH_DIR/jmh/pom.xml" "$REPO_DIR/proxy/pom.xml" \
+  [[ -n $(find "$REPO_DIR"/{proxy,config,log,net,certs,protocol}/src/main "$REPO_DIR/config/src/test" \
+      "$BENCH_DIR/jmh/src" "$REPO_DIR/pom.xml" "$BENCH_DIR/jmh/pom.xml" "$REPO_DIR/proxy/pom.xml" \
       -newer "$JMH_JAR" -type f -print -quit 2>/dev/null) ]]
 }
 if ((BUILD)) || stale; then
