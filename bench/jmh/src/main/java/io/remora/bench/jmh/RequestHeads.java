@@ -11,8 +11,8 @@ import io.netty.handler.codec.http.HttpVersion;
 /**
  * Request heads as {@code HttpServerCodec} hands them to the proxy, made anew for each call because the proxy edits
  * them in place. {@link #fresh()} on its own is the benchmarks' baseline: what a header edit costs is its figure less
- * the baseline's. The names and values are the same String objects every time (the codec makes new ones), so hashes
- * and copies of them are not part of the baseline.
+ * the baseline's. The names and values are the same String objects every time, where the codec makes new ones: the
+ * baseline does not count those Strings, only the head and its entries.
  */
 public final class RequestHeads {
     private static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory();

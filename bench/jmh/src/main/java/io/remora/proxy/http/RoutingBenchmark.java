@@ -27,8 +27,8 @@ import java.util.concurrent.TimeUnit;
  * Routing one request head to its rule: {@link #match} is the table alone (service by {@code Host}, then the first
  * matching rule of its Route, then the backend of a weighted split); {@link #route} is {@link Router#route} as the
  * exchange calls it on the capture listener (destination, rule, the decision it returns). One request per rule kind
- * of {@link BenchMesh}'s Route, each reaching its rule after failing every rule before it: {@code split} fails all
- * four matchers, so it is the slowest one there is. The head is not edited, so one serves every call.
+ * of {@link BenchMesh}'s Route, each reaching its rule after failing every rule before it ({@code split}, the last,
+ * after failing all four others). The head is not edited, so one serves every call.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
