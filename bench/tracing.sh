@@ -2,7 +2,11 @@
 # Remora tracing overhead: HTTP/1.1 throughput of one sidecar with tracing off, at 1 % sampling (Istio's default)
 # and at 100 %, exporting to a local OTLP/HTTP collector stand-in that accepts every batch. Three sidecars (one
 # JVM each, one event loop) in front of the same nginx backend, measured in rotating rounds so drift on the machine
-# hits all alike. Reports each variant's median and its ratio to "off". Not part of the test suite.
+# hits all alike. Reports each variant's median rps and its ratio to "off", and the sidecar's CPU time per request
+# split by thread (event loop, GC, JIT compiler, the rest: the exporter's threads), which a shared 2-core machine
+# disturbs far less than rps: every extra thread's CPU is taken from the load generator and the backend too.
+# Each sidecar is warmed up for 15 s first, so the JIT has compiled the tracing paths before anything is measured.
+# Not part of the test suite.
 #
 # Usage: bench/tracing.sh [--rounds N] [--duration S] [--conns C]
 #   default: 5 rounds of 10 s per variant, 50 keep-alive connections (h2load --h1). Needs nginx, h2load, python3
@@ -58,28 +62,53 @@ variant off 18310 ""
 variant one 18320 "tracing: {sampling: 1, collector: http://127.0.0.1:18399}"
 variant all 18330 "tracing: {sampling: 100, collector: http://127.0.0.1:18399}"
 
-NAMES=(off one all) PORTS=(18310 18320 18330)
-declare -A RPS=()
-for i in 0 1 2; do rps "${PORTS[$i]}" "$WARMUP" >/dev/null; done
+NAMES=(off one all) PORTS=(18310 18320 18330) SIDECAR_PIDS=("${PIDS[-3]}" "${PIDS[-2]}" "${PIDS[-1]}")
+HZ=$(getconf CLK_TCK)
+# threads PID: one "tid|kind|ticks" line per thread, kind one of io, gc, jit, other
+threads() {
+  for t in /proc/"$1"/task/*; do
+    printf '%s|%s|%s\n' "${t##*/}" "$(cat "$t/comm")" "$(awk '{print $14 + $15}' "$t/stat")"
+  done | awk -F'|' '{k = $2 ~ /^remora-io/ ? "io" : $2 ~ /VM Thread|GC/ ? "gc" : $2 ~ /Compiler/ ? "jit" : "other"; print $1 "|" k "|" $3}' | sort
+}
+declare -A RPS=() CPU=()
+for i in 0 1 2; do rps "${PORTS[$i]}" 15 >/dev/null; done
 for ((r = 0; r < ROUNDS; r++)); do
   line="round $((r + 1)):"
   for k in 0 1 2; do
     i=$(((k + r) % 3)) # rotate which goes first
-    v=$(rps "${PORTS[$i]}" "$DURATION")
+    threads "${SIDECAR_PIDS[$i]}" > "$WORK/t0"
+    out=$(h2load --h1 -t 1 -c "$CONNS" -D "$DURATION" "http://127.0.0.1:${PORTS[$i]}/")
+    threads "${SIDECAR_PIDS[$i]}" > "$WORK/t1"
+    v=$(awk '/^finished in/ {gsub(/,/, "", $4); print $4}' <<<"$out")
+    n=$(awk '/^requests:/ {print $4}' <<<"$out")
+    # Threads that ended during the round are missed; the sidecar's are long-lived.
+    CPU[${NAMES[$i]}]+="$(join -t'|' "$WORK/t0" "$WORK/t1" | awk -F'|' -v n="$n" -v hz="$HZ" '
+      {d[$2] += $5 - $3; tot += $5 - $3}
+      END {f = 1e6 / hz / n; printf "%.2f/%.2f/%.2f/%.2f/%.2f ", tot * f, d["io"] * f, d["gc"] * f, d["jit"] * f, d["other"] * f}')"
     RPS[${NAMES[$i]}]+="$v "
     line+=" ${NAMES[$i]} $v"
   done
   echo "$line rps" >&2
 done
 med() { tr ' ' '\n' <<<"${RPS[$1]}" | grep . | median; }
+# cpu NAME FIELD: the median over rounds of one CPU figure (1 total, 2 event loop, 3 GC, 4 JIT, 5 other), µs/request
+cpu() { tr ' ' '\n' <<<"${CPU[$1]}" | grep . | cut -d/ -f"$2" | median | awk '{printf "%.2f", $1}'; }
 off=$(med off) one=$(med one) all=$(med all)
 dropped() { curl -s "http://127.0.0.1:$1/stats/prometheus" | awk '/^remora_tracing_spans_dropped_total/ {s += $NF} END {print s + 0}'; }
 exported() { curl -s "http://127.0.0.1:$1/stats/prometheus" | awk '/^remora_tracing_spans_exported_total/ {s += $NF} END {print s + 0}'; }
-printf '| tracing | median rps | ratio to off | spans exported | spans dropped | rounds |\n|---|---:|---:|---:|---:|---|\n'
-printf '| off | %.0f | 1.000 | - | - | %s |\n' "$off" "${RPS[off]}"
-printf '| 1 %% sampled | %.0f | %.3f | %s | %s | %s |\n' "$one" "$(awk -v a="$one" -v b="$off" 'BEGIN {print a / b}')" \
-  "$(exported 18322)" "$(dropped 18322)" "${RPS[one]}"
-printf '| 100 %% sampled | %.0f | %.3f | %s | %s | %s |\n' "$all" "$(awk -v a="$all" -v b="$off" 'BEGIN {print a / b}')" \
-  "$(exported 18332)" "$(dropped 18332)" "${RPS[all]}"
-printf '\nload: h2load --h1 -t 1 -c %s, %s s per round, 1 event loop per sidecar; commit %s\n' "$CONNS" "$DURATION" \
-  "$(git -C "$REPO_DIR" rev-parse --short HEAD)"
+printf '| tracing | median rps | ratio to off | CPU µs/req | ratio to off | event loop | GC | JIT | other threads | spans exported | spans dropped |\n'
+printf '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
+row() { # row LABEL NAME RPS METRICS_PORT
+  local exp="-" drop="-"
+  [[ -n $4 ]] && exp=$(exported "$4") && drop=$(dropped "$4")
+  printf '| %s | %.0f | %.3f | %s | %.3f | %s | %s | %s | %s | %s | %s |\n' "$1" "$3" \
+    "$(awk -v a="$3" -v b="$off" 'BEGIN {print a / b}')" "$(cpu "$2" 1)" \
+    "$(awk -v a="$(cpu "$2" 1)" -v b="$(cpu off 1)" 'BEGIN {print a / b}')" \
+    "$(cpu "$2" 2)" "$(cpu "$2" 3)" "$(cpu "$2" 4)" "$(cpu "$2" 5)" "$exp" "$drop"
+}
+row off off "$off" ""
+row "1 % sampled" one "$one" 18322
+row "100 % sampled" all "$all" 18332
+printf '\nrps per round: off %s; 1 %% %s; 100 %% %s\n' "${RPS[off]}" "${RPS[one]}" "${RPS[all]}"
+printf 'load: h2load --h1 -t 1 -c %s, %s s per round after 15 s of warm-up each, 1 event loop per sidecar; commit %s\n' \
+  "$CONNS" "$DURATION" "$(git -C "$REPO_DIR" rev-parse --short HEAD)"

@@ -61,6 +61,12 @@ public final class Defaults {
     public static final int ENDPOINT_WEIGHT = 1;
     /** Access log on: one JSON line per request on stdout is what {@code kubectl logs} shows when a call fails. */
     public static final boolean ACCESS_LOG = true;
+    /**
+     * Every access-log field, in {@link AccessLogField}'s order: Envoy's default fields and what a sidecar adds
+     * (direction, peer principal, details); a field with no value is left out of a line, so more fields cost
+     * nothing on a request that has none of them.
+     */
+    public static final List<String> ACCESS_LOG_FIELDS = AccessLogField.jsonNames();
     /** Most event loops a Sidecar may ask for; more only adds contention in a sidecar's CPU share. */
     public static final int MAX_THREADS = 64;
     /**

@@ -36,6 +36,8 @@ public record Sidecar(Metadata metadata, Spec spec) implements Resource {
      * @param health       health listener (/healthz/ready, /healthz/live)
      * @param drainTime    longest time a drain waits for in-flight requests before exiting
      * @param accessLog    write one JSON line per request to stdout
+     * @param accessLogFields the fields of each line, in order, by JSON name or Envoy command operator
+     *                     ({@link AccessLogField}); absent: every field, the default line
      * @param limits       request parsing limits
      * @param serverFirstPorts destination ports treated as opaque TCP without waiting for client bytes
      * @param mtls         the workload's identity and how it talks to other sidecars; null means no mTLS, unless a
@@ -46,9 +48,11 @@ public record Sidecar(Metadata metadata, Spec spec) implements Resource {
      *                     collector
      */
     public record Spec(String workload, int threads, Inbound inbound, Outbound outbound, HostPort admin,
-                       HostPort metrics, HostPort health, Duration drainTime, boolean accessLog, Limits limits,
-                       List<Integer> serverFirstPorts, Mtls mtls, ControlPlane controlPlane, Tracing tracing) {
+                       HostPort metrics, HostPort health, Duration drainTime, boolean accessLog,
+                       List<String> accessLogFields, Limits limits, List<Integer> serverFirstPorts, Mtls mtls,
+                       ControlPlane controlPlane, Tracing tracing) {
         public Spec {
+            accessLogFields = accessLogFields == null ? Defaults.ACCESS_LOG_FIELDS : List.copyOf(accessLogFields);
             tracing = tracing == null ? Tracing.defaults() : tracing;
             threads = Math.max(0, threads);
             outbound = outbound == null ? Outbound.defaults() : outbound;
@@ -63,19 +67,19 @@ public record Sidecar(Metadata metadata, Spec spec) implements Resource {
         public Spec(String workload, int threads, Inbound inbound, Outbound outbound, HostPort admin, HostPort metrics,
                     HostPort health, Duration drainTime, boolean accessLog, Limits limits,
                     List<Integer> serverFirstPorts, Mtls mtls) {
-            this(workload, threads, inbound, outbound, admin, metrics, health, drainTime, accessLog, limits,
+            this(workload, threads, inbound, outbound, admin, metrics, health, drainTime, accessLog, null, limits,
                     serverFirstPorts, mtls, null, null);
         }
 
         public static Spec defaults() {
             return new Spec(null, Defaults.THREADS, null, null, null, null, null, null, Defaults.ACCESS_LOG, null, null,
-                    null, null, null);
+                    null, null, null, null);
         }
 
         /** This spec with another {@code mtls} and every other field kept (copying field by field drops new ones). */
         public Spec withMtls(Mtls other) {
-            return new Spec(workload, threads, inbound, outbound, admin, metrics, health, drainTime, accessLog, limits,
-                    serverFirstPorts, other, controlPlane, tracing);
+            return new Spec(workload, threads, inbound, outbound, admin, metrics, health, drainTime, accessLog,
+                    accessLogFields, limits, serverFirstPorts, other, controlPlane, tracing);
         }
     }
 
@@ -104,6 +108,29 @@ public record Sidecar(Metadata metadata, Spec spec) implements Resource {
         /** No collector: tracing off. */
         public static Tracing defaults() {
             return new Tracing(null, null, 0, 0, null);
+        }
+
+        /** What a collector's URL must look like, as errors say it. */
+        public static final String COLLECTOR_URL = "an OTLP/HTTP URL like http://otel-collector.observability:4318"
+                + " (http or https, a host, an optional port 1-65535 and path; no query)";
+
+        /**
+         * Whether {@code text} is a collector's URL: absolute http(s) with a host, a port (if any) 1-65535, and no
+         * user, query or fragment. The one check of it, for the Sidecar and for the injector's settings alike.
+         */
+        public static boolean isCollectorUrl(String text) {
+            java.net.URI uri;
+            try {
+                uri = new java.net.URI(text);
+            } catch (java.net.URISyntaxException e) {
+                return false;
+            }
+            String scheme = uri.getScheme();
+            boolean http = "http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme);
+            boolean port = uri.getPort() == -1 || (uri.getPort() >= 1 && uri.getPort() <= 65535);
+            Authority host = uri.getHost() == null ? null : Authority.of(uri.getHost());
+            return http && host != null && HostNames.isHost(host.host()) && port
+                    && uri.getRawUserInfo() == null && uri.getRawQuery() == null && uri.getRawFragment() == null;
         }
 
         /** Whether spans are made and sent at all: a collector is set and some requests are sampled. */

@@ -4,6 +4,7 @@ import io.remora.certs.SpiffeId;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -569,14 +570,42 @@ final class Validator implements MeshIndex.Problems<SourceMap> {
         checkPositive(where, "spec.drainTime", spec.drainTime());
         checkPositive(where, "spec.limits.idleTimeout", spec.limits().idleTimeout());
         checkTracing(spec.tracing(), where);
+        checkAccessLogFields(spec.accessLogFields(), where);
+    }
+
+    /** Each name known (a JSON name or Envoy's operator for it), each field once, and at least one. */
+    private void checkAccessLogFields(List<String> names, SourceMap where) {
+        if (names.isEmpty()) {
+            error(where, "spec.accessLogFields", "got an empty list, expected at least one field (leave the list out"
+                    + " for every field; accessLog: false writes no line)");
+            return;
+        }
+        Map<AccessLogField, Integer> seen = new EnumMap<>(AccessLogField.class);
+        for (int i = 0; i < names.size(); i++) {
+            String path = "spec.accessLogFields[" + i + "]";
+            String name = names.get(i);
+            AccessLogField field = AccessLogField.named(name);
+            if (field == null) {
+                error(where, path, "unknown access-log field " + RecordBinder.quote(name) + ", expected one of: "
+                        + String.join(", ", AccessLogField.jsonNames())
+                        + " (or Envoy's operator for one, e.g. %RESPONSE_CODE% for status)"
+                        + Spelling.suggest(name, AccessLogField.names()).map(s -> "; did you mean '" + s + "'?")
+                                .orElse(""));
+            } else if (seen.containsKey(field)) {
+                error(where, path, "got " + RecordBinder.quote(name) + ", the field " + field.jsonName()
+                        + " already listed at " + where.describe("spec.accessLogFields[" + seen.get(field) + "]")
+                        + ", expected each field once");
+            } else {
+                seen.put(field, i);
+            }
+        }
     }
 
     private void checkTracing(Sidecar.Tracing tracing, SourceMap where) {
         checkPercent(where, "spec.tracing.sampling", tracing.sampling());
-        if (tracing.collector() != null && !isCollectorUrl(tracing.collector())) {
+        if (tracing.collector() != null && !Sidecar.Tracing.isCollectorUrl(tracing.collector())) {
             error(where, "spec.tracing.collector", "got " + RecordBinder.quote(tracing.collector())
-                    + ", expected an OTLP/HTTP URL like http://otel-collector.observability:4318 (http or https, a"
-                    + " host, an optional port 1-65535 and path; no query)");
+                    + ", expected " + Sidecar.Tracing.COLLECTOR_URL);
         }
         if (tracing.maxBatchSize() > tracing.maxQueueSize()) {
             error(where, "spec.tracing.maxBatchSize", "got " + tracing.maxBatchSize() + ", expected at most"
@@ -585,21 +614,6 @@ final class Validator implements MeshIndex.Problems<SourceMap> {
         checkPositive(where, "spec.tracing.batchInterval", tracing.batchInterval());
     }
 
-    /** An absolute http(s) URL with a host, a port (if any) 1-65535, and no user, query or fragment. */
-    private static boolean isCollectorUrl(String text) {
-        java.net.URI uri;
-        try {
-            uri = new java.net.URI(text);
-        } catch (java.net.URISyntaxException e) {
-            return false;
-        }
-        String scheme = uri.getScheme();
-        boolean http = "http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme);
-        boolean port = uri.getPort() == -1 || (uri.getPort() >= 1 && uri.getPort() <= 65535);
-        Authority host = uri.getHost() == null ? null : Authority.of(uri.getHost());
-        return http && host != null && HostNames.isHost(host.host()) && port
-                && uri.getRawUserInfo() == null && uri.getRawQuery() == null && uri.getRawFragment() == null;
-    }
 
     /** A PEM file that exists, is readable and holds a {@code -----BEGIN <kind>} block. */
     private void checkReadableFile(SourceMap where, String path, String file, String kind) {

@@ -67,6 +67,22 @@ class ConfigDocTest {
     }
 
     @Test
+    void everyAccessLogFieldIsInTheFieldTableInOrderWithItsEnvoyOperators() throws IOException {
+        String doc = doc();
+        String table = doc.substring(doc.indexOf("### Access-log fields"), doc.indexOf("## Service"));
+        int last = -1;
+        for (AccessLogField field : AccessLogField.values()) {
+            int row = table.indexOf("\n| `" + field.jsonName() + "` |");
+            assertThat(row).as("%s has a row", field.jsonName()).isGreaterThan(last);
+            String line = table.substring(row + 1, table.indexOf('\n', row + 1));
+            for (String operator : field.envoyOperators()) {
+                assertThat(line).contains("`" + operator + "`");
+            }
+            last = row;
+        }
+    }
+
+    @Test
     void defaultsInTheDocMatchDefaultsJava() throws IOException {
         String doc = doc();
         for (HostPort address : List.of(Defaults.ADMIN, Defaults.METRICS, Defaults.HEALTH, Defaults.INBOUND,

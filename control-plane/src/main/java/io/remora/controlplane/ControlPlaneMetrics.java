@@ -84,6 +84,25 @@ public final class ControlPlaneMetrics implements MeshBuilder.Rejections {
                 .register(registry).increment();
     }
 
+    /** One scrape of a sidecar's metrics for the dashboard, by result ({@code ok}, {@code failed}). */
+    public void scraped(String result) {
+        Counter.builder("remora.cp.scrapes").description("Scrapes of sidecars' metrics for the dashboard, by result")
+                .tag("result", result).register(registry).increment();
+    }
+
+    /** Sidecars left out of a scrape round by its bound (they are scraped in a later round). */
+    public void scrapeDeferred(int sidecars) {
+        Counter.builder("remora.cp.scrapes.deferred")
+                .description("Sidecars left out of a scrape round by its bound, taken in a later round")
+                .register(registry).increment(sidecars);
+    }
+
+    /** A dashboard request, by result: {@code served}, or {@code refused} (503: too many at once). */
+    public void dashboard(String result) {
+        Counter.builder("remora.cp.dashboard.requests").description("Dashboard requests, by result")
+                .tag("result", result).register(registry).increment();
+    }
+
     public void certificate(String result) {
         Counter.builder("remora.cp.certificates").description("Certificate requests, by result")
                 .tag("result", result).register(registry).increment();

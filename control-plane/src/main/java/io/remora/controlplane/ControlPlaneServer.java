@@ -13,6 +13,8 @@ import io.netty.handler.ssl.SslProvider;
 import io.remora.certs.TrustBundle;
 import io.remora.controlplane.ca.CaService;
 import io.remora.controlplane.ca.CredentialVerifier;
+import io.remora.controlplane.dashboard.ClientGate;
+import io.remora.controlplane.dashboard.MeshScraper;
 import io.remora.controlplane.mesh.MeshBuilder;
 import io.remora.controlplane.mesh.MeshState;
 import io.remora.controlplane.push.DebouncedPublisher;
@@ -57,12 +59,32 @@ public final class ControlPlaneServer implements AutoCloseable {
      * @param maxDelay       debounce: but never later than this after the first change
      * @param sources        where resources come from
      * @param credentials    what proves a workload's identity to the CA service
+     * @param dashboard      how the dashboard scrapes the sidecars and how many clients it serves at once
      */
     public record Options(InetSocketAddress listen, InetSocketAddress admin, Path caDir, String trustDomain,
                           String namespace, Duration certificateTtl, Duration quiet, Duration maxDelay,
-                          List<MeshSource> sources, CredentialVerifier credentials, Clock clock) {
+                          List<MeshSource> sources, CredentialVerifier credentials, Clock clock,
+                          MeshScraper.Settings dashboard) {
         public static final Duration QUIET = Duration.ofMillis(100);
         public static final Duration MAX_DELAY = Duration.ofSeconds(1);
+
+        public Options {
+            dashboard = dashboard == null ? MeshScraper.Settings.DEFAULTS : dashboard;
+        }
+
+        /** With the dashboard's defaults ({@link MeshScraper.Settings#DEFAULTS}). */
+        public Options(InetSocketAddress listen, InetSocketAddress admin, Path caDir, String trustDomain,
+                       String namespace, Duration certificateTtl, Duration quiet, Duration maxDelay,
+                       List<MeshSource> sources, CredentialVerifier credentials, Clock clock) {
+            this(listen, admin, caDir, trustDomain, namespace, certificateTtl, quiet, maxDelay, sources, credentials,
+                    clock, null);
+        }
+
+        /** These options with other dashboard settings. */
+        public Options withDashboard(MeshScraper.Settings settings) {
+            return new Options(listen, admin, caDir, trustDomain, namespace, certificateTtl, quiet, maxDelay,
+                    sources, credentials, clock, settings);
+        }
     }
 
     /** Lifetime of the control plane's own serving certificate (renewed at half). */
@@ -126,7 +148,12 @@ public final class ControlPlaneServer implements AutoCloseable {
                 throw ListenFailure.of("push", options.listen(), e);
             }
             // Both ports before any source starts: a port that cannot be had stops the start with nothing running.
-            adminStarted = new AdminServer(options.admin(), metrics, push, () -> ready && push.live());
+            MeshScraper scraper = new MeshScraper(options.dashboard(), push::proxiesAndGone, push::published, metrics,
+                    clock);
+            closeables.add(scraper);
+            adminStarted = new AdminServer(options.admin(), metrics, push, () -> ready && push.live(), scraper::data,
+                    new ClientGate(options.dashboard().maxClients(), metrics));
+            scraper.start();
             // Sources start once the push side exists: their first content is the first mesh.
             for (MeshSource source : options.sources()) {
                 source.start(content -> {

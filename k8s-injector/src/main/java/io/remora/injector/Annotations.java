@@ -18,6 +18,8 @@ public final class Annotations {
     public static final String EXCLUDE_OUTBOUND_PORTS = "remora.io/exclude-outbound-ports";
     public static final String EXCLUDE_OUTBOUND_CIDRS = "remora.io/exclude-outbound-cidrs";
     public static final String INCLUDE_OUTBOUND_CIDRS = "remora.io/include-outbound-cidrs";
+    public static final String TRACING_COLLECTOR = "remora.io/tracing-collector";
+    public static final String TRACING_SAMPLING = "remora.io/tracing-sampling";
 
     /** Label on injected pods: the control plane gives their endpoints an identity, so callers use mTLS. */
     public static final String TLS_MODE = "security.remora.io/tlsMode";

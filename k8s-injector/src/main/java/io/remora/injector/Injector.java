@@ -186,6 +186,13 @@ public final class Injector {
                 env("REMORA_INBOUND_PORTS", String.join(",", ports)),
                 env("REMORA_DRAIN_TIME", Durations.format(o.drainTime())),
                 env("REMORA_LOG_LEVEL", o.logLevel()));
+        // Only what the mesh or the pod set: an unset one leaves the proxy's default (no collector: tracing off).
+        if (o.tracing().collector() != null) {
+            env.add(env("REMORA_TRACING_COLLECTOR", o.tracing().collector()));
+        }
+        if (o.tracing().sampling() != null) {
+            env.add(env("REMORA_TRACING_SAMPLING", o.tracing().sampling()));
+        }
         if (!appProbes.isEmpty()) {
             ObjectNode probes = Json.object();
             appProbes.forEach(probes::set);

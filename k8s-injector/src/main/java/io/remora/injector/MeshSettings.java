@@ -1,5 +1,7 @@
 package io.remora.injector;
 
+import io.remora.config.Sidecar;
+
 import java.time.Duration;
 import java.util.Objects;
 
@@ -20,10 +22,12 @@ import java.util.Objects;
  *                            {@code remora.io/native-sidecar})
  * @param rewriteAppProbes    rewrite app probes to the proxy's health port (annotation
  *                            {@code remora.io/rewrite-app-probers})
+ * @param tracing             where the proxies send their spans and how many requests start a trace (annotations
+ *                            {@code remora.io/tracing-collector}, {@code remora.io/tracing-sampling})
  */
 public record MeshSettings(String version, String image, String imagePullPolicy, String controlPlaneAddress,
                            Duration drainTime, String logLevel, Resources resources, boolean nativeSidecar,
-                           boolean rewriteAppProbes) {
+                           boolean rewriteAppProbes, Tracing tracing) {
     public static final String DEFAULT_CONTROL_PLANE = "remora-control-plane.remora-system.svc:15010";
     public static final Duration DEFAULT_DRAIN_TIME = Duration.ofSeconds(5);
 
@@ -35,22 +39,64 @@ public record MeshSettings(String version, String image, String imagePullPolicy,
         Objects.requireNonNull(drainTime, "drainTime");
         Objects.requireNonNull(logLevel, "logLevel");
         Objects.requireNonNull(resources, "resources");
+        tracing = tracing == null ? Tracing.NONE : tracing;
     }
 
     /** The defaults for {@code version}: image {@code remora:<version>}, the control plane in remora-system. */
     public static MeshSettings defaults(String version) {
         return new MeshSettings(version, "remora:" + version, "IfNotPresent", DEFAULT_CONTROL_PLANE,
-                DEFAULT_DRAIN_TIME, "info", Resources.PROXY_DEFAULT, true, true);
+                DEFAULT_DRAIN_TIME, "info", Resources.PROXY_DEFAULT, true, true, Tracing.NONE);
     }
 
     public MeshSettings withImage(String image, String pullPolicy) {
         return new MeshSettings(version, image, pullPolicy, controlPlaneAddress, drainTime, logLevel, resources,
-                nativeSidecar, rewriteAppProbes);
+                nativeSidecar, rewriteAppProbes, tracing);
     }
 
     public MeshSettings withControlPlaneAddress(String address) {
         return new MeshSettings(version, image, imagePullPolicy, address, drainTime, logLevel, resources,
-                nativeSidecar, rewriteAppProbes);
+                nativeSidecar, rewriteAppProbes, tracing);
+    }
+
+    public MeshSettings withTracing(Tracing other) {
+        return new MeshSettings(version, image, imagePullPolicy, controlPlaneAddress, drainTime, logLevel, resources,
+                nativeSidecar, rewriteAppProbes, other);
+    }
+
+    /**
+     * Tracing for the injected proxies, written as {@code REMORA_TRACING_COLLECTOR} and {@code REMORA_TRACING_SAMPLING}
+     * only when set: an unset one leaves the proxy's own default (no collector: tracing off; sampling 1 %).
+     *
+     * @param collector the OTLP/HTTP collector's URL ({@code http://otel-collector.observability:4318}); null: none
+     * @param sampling  percentage 0-100 of requests with no sampling decision that start a trace, as written
+     *                  ({@code 1}, {@code 0.5}); null: the proxy's default
+     */
+    public record Tracing(String collector, String sampling) {
+        public static final Tracing NONE = new Tracing(null, null);
+        /** What a sampling value must be, as messages say it. */
+        public static final String SAMPLING = "a percentage 0-100 like 1 or 0.5";
+        private static final java.util.regex.Pattern DECIMAL = java.util.regex.Pattern.compile(
+                "[0-9]{1,3}(\\.[0-9]{1,6})?");
+
+        public Tracing {
+            if (collector != null && !isCollector(collector)) {
+                throw new IllegalArgumentException("tracing collector \"" + collector + "\": expected "
+                        + Sidecar.Tracing.COLLECTOR_URL);
+            }
+            if (sampling != null && !isSampling(sampling)) {
+                throw new IllegalArgumentException("tracing sampling \"" + sampling + "\": expected " + SAMPLING);
+            }
+        }
+
+        /** The config module's one check of a collector URL, so the proxy never refuses what was injected. */
+        public static boolean isCollector(String text) {
+            return Sidecar.Tracing.isCollectorUrl(text);
+        }
+
+        /** A plain decimal from 0 to 100 (no sign, exponent or unit), which the proxy reads as its sampling. */
+        public static boolean isSampling(String text) {
+            return DECIMAL.matcher(text).matches() && Double.parseDouble(text) <= 100;
+        }
     }
 
     /**

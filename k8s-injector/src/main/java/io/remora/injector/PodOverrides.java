@@ -1,6 +1,7 @@
 package io.remora.injector;
 
 import io.remora.config.Durations;
+import io.remora.config.Sidecar;
 
 import java.math.BigDecimal;
 import java.net.InetAddress;
@@ -21,7 +22,8 @@ import java.util.regex.Pattern;
  */
 record PodOverrides(MeshSettings.Resources resources, String logLevel, Duration drainTime, boolean nativeSidecar,
                     boolean rewriteAppProbes, List<Integer> excludeInboundPorts, List<Integer> excludeOutboundPorts,
-                    List<String> excludeOutboundCidrs, List<String> includeOutboundCidrs, List<String> warnings) {
+                    List<String> excludeOutboundCidrs, List<String> includeOutboundCidrs, MeshSettings.Tracing tracing,
+                    List<String> warnings) {
     static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
     /** The longest drain an annotation may ask for; a pod's grace period must still exceed it. */
     static final Duration MAX_DRAIN_TIME = Duration.ofMinutes(10);
@@ -64,7 +66,7 @@ record PodOverrides(MeshSettings.Resources resources, String logLevel, Duration 
                 r.bool(Annotations.REWRITE_APP_PROBERS, mesh.rewriteAppProbes()),
                 r.ports(Annotations.EXCLUDE_INBOUND_PORTS), r.ports(Annotations.EXCLUDE_OUTBOUND_PORTS),
                 r.cidrs(Annotations.EXCLUDE_OUTBOUND_CIDRS, false), r.cidrs(Annotations.INCLUDE_OUTBOUND_CIDRS, true),
-                List.copyOf(warnings));
+                r.tracing(mesh.tracing()), List.copyOf(warnings));
     }
 
     /** The drain time clamped below the pod's grace period (the proxy must have exited before SIGKILL). */
@@ -77,7 +79,7 @@ record PodOverrides(MeshSettings.Resources resources, String logLevel, Duration 
         w.add("drain time " + Durations.format(drainTime) + " does not fit terminationGracePeriodSeconds "
                 + graceSeconds + "; the proxy drains for " + Durations.format(clamped));
         return new PodOverrides(resources, logLevel, clamped, nativeSidecar, rewriteAppProbes, excludeInboundPorts,
-                excludeOutboundPorts, excludeOutboundCidrs, includeOutboundCidrs, List.copyOf(w));
+                excludeOutboundPorts, excludeOutboundCidrs, includeOutboundCidrs, tracing, List.copyOf(w));
     }
 
     private static BigDecimal amount(String quantity, Pattern p) {
@@ -146,6 +148,36 @@ record PodOverrides(MeshSettings.Resources resources, String logLevel, Duration 
             warnings.add(Annotations.DRAIN_TIME + ": got \"" + v + "\", expected a duration from 0s to "
                     + Durations.format(MAX_DRAIN_TIME) + " like 5s or 1m; using " + Durations.format(fallback));
             return fallback;
+        }
+
+        /**
+         * The mesh's tracing with the pod's {@code remora.io/tracing-*} annotations over it, each on its own (Istio's
+         * {@code proxy.istio.io/config} tracing override, one setting per annotation as the others here are).
+         */
+        MeshSettings.Tracing tracing(MeshSettings.Tracing mesh) {
+            String collector = checked(Annotations.TRACING_COLLECTOR, mesh.collector(),
+                    MeshSettings.Tracing::isCollector, Sidecar.Tracing.COLLECTOR_URL);
+            String sampling = checked(Annotations.TRACING_SAMPLING, mesh.sampling(),
+                    MeshSettings.Tracing::isSampling, MeshSettings.Tracing.SAMPLING);
+            if (collector == null && annotations.containsKey(Annotations.TRACING_SAMPLING)) {
+                warnings.add(Annotations.TRACING_SAMPLING + ": no collector (" + Annotations.TRACING_COLLECTOR
+                        + ", or the injector's --tracing-collector), so tracing stays off");
+            }
+            return new MeshSettings.Tracing(collector, sampling);
+        }
+
+        private String checked(String name, String fallback, java.util.function.Predicate<String> valid,
+                               String expected) {
+            String v = annotations.get(name);
+            if (v == null) {
+                return fallback;
+            }
+            if (!valid.test(v.trim())) {
+                warnings.add(name + ": got \"" + v + "\", expected " + expected + "; using "
+                        + (fallback == null ? "none" : fallback));
+                return fallback;
+            }
+            return v.trim();
         }
 
         List<Integer> ports(String name) {

@@ -134,6 +134,50 @@ class InjectorServerTest {
         assertThat(metrics).contains("remora_injector_request_duration_seconds_count 5");
     }
 
+    /** pod-create.json with these annotations on its pod. */
+    private static byte[] podCreateWith(String annotations) throws Exception {
+        return new String(resource("pod-create.json"), StandardCharsets.UTF_8)
+                .replaceFirst("\"generateName\"", "\"annotations\": " + annotations + ", \"generateName\"")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static JsonNode patched(byte[] review, JsonNode response) {
+        JsonNode patch = Json.MAPPER.readTree(Base64.getDecoder().decode(response.path("patch").stringValue()));
+        return JsonPatch.apply(patch, Json.MAPPER.readTree(review).path("request").path("object"));
+    }
+
+    @Test
+    void aPodsTracingAnnotationsBecomeItsProxysTracingEnvironment() throws Exception {
+        start(null, null);
+        byte[] review = podCreateWith("{\"remora.io/tracing-collector\": \"http://otel-collector.observability:4318\","
+                + " \"remora.io/tracing-sampling\": \"25\"}");
+
+        JsonNode response = response(post(review));
+
+        assertThat(response.path("allowed").booleanValue()).isTrue();
+        assertThat(response.has("warnings")).isFalse();
+        assertThat(patched(review, response).toString())
+                .contains("{\"name\":\"REMORA_TRACING_COLLECTOR\",\"value\":\"http://otel-collector.observability:4318\"}")
+                .contains("{\"name\":\"REMORA_TRACING_SAMPLING\",\"value\":\"25\"}");
+    }
+
+    @Test
+    void aSamplingOutOfRangeIsInjectedWithoutItAndTheAnswerWarnsWhy() throws Exception {
+        start(null, null);
+        byte[] review = podCreateWith("{\"remora.io/tracing-collector\": \"http://otel:4318\","
+                + " \"remora.io/tracing-sampling\": \"150\"}");
+
+        JsonNode response = response(post(review));
+
+        // As every other bad annotation: the pod is not refused over a typo; kubectl prints the warning.
+        assertThat(response.path("allowed").booleanValue()).isTrue();
+        assertThat(response.path("warnings").get(0).stringValue()).isEqualTo("remora.io/tracing-sampling: got"
+                + " \"150\", expected a percentage 0-100 like 1 or 0.5; using none");
+        String pod = patched(review, response).toString();
+        assertThat(pod).contains("{\"name\":\"REMORA_TRACING_COLLECTOR\",\"value\":\"http://otel:4318\"}")
+                .doesNotContain("REMORA_TRACING_SAMPLING");
+    }
+
     @Test
     void aRotatedCertificateServesNewConnections() throws Exception {
         start(null, null);

@@ -32,7 +32,7 @@ import java.util.concurrent.Callable;
  * at start), two versions of a demo service each with its own sidecar (STRICT mutual TLS), and the caller's sidecar
  * in front of them, which splits traffic 90/10 (or by header) over mTLS, with inbound, metrics and admin on Istio's
  * ports. Every sidecar gets its certificate and its config from the control plane; editing the route file in the
- * directory shifts traffic within a second. Prints what to curl.
+ * directory shifts traffic within a second. Prints what to curl, and the control plane's dashboard URL.
  */
 @Command(name = "demo", description = "Run a local demo mesh: the control plane on a YAML directory, a caller's"
         + " sidecar and two versions of a service each behind its own sidecar, with mTLS between them; prints URLs to"
@@ -254,7 +254,9 @@ final class DemoCommand implements Callable<Integer> {
              ProxyServer v1Proxy = ProxyServer.start(helloV1);
              ProxyServer v2Proxy = ProxyServer.start(helloV2);
              ProxyServer server = ProxyServer.start(caller)) {
-            System.err.println(banner(route, server));
+            // picocli's error stream (stderr unless a caller chose another): what the user reads, beside the logs.
+            spec.commandLine().getErr().println(banner(route, server));
+            spec.commandLine().getErr().flush();
             Signals.drainOnTermination(server);
             server.awaitTermination();
         } finally {
@@ -277,6 +279,7 @@ final class DemoCommand implements Callable<Integer> {
                   hello.demo v1:   app 127.0.0.1:%d behind its sidecar on 127.0.0.1:%d (STRICT mTLS)
                   hello.demo v2:   app 127.0.0.1:%d behind its sidecar on 127.0.0.1:%d (STRICT mTLS)
                   control plane:   127.0.0.1:%d (push + CA), metrics on 127.0.0.1:%d
+                  dashboard:       http://127.0.0.1:%d/dashboard   (services, sidecars, the request graph)
                   to shift traffic, edit the canary weights in %s (pushed within a second)
 
                 Try:
@@ -292,11 +295,12 @@ final class DemoCommand implements Callable<Integer> {
                   curl -s http://127.0.0.1:%d/healthz/ready
                   curl -s http://127.0.0.1:%d/debug/proxies      # the control plane: each sidecar and its version
                   curl -s http://127.0.0.1:%d/stats/prometheus | grep remora_cp_
+                  remora stat --control-plane 127.0.0.1:%d    # success, rate, latency per caller and version
                 """.formatted(v1Port, v1SidecarPort, v2Port, v2SidecarPort, controlPlanePort, controlPlaneAdminPort,
-                file, out, out,
+                controlPlaneAdminPort, file, out, out,
                 server.inboundAddress().getPort(), server.metricsAddress().getPort(), v1MetricsPort, v2MetricsPort,
                 server.adminAddress().getPort(),
                 server.adminAddress().getPort(), server.adminAddress().getPort(), server.healthAddress().getPort(),
-                controlPlaneAdminPort, controlPlaneAdminPort);
+                controlPlaneAdminPort, controlPlaneAdminPort, controlPlaneAdminPort);
     }
 }

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,7 +57,10 @@ class DemoCommandTest {
             "--admin-port", String.valueOf(admin), "--metrics-port", String.valueOf(metrics),
             "--health-port", String.valueOf(health), "--inbound-port", String.valueOf(freePort()),
             "--control-plane-port", String.valueOf(freePort()), "--control-plane-admin-port", String.valueOf(cpAdmin)};
-        CompletableFuture<Integer> demo = CompletableFuture.supplyAsync(() -> Remora.commandLine(args).execute(args));
+        java.io.StringWriter banner = new java.io.StringWriter();
+        CommandLine cli = Remora.commandLine(args);
+        cli.setErr(new java.io.PrintWriter(banner, true));
+        CompletableFuture<Integer> demo = CompletableFuture.supplyAsync(() -> cli.execute(args));
         Eventually.within(Duration.ofSeconds(30)).every(Duration.ofMillis(50))
                 .until("demo ready in time", () -> get(health, "/healthz/ready").statusCode() == 200);
         int v1 = 0;
@@ -81,6 +85,16 @@ class DemoCommandTest {
 
         assertThat(get(cpAdmin, "/debug/proxies").body()).contains("spiffe://cluster.local/ns/demo/sa/caller")
                 .contains("spiffe://cluster.local/ns/demo/sa/hello");
+        // The banner names the dashboard, which the control plane's admin port serves with the demo's mesh in it.
+        Eventually.within(Duration.ofSeconds(10)).until("the banner is printed",
+                () -> banner.toString().contains("Remora demo is running"));
+        assertThat(banner.toString()).contains("dashboard:       http://127.0.0.1:" + cpAdmin + "/dashboard")
+                .contains("remora stat --control-plane 127.0.0.1:" + cpAdmin);
+        assertThat(get(cpAdmin, "/dashboard").body()).contains("<title>Remora mesh</title>");
+        // The data is rendered once per scrape round (2 s): the sidecars are in it from the round after they came.
+        Eventually.within(Duration.ofSeconds(10)).every(Duration.ofMillis(200)).untilPasses(() ->
+                assertThat(get(cpAdmin, "/dashboard/data").body()).contains("\"service\":\"hello.demo\"")
+                        .contains("\"workload\":\"hello-v2\",\"version\":\"v2\""));
         Path file = dir.resolve("mesh").resolve("hello-route.yaml");
         Files.writeString(file, Files.readString(file).replace("subset: v1, weight: 90", "subset: v1, weight: 0")
                 .replace("subset: v2, weight: 10", "subset: v2, weight: 100"));

@@ -136,6 +136,26 @@ class InjectCommandTest {
     }
 
     @Test
+    void tracingFlagsGoOnEveryProxyAndBadOnesAreUsageErrors() throws Exception {
+        Path file = Files.writeString(dir.resolve("web.yaml"), DEPLOYMENT);
+
+        assertThat(run("inject", "--tracing-collector", "http://otel-collector.observability:4318",
+                "--tracing-sampling", "2.5", "-f", file.toString())).isZero();
+        JsonNode proxy = trees(out.toString()).get(0).path("spec").path("template").path("spec")
+                .path("initContainers").get(1);
+        assertThat(proxy.path("env").toString())
+                .contains("{\"name\":\"REMORA_TRACING_COLLECTOR\",\"value\":\"http://otel-collector.observability:4318\"}")
+                .contains("{\"name\":\"REMORA_TRACING_SAMPLING\",\"value\":\"2.5\"}");
+
+        assertThat(run("inject", "--tracing-sampling", "150", "-f", file.toString())).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("remora inject: --tracing-sampling 150: expected a percentage 0-100 like"
+                + " 1 or 0.5\n");
+        err.getBuffer().setLength(0);
+        assertThat(run("inject", "--tracing-collector", "otel:4318", "-f", file.toString())).isEqualTo(2);
+        assertThat(err.toString()).startsWith("remora inject: --tracing-collector otel:4318: expected an OTLP/HTTP URL");
+    }
+
+    @Test
     void aMissingFileIsOneLine() {
         assertThat(run("inject", "-f", dir.resolve("none.yaml").toString())).isEqualTo(1);
         assertThat(err.toString()).isEqualTo("remora inject: " + dir.resolve("none.yaml")

@@ -71,6 +71,22 @@ class PodSidecarTest {
     }
 
     @Test
+    void theInjectorsTracingVariablesTurnTracingOn() throws Exception {
+        Map<String, String> env = podEnv();
+        env.put("REMORA_TRACING_COLLECTOR", "http://otel-collector.observability:4318");
+        env.put("REMORA_TRACING_SAMPLING", "0.5");
+
+        Sidecar.Tracing tracing = ConfigLoader.parse("pod", PodSidecar.yaml(env), PodSidecar.overrides(env))
+                .sidecarOrDefault().spec().tracing();
+
+        assertThat(tracing.enabled()).isTrue();
+        assertThat(tracing.tracesEndpoint()).isEqualTo("http://otel-collector.observability:4318/v1/traces");
+        assertThat(tracing.sampling()).isEqualTo(0.5);
+        assertThat(ConfigLoader.parse("pod", PodSidecar.yaml(podEnv()), PodSidecar.overrides(podEnv()))
+                .sidecarOrDefault().spec().tracing().enabled()).as("without them").isFalse();
+    }
+
+    @Test
     void theWorkloadDefaultsToThePodName() throws Exception {
         Map<String, String> env = podEnv();
         env.remove("REMORA_WORKLOAD");

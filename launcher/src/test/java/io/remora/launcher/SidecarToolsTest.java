@@ -128,6 +128,20 @@ class SidecarToolsTest {
     }
 
     @Test
+    void statFromAControlPlaneThatIsNotThereIsOneLineAndExitOneAndABadAddressIsAUsageError() throws Exception {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        assertThat(run("stat", "--control-plane", "127.0.0.1:" + closed, "--once")).isEqualTo(1);
+        assertThat(err.toString().lines().toList()).hasSize(1);
+        assertThat(err.toString()).contains("cannot read the control plane's dashboard data at 127.0.0.1:" + closed)
+                .contains("--control-plane");
+        assertThat(run("stat", "--control-plane", "nowhere", "--once")).isEqualTo(2);
+        assertThat(err.toString()).contains("--control-plane: expected host:port");
+    }
+
+    @Test
     void anAdminThatIsNotThereIsOneLineAndExitOne() throws Exception {
         int closed;
         try (ServerSocket s = new ServerSocket(0)) {

@@ -47,6 +47,24 @@ class JsonMarshallerTest {
     }
 
     @Test
+    void aNodeCarriesItsVersionAndMetricsAddressAndAnOlderSidecarsHelloWithoutThemStillReads() {
+        var m = MeshProtocol.SUBSCRIBE;
+        DiscoveryRequest hello = DiscoveryRequest.hello(new Node("shop", "cart", null, "v2", "0.0.0.0:15020"), "");
+        assertThat(m.parseRequest(m.streamRequest(hello))).isEqualTo(hello);
+        String old = "{\"node\":{\"namespace\":\"shop\",\"workload\":\"cart\",\"calls\":[\"a.shop\"]},"
+                + "\"version\":\"abc\",\"nonce\":\"\"}";
+        DiscoveryRequest read = m.parseRequest(new ByteArrayInputStream(old.getBytes(StandardCharsets.UTF_8)));
+        assertThat(read.node()).isEqualTo(new Node("shop", "cart", List.of("a.shop")));
+        assertThat(read.node().version()).isNull();
+        assertThat(read.node().metrics()).isNull();
+        // What an older control plane reads from a newer sidecar: the new fields are unknown to it and ignored.
+        String newer = "{\"node\":{\"namespace\":\"shop\",\"workload\":\"cart\",\"version\":\"v2\","
+                + "\"metrics\":\"0.0.0.0:15020\",\"certificate\":\"later\"},\"version\":\"\",\"nonce\":\"\"}";
+        assertThat(m.parseRequest(new ByteArrayInputStream(newer.getBytes(StandardCharsets.UTF_8))).node())
+                .isEqualTo(new Node("shop", "cart", null, "v2", "0.0.0.0:15020"));
+    }
+
+    @Test
     void garbageIsAnInvalidArgument() {
         assertThatThrownBy(() -> MeshProtocol.SIGN_CERTIFICATE.parseRequest(
                 new ByteArrayInputStream("{not json".getBytes(StandardCharsets.UTF_8))))

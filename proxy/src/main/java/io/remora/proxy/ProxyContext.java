@@ -29,6 +29,8 @@ public final class ProxyContext {
     private final ProxyMetrics metrics;
     private final AccessLog accessLog;
     private final UpstreamPools pools;
+    /** Where tries get their streams: {@link #pools} unless a test put embedded channels in their place. */
+    private volatile io.remora.proxy.http.UpstreamStreams upstreams;
     private final ChannelGroup downstreamConnections;
     private final AtomicReference<RouteTable> routes;
     private final String inboundService;
@@ -77,6 +79,7 @@ public final class ProxyContext {
         this.routes = new AtomicReference<>(routes);
         this.downstreamConnections = downstreamConnections;
         this.pools = new UpstreamPools(transport, upstreamTls, ownConnections);
+        this.upstreams = pools;
         this.inboundService = workload() + "." + namespace();
         this.headRules = new RequestHeadRules(sidecar.spec().limits());
         this.tracing = io.remora.proxy.tracing.Tracing.create(sidecar, principal, metrics.registry(), environment);
@@ -183,6 +186,19 @@ public final class ProxyContext {
 
     public AccessLog accessLog() {
         return accessLog;
+    }
+
+    /** Where a try gets its upstream stream. */
+    public io.remora.proxy.http.UpstreamStreams upstreams() {
+        return upstreams;
+    }
+
+    /**
+     * Replaces where tries get their streams, before any traffic: the exchange's unit tests hand out embedded
+     * channels so that no socket is opened. The pools stay for the admin view and drain.
+     */
+    public void useUpstreams(io.remora.proxy.http.UpstreamStreams streams) {
+        this.upstreams = java.util.Objects.requireNonNull(streams);
     }
 
     public UpstreamPools pools() {

@@ -14,6 +14,7 @@ import io.remora.proxy.cluster.ServiceGuards;
 import io.remora.proxy.controlplane.ControlPlaneSettings;
 import io.remora.proxy.controlplane.ControlPlaneStatus;
 import io.remora.proxy.log.AccessLog;
+import io.remora.proxy.log.AccessLogFormat;
 import io.remora.proxy.metrics.ProxyMetrics;
 import io.remora.proxy.metrics.WorkloadLabels;
 import io.remora.proxy.route.RouteTable;
@@ -64,9 +65,10 @@ public final class ProxyServer implements AutoCloseable {
                 identity == null ? null : identity.current().svid().id().toString());
         ServiceGuards guards = new ServiceGuards(environment.ticker(), environment.randomness(), metrics::policy);
         RouteTable table = bootstrap.firstRoutes(guards);
-        this.pc = new ProxyContext(sidecar, transport, metrics, new AccessLog(writer, sidecar.spec().accessLog()),
+        this.pc = new ProxyContext(sidecar, transport, metrics, new AccessLog(writer, sidecar.spec().accessLog(),
+                AccessLogFormat.named(sidecar.spec().accessLogFields())),
                 table, connections, identity, tlsMeters, environment);
-        this.config = new RunningConfig(pc, guards, registry);
+        this.config = new RunningConfig(pc, guards, registry, () -> admin == null ? null : admin.metricsAddress());
         this.group = transport.newGroup(sidecar.spec().threads(), "remora-io");
         this.listeners = new Listeners(pc, group);
     }

@@ -9,6 +9,9 @@ import io.remora.proxy.cluster.ServiceGuards;
 import io.remora.proxy.metrics.ConfigVersionGauge;
 import io.remora.proxy.route.RouteTable;
 
+import java.net.InetSocketAddress;
+import java.util.function.Supplier;
+
 /**
  * The config a running proxy serves, and the one way it changes, whichever {@link ConfigSource} delivers: a snapshot
  * is applied whole (the routing swapped atomically; requests in flight finish on what they started with), or refused
@@ -23,10 +26,16 @@ final class RunningConfig implements ConfigTarget {
     private final Counter appliedCount;
     private final Counter rejectedCount;
     private final ConfigVersionGauge version;
+    private final Supplier<InetSocketAddress> metricsAddress;
 
-    /** @param guards what the proxy's first routing table was built with */
-    RunningConfig(ProxyContext pc, ServiceGuards guards, MeterRegistry registry) {
+    /**
+     * @param guards         what the proxy's first routing table was built with
+     * @param metricsAddress the bound metrics address once the proxy listens, null before
+     */
+    RunningConfig(ProxyContext pc, ServiceGuards guards, MeterRegistry registry,
+                  Supplier<InetSocketAddress> metricsAddress) {
         this.pc = pc;
+        this.metricsAddress = metricsAddress;
         this.guards = guards;
         this.sidecar = running().sidecarOrDefault();
         this.appliedCount = Counter.builder("remora.config.applied")
@@ -44,6 +53,11 @@ final class RunningConfig implements ConfigTarget {
     @Override
     public Sidecar sidecar() {
         return sidecar;
+    }
+
+    @Override
+    public InetSocketAddress metricsAddress() {
+        return metricsAddress.get();
     }
 
     /** @throws IllegalArgumentException naming why the snapshot cannot be applied; nothing changed then */

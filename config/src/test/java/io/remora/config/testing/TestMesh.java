@@ -258,12 +258,24 @@ public final class TestMesh {
             this.namespace = namespace;
         }
 
+        private String labels;
+
+        /** The resource's {@code metadata.labels}, as a YAML flow map ({@code {app: hello, version: v1}}). */
+        @SuppressWarnings("unchecked")
+        public SELF labels(String flow) {
+            this.labels = flow;
+            return (SELF) this;
+        }
+
         @Override
         public String yaml() {
             StringBuilder out = new StringBuilder("apiVersion: ").append(Resource.API_VERSION).append("\nkind: ")
                     .append(kind).append("\nmetadata: {name: ").append(name);
             if (namespace != null) {
                 out.append(", namespace: ").append(namespace);
+            }
+            if (labels != null) {
+                out.append(", labels: ").append(labels);
             }
             out.append("}\nspec:");
             if (isEmpty()) {
@@ -304,6 +316,12 @@ public final class TestMesh {
 
         public SidecarDoc accessLog(boolean on) {
             return set("accessLog", on);
+        }
+
+        /** The access log on, writing these fields (JSON names or Envoy operators), each quoted. */
+        public SidecarDoc accessLogFields(String... names) {
+            return accessLog(true).set("accessLogFields",
+                    list(Arrays.stream(names).map(n -> "'" + n + "'").toArray()));
         }
 
         /** An inbound listener on {@link #ANY_PORT} in front of the app at {@code app}. */

@@ -14,10 +14,13 @@ import io.remora.protocol.MeshProtocol;
 
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -26,10 +29,14 @@ import java.util.function.Supplier;
  * Who is calling, worked out once per call from the TLS session and headers: the SPIFFE ID of its certificate
  * (verified against the trust bundle; null when it sent none), the bearer token, and its address.
  *
- * @param id      verified SPIFFE ID of the client certificate, or null
- * @param refusal why a presented certificate is not accepted, or null
+ * @param id                verified SPIFFE ID of the client certificate, or null
+ * @param refusal           why a presented certificate is not accepted, or null
+ * @param address           the remote socket address, for logs
+ * @param remoteIp          the remote IP; null when the transport gave no IP address
+ * @param certificateExpiry when the verified client certificate expires; null without one
  */
-public record Peer(SpiffeId id, String refusal, String token, String address) {
+public record Peer(SpiffeId id, String refusal, String token, String address, InetAddress remoteIp,
+                   Instant certificateExpiry) {
     public static final Context.Key<Peer> KEY = Context.key("remora-peer");
 
     public static Peer current() {
@@ -45,17 +52,20 @@ public record Peer(SpiffeId id, String refusal, String token, String address) {
                 SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
                 SpiffeId id = null;
                 String refusal = null;
+                Instant expiry = null;
                 List<X509Certificate> chain = chain(session);
                 if (!chain.isEmpty()) {
                     try {
                         id = bundle.get().verify(chain, clock.instant());
+                        expiry = chain.get(0).getNotAfter().toInstant();
                     } catch (SvidException e) {
                         refusal = e.getMessage();
                     }
                 }
                 SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+                InetAddress ip = remote instanceof InetSocketAddress inet ? inet.getAddress() : null;
                 Peer peer = new Peer(id, refusal, MeshProtocol.token(headers.get(MeshProtocol.AUTHORIZATION)),
-                        remote == null ? "unknown" : remote.toString());
+                        remote == null ? "unknown" : remote.toString(), ip, expiry);
                 return Contexts.interceptCall(Context.current().withValue(KEY, peer), call, headers, next);
             }
         };

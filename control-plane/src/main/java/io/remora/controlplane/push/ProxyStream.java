@@ -34,11 +34,16 @@ final class ProxyStream implements StreamObserver<DiscoveryRequest> {
     private Instant waitingChangedAt;
     private Instant lastContact;
     private boolean closed;
+    private final Peer peer;
+    private Instant connectedAt;
+    private String metricsAddress;
+    private PushService.Reply lastReply;
 
-    ProxyStream(PushService service, ServerCallStreamObserver<DiscoveryResponse> out, SpiffeId id) {
+    ProxyStream(PushService service, ServerCallStreamObserver<DiscoveryResponse> out, Peer peer) {
         this.service = service;
         this.out = out;
-        this.id = id;
+        this.peer = peer;
+        this.id = peer.id();
         out.setOnReadyHandler(() -> service.onPushThread(this::flush));
         out.setOnCancelHandler(() -> service.onPushThread(this::gone));
     }
@@ -61,6 +66,13 @@ final class ProxyStream implements StreamObserver<DiscoveryRequest> {
 
     String nackedVersion() {
         return nackedVersion;
+    }
+
+    /** What {@code /debug/proxies} and the dashboard show of it; {@code connected} false once it has ended. */
+    PushService.ProxyStatus status(boolean connected) {
+        return new PushService.ProxyStatus(id.toString(), node.namespace(), node.workload(), runningVersion,
+                nackedVersion, lastContact, node.version(), metricsAddress, peer.certificateExpiry(), connected,
+                connectedAt, lastReply);
     }
 
     @Override
@@ -96,12 +108,15 @@ final class ProxyStream implements StreamObserver<DiscoveryRequest> {
         if (request.isNack()) {
             nackedVersion = sentVersion;
             runningVersion = request.version();
+            lastReply = new PushService.Reply(false, sentVersion, lastContact, request.error().reason() == null ? null
+                    : request.error().reason().name().toLowerCase(java.util.Locale.ROOT), request.error().detail());
             service.metrics().nacked(request.error().reason());
             Log.warn("snapshot_nacked", "proxy", id.toString(), "workload", node.workload(), "version", sentVersion,
                     "running", request.version(), "reason", String.valueOf(request.error().reason()),
                     "detail", request.error().detail());
         } else {
             runningVersion = request.version();
+            lastReply = new PushService.Reply(true, request.version(), lastContact, null, null);
             if (sentChangedAt != null) {
                 service.metrics().converged(Duration.between(sentChangedAt, service.now()));
             }
@@ -123,6 +138,8 @@ final class ProxyStream implements StreamObserver<DiscoveryRequest> {
         }
         node = n;
         runningVersion = request.version() == null ? "" : request.version();
+        connectedAt = lastContact;
+        metricsAddress = MetricsAddress.resolve(n.metrics(), peer.remoteIp());
         service.subscribed(this);
     }
 
@@ -190,6 +207,7 @@ final class ProxyStream implements StreamObserver<DiscoveryRequest> {
     private void gone() {
         if (!closed) {
             closed = true;
+            lastContact = service.now(); // shown as when it was last heard of
             service.unsubscribed(this);
         }
     }

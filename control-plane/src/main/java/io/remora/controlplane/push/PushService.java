@@ -33,10 +33,36 @@ import java.util.concurrent.Executors;
  * encoded resources of recent versions).
  */
 public final class PushService implements AutoCloseable {
-    /** One connected sidecar, for {@code /debug/proxies}. */
+    /**
+     * One sidecar, for {@code /debug/proxies} and the dashboard.
+     *
+     * @param version           its version label, from its hello; null when it did not say
+     * @param metrics           where the control plane scrapes its metrics ({@link MetricsAddress}); null when not
+     * @param certificateExpiry when the certificate it subscribed with expires (streams last at most about 30
+     *                          minutes and certificates are renewed at half their life, so this is the one in use
+     *                          or its predecessor)
+     * @param connected         false for a sidecar whose stream has ended (kept a while: {@link #GONE_KEPT})
+     * @param lastReply         its last ACK or NACK; null before the first
+     */
     public record ProxyStatus(String id, String namespace, String workload, String running, String nacked,
-                              Instant lastContact) {
+                              Instant lastContact, String version, String metrics, Instant certificateExpiry,
+                              boolean connected, Instant connectedAt, Reply lastReply) {
     }
+
+    /**
+     * A sidecar's answer to a push.
+     *
+     * @param ack     true for an ACK, false for a NACK
+     * @param version the version ACKed, or the one NACKed
+     * @param reason  a NACK's reason ({@code invalid_config}...); null for an ACK
+     * @param detail  a NACK's text (the validator's); null for an ACK
+     */
+    public record Reply(boolean ack, String version, Instant at, String reason, String detail) {
+    }
+
+    /** How many ended subscriptions are shown, and for how long: enough to see a sidecar go, never unbounded. */
+    static final int GONE_KEPT = 64;
+    static final java.time.Duration GONE_FOR = java.time.Duration.ofMinutes(10);
 
     private final ControlPlaneMetrics metrics;
     private final Clock clock;
@@ -47,6 +73,8 @@ public final class PushService implements AutoCloseable {
     });
     private final Set<ProxyStream> streams = new LinkedHashSet<>();
     private final Map<ProxyNeeds.Needs, ProxySnapshot> cut = new HashMap<>();
+    /** Sidecars whose stream ended, newest last; push thread only. */
+    private final java.util.ArrayDeque<ProxyStatus> gone = new java.util.ArrayDeque<>();
     private MeshState mesh;
     private volatile boolean live;
     private long nonces;
@@ -84,7 +112,7 @@ public final class PushService implements AutoCloseable {
                 }
             };
         }
-        return new ProxyStream(this, out, peer.id());
+        return new ProxyStream(this, out, peer);
     }
 
     /**
@@ -119,12 +147,30 @@ public final class PushService implements AutoCloseable {
 
     /** Connected sidecars, read on the push thread. */
     public List<ProxyStatus> proxies() {
+        return read(false);
+    }
+
+    /**
+     * Connected sidecars, then those whose stream ended in the last {@link #GONE_FOR} (at most {@link #GONE_KEPT},
+     * newest first; one that came back is shown connected only), read on the push thread.
+     */
+    public List<ProxyStatus> proxiesAndGone() {
+        return read(true);
+    }
+
+    private List<ProxyStatus> read(boolean withGone) {
         try {
             return pushThread.submit(() -> {
                 List<ProxyStatus> out = new ArrayList<>();
                 for (ProxyStream s : streams) {
-                    out.add(new ProxyStatus(s.id().toString(), s.node().namespace(), s.node().workload(),
-                            s.runningVersion(), s.nackedVersion(), s.lastContact()));
+                    out.add(s.status(true));
+                }
+                if (withGone) {
+                    forgetGone(null);
+                    java.util.Iterator<ProxyStatus> newest = gone.descendingIterator();
+                    while (newest.hasNext()) {
+                        out.add(newest.next());
+                    }
                 }
                 return out;
             }).get(2, java.util.concurrent.TimeUnit.SECONDS);
@@ -133,8 +179,20 @@ public final class PushService implements AutoCloseable {
         }
     }
 
+    /** Drops what is too old or beyond the bound, and what {@code back} (a new subscription) stands for now. */
+    private void forgetGone(ProxyStatus back) {
+        Instant oldest = clock.instant().minus(GONE_FOR);
+        gone.removeIf(g -> g.lastContact() == null || g.lastContact().isBefore(oldest) || back != null
+                && g.namespace().equals(back.namespace()) && g.workload().equals(back.workload())
+                && java.util.Objects.equals(g.metrics(), back.metrics()));
+        while (gone.size() > GONE_KEPT) {
+            gone.removeFirst();
+        }
+    }
+
     void subscribed(ProxyStream s) {
         streams.add(s);
+        forgetGone(s.status(true));
         metrics.connected(1);
         Log.info("proxy_subscribed", "proxy", s.id().toString(), "workload", s.node().workload(),
                 "running", s.runningVersion(), "calls", s.node().calls() == null ? "*" : String.join(",",
@@ -147,6 +205,8 @@ public final class PushService implements AutoCloseable {
     void unsubscribed(ProxyStream s) {
         if (streams.remove(s)) {
             metrics.connected(-1);
+            gone.addLast(s.status(false));
+            forgetGone(null);
             Log.info("proxy_unsubscribed", "proxy", s.id().toString(), "workload",
                     s.node() == null ? "" : s.node().workload());
         }

@@ -18,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
+import io.remora.controlplane.dashboard.MeshScraper;
 
 /** A control plane on a YAML directory, on free loopback ports, with a CA and bootstrap tokens in {@code dir}. */
 public final class MeshFixture implements AutoCloseable {
@@ -69,6 +70,12 @@ public final class MeshFixture implements AutoCloseable {
     /** {@code credentials} null: bootstrap tokens in {@code dir/tokens}. */
     public MeshFixture(Path dir, boolean files, Duration quiet, Duration maxDelay, CredentialVerifier credentials,
                        MeshSource... extra) throws IOException {
+        this(dir, files, quiet, maxDelay, credentials, null, extra);
+    }
+
+    /** {@code dashboard} null: the dashboard's defaults. */
+    public MeshFixture(Path dir, boolean files, Duration quiet, Duration maxDelay, CredentialVerifier credentials,
+                       MeshScraper.Settings dashboard, MeshSource... extra) throws IOException {
         this.dir = dir;
         this.mesh = Files.createDirectories(dir.resolve("mesh"));
         if (files) {
@@ -86,7 +93,7 @@ public final class MeshFixture implements AutoCloseable {
         }
         this.server = ControlPlaneServer.start(new ControlPlaneServer.Options(new InetSocketAddress("127.0.0.1", 0),
                 new InetSocketAddress("127.0.0.1", 0), dir.resolve("ca"), "cluster.local", "remora-system",
-                Duration.ofHours(1), quiet, maxDelay, sources, credentials, Clock.systemUTC()));
+                Duration.ofHours(1), quiet, maxDelay, sources, credentials, Clock.systemUTC(), dashboard));
         this.bundle = TrustBundle.of("root.pem", Pem.readCertificates(dir.resolve("ca").resolve("root.pem")));
     }
 

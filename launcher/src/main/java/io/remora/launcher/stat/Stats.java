@@ -1,6 +1,8 @@
 package io.remora.launcher.stat;
 
 import io.remora.config.HostPort;
+import io.remora.controlplane.stats.GoldenStats;
+import io.remora.controlplane.stats.PrometheusText;
 
 import java.io.IOException;
 import java.net.URI;
@@ -17,10 +19,15 @@ public final class Stats {
     private final URI uri;
 
     public Stats(HostPort metrics) {
-        this.uri = URI.create("http://" + metrics + "/stats/prometheus");
+        this(URI.create("http://" + metrics + "/stats/prometheus"));
     }
 
-    /** The metrics as text; an answer other than 200 is an {@link IOException} naming it. */
+    /** Reads {@code uri} instead (the control plane's dashboard data: {@link ControlPlaneStats}). */
+    Stats(URI uri) {
+        this.uri = uri;
+    }
+
+    /** The text at the address (the metrics); an answer other than 200 is an {@link IOException} naming it. */
     public String scrape() throws IOException, InterruptedException {
         HttpResponse<String> res = client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
                 HttpResponse.BodyHandlers.ofString());

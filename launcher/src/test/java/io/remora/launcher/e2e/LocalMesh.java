@@ -9,6 +9,7 @@ import io.remora.config.testing.TestMesh;
 import io.remora.config.testing.TestMesh.SidecarDoc;
 import io.remora.controlplane.ControlPlaneServer;
 import io.remora.controlplane.ca.BootstrapTokens;
+import io.remora.controlplane.dashboard.MeshScraper;
 import io.remora.controlplane.source.DirectorySource;
 import io.remora.controlplane.source.MeshSource;
 import io.remora.launcher.DemoBackend;
@@ -95,6 +96,9 @@ final class LocalMesh implements AutoCloseable {
     /** The control plane's debounce for its next start: quiet 20 ms, at most 200 ms. */
     volatile Duration quiet = Duration.ofMillis(20);
     volatile Duration maxDelay = Duration.ofMillis(200);
+    /** The dashboard's scraping: every 250 ms, rates over 2 s, so a test sees a change within seconds. */
+    static final MeshScraper.Settings DASHBOARD = new MeshScraper.Settings(Duration.ofMillis(250), Duration.ofSeconds(2),
+            16, Duration.ofSeconds(1), 2);
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -229,8 +233,10 @@ final class LocalMesh implements AutoCloseable {
                 tokens.resolve(tokenFile), caDir.resolve("root.pem"), state.resolve(name));
     }
 
+    /** hello-v1 or hello-v2, labelled with its version (what its metrics and the dashboard show). */
     private String serviceSidecar(String name, int inbound, int app) {
-        return sidecar(name, name).set("inbound.listen", TestMesh.loopback(inbound))
+        return sidecar(name, name).labels("{app: hello, version: " + name.substring(name.lastIndexOf('-') + 1) + "}")
+                .set("inbound.listen", TestMesh.loopback(inbound))
                 .set("inbound.app", TestMesh.loopback(app)).set("inbound.appProtocol", "http")
                 .mtls("{mode: STRICT}").yaml();
     }
@@ -277,7 +283,7 @@ final class LocalMesh implements AutoCloseable {
                         new InetSocketAddress("127.0.0.1", controlPlanePort), new InetSocketAddress("127.0.0.1", 0),
                         caDir, TRUST_DOMAIN, "demo", CertificateAuthority.DEFAULT_LEAF_TTL, quiet,
                         maxDelay, sources,
-                        new BootstrapTokens(tokensFile), clock));
+                        new BootstrapTokens(tokensFile), clock, DASHBOARD));
                 return server;
             } catch (RuntimeException e) {
                 // A start that failed leaves sources it may not have started or closed: close each (idempotent).

@@ -274,7 +274,7 @@ class MeshEndToEndTest {
     }
 
     private static PushService.ProxyStatus idle() {
-        return new PushService.ProxyStatus("", "", "", "", null, null);
+        return new PushService.ProxyStatus("", "", "", "", null, null, null, null, null, false, null, null);
     }
 
     // ---- 4 --------------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
 import io.remora.certs.Svid;
+import io.remora.config.HostPort;
 import io.remora.config.Sidecar;
 import io.remora.log.Log;
 import io.remora.protocol.DiscoveryRequest;
@@ -15,9 +16,11 @@ import io.remora.protocol.MeshProtocol;
 import io.remora.protocol.Node;
 import io.remora.proxy.ConfigSource;
 import io.remora.proxy.ConfigTarget;
+import io.remora.proxy.metrics.WorkloadLabels;
 import io.remora.proxy.Daemons;
 import io.remora.proxy.policy.Backoff;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -83,13 +86,19 @@ public final class ControlPlaneClient implements ConfigSource {
 
     /**
      * Who this sidecar is and what it needs: the services its upstream listeners name, or null (any service) when
-     * transparent capture is on, since the app may then call anything.
+     * transparent capture is on, since the app may then call anything; its version label, as its metrics carry it;
+     * and where its metrics are served ({@code metrics}, as bound; null when unknown), for the control plane to
+     * scrape.
      */
-    static Node node(Sidecar sidecar) {
+    static Node node(Sidecar sidecar, InetSocketAddress metrics) {
         Sidecar.Outbound out = sidecar.spec().outbound();
         List<String> calls = out.capture().enabled() ? null
                 : out.upstreams().stream().map(Sidecar.Upstream::service).distinct().toList();
-        return new Node(sidecar.metadata().namespace(), sidecar.workload(), calls);
+        String version = WorkloadLabels.of(sidecar.workload(), sidecar.metadata().namespace(),
+                sidecar.metadata().labels()).version();
+        return new Node(sidecar.metadata().namespace(), sidecar.workload(), calls, version,
+                metrics == null ? null : new HostPort(metrics.getAddress().getHostAddress(), metrics.getPort())
+                        .toString());
     }
 
     @Override
@@ -104,7 +113,7 @@ public final class ControlPlaneClient implements ConfigSource {
             throw new IllegalStateException("the control-plane client is started once");
         }
         acceptor = new SnapshotAcceptor(target, lastKnownGood, status);
-        node = node(target.sidecar());
+        node = node(target.sidecar(), target.metricsAddress());
         try {
             thread.execute(this::subscribe);
         } catch (RejectedExecutionException e) {

@@ -110,15 +110,8 @@ final class Attempt implements UpstreamRequester {
         } else if (number > 1) {
             headers.remove(PeerMetadata.PEER).remove(PeerMetadata.SERVICE);
         }
-        UpstreamPools.LoopPools pools = pc.pools().current(loop);
         acquiring = inDownstreamRead;
-        if (route.h2()) {
-            pools.h2(address, route.source(), identity).acquire(this, route.connectTimeout(), route.idleTimeout(),
-                    limits);
-        } else {
-            pools.h1(address, route.source(), identity).acquire(this, route.connectTimeout(), route.idleTimeout(),
-                    limits);
-        }
+        pc.upstreams().acquire(loop, address, route, identity, limits, this);
         acquiring = false;
     }
 

@@ -1,21 +1,17 @@
 package io.remora.proxy.http;
 
-import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.remora.proxy.policy.Ticker;
-
-import java.util.concurrent.TimeUnit;
 
 /**
  * The time by which a whole exchange must be answered, over every try and the waits between them: its instant on
  * the proxy's ticker and the timer that fires when it passes. None (zero) when neither the route nor a gRPC caller
- * set one ({@link RequestSteps#deadlineNanos}).
+ * set one ({@link RequestSteps#deadlineNanos}). Its timer is the downstream stream's {@link DeadlineTimer}.
  */
 final class Deadline implements Runnable {
     private final Ticker ticker;
     private final Runnable expired;
     private long at;
-    private ScheduledFuture<?> timer;
+    private DeadlineTimer timer;
 
     /** @param expired what runs when it passes (on the loop it was started on) */
     Deadline(Ticker ticker, Runnable expired) {
@@ -23,14 +19,16 @@ final class Deadline implements Runnable {
         this.expired = expired;
     }
 
-    /** Starts it {@code timeoutNanos} from now, on {@code loop}; 0 starts nothing. The timer's task is this object. */
-    void start(long timeoutNanos, EventExecutor loop) {
+    /** Starts it {@code timeoutNanos} from now, on {@code timer}; 0 starts nothing. */
+    void start(long timeoutNanos, DeadlineTimer timer) {
         if (timeoutNanos > 0) {
             at = ticker.nanoTime() + timeoutNanos;
-            timer = loop.schedule(this, timeoutNanos, TimeUnit.NANOSECONDS);
+            this.timer = timer;
+            timer.arm(this);
         }
     }
 
+    /** The timer found it passed. */
     @Override
     public void run() {
         timer = null;
@@ -62,7 +60,7 @@ final class Deadline implements Runnable {
 
     void cancel() {
         if (timer != null) {
-            timer.cancel(false);
+            timer.disarm(this);
             timer = null;
         }
     }

@@ -44,6 +44,7 @@ public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter im
     private boolean closeAfterResponse;
     /** HTTP/1.1 only: the clock on request heads, told when one arrived and when its exchange ended. */
     private RequestHeadTimeout headTimeout;
+    private DeadlineTimer deadlines;
     /** The connection is being closed after a response: whatever the codec still decodes is dropped. */
     private boolean closing;
 
@@ -137,6 +138,12 @@ public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter im
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.headTimeout = h2 ? null : ctx.pipeline().get(RequestHeadTimeout.class);
+        this.deadlines = new DeadlineTimer(ctx.executor(), pc.environment().ticker());
+    }
+
+    /** The timer of this stream's exchanges' deadlines (on HTTP/1.1 one after another on the connection). */
+    DeadlineTimer deadlines() {
+        return deadlines;
     }
 
     @Override
@@ -207,6 +214,7 @@ public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter im
         if (ex != null) {
             ex.onDownstreamClosed();
         }
+        deadlines.close();
         releasePipelined();
         ctx.fireChannelInactive();
     }

@@ -2,15 +2,11 @@ package io.remora.proxy.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2Error;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.remora.proxy.metrics.DownstreamMeters;
-
-import java.util.concurrent.TimeUnit;
 
 /**
  * HTTP/2 slowloris guard: the connection preface (with the client's first SETTINGS) and every header block (a
@@ -23,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * header is partly received, and while a header block is open; it stops in between, so a quiet connection is left
  * to the idle timeout and a slow body to flow control.
  */
-public final class H2HeadersTimeout extends ChannelDuplexHandler {
+public final class H2HeadersTimeout extends HeadDeadline {
     private static final int PREFACE_LENGTH = 24;
     private static final int FRAME_HEADER_LENGTH = 9;
     private static final int HEADERS = 0x1;
@@ -31,11 +27,6 @@ public final class H2HeadersTimeout extends ChannelDuplexHandler {
     private static final int PUSH_PROMISE = 0x5;
     private static final int CONTINUATION = 0x9;
     private static final int END_HEADERS = 0x4;
-
-    private final long timeoutNanos;
-    private final long firstDeadlineNanos;
-    private final DownstreamMeters meters;
-    private ScheduledFuture<?> timer;
 
     private int prefaceLeft = PREFACE_LENGTH;
     private boolean settingsDone;
@@ -52,15 +43,7 @@ public final class H2HeadersTimeout extends ChannelDuplexHandler {
      * @param acceptedNanos {@link System#nanoTime()} when the connection was accepted
      */
     public H2HeadersTimeout(long timeoutNanos, long acceptedNanos, DownstreamMeters meters) {
-        this.timeoutNanos = timeoutNanos;
-        this.firstDeadlineNanos = acceptedNanos + timeoutNanos;
-        this.meters = meters;
-    }
-
-    @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        timer = ctx.executor().schedule(() -> expired(ctx), Math.max(0, firstDeadlineNanos - System.nanoTime()),
-                TimeUnit.NANOSECONDS);
+        super(timeoutNanos, acceptedNanos, meters);
     }
 
     @Override
@@ -74,8 +57,8 @@ public final class H2HeadersTimeout extends ChannelDuplexHandler {
             if (!timed || blockEnded) {
                 cancel();
             }
-            if (timed && timer == null) {
-                timer = ctx.executor().schedule(() -> expired(ctx), timeoutNanos, TimeUnit.NANOSECONDS);
+            if (timed && !armed()) {
+                arm(ctx, timeoutNanos);
             }
         }
         ctx.fireChannelRead(msg);
@@ -130,21 +113,7 @@ public final class H2HeadersTimeout extends ChannelDuplexHandler {
     }
 
     @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        cancel();
-        ctx.fireChannelInactive();
-    }
-
-    @Override
-    public void handlerRemoved(ChannelHandlerContext ctx) {
-        cancel();
-    }
-
-    private void expired(ChannelHandlerContext ctx) {
-        timer = null;
-        if (!ctx.channel().isActive()) {
-            return;
-        }
+    protected void expired(ChannelHandlerContext ctx) {
         meters.requestHeadersTimeout(true);
         if (!settingsDone) {
             // Not speaking HTTP/2 yet: there is nobody to send a GOAWAY to.
@@ -154,12 +123,5 @@ public final class H2HeadersTimeout extends ChannelDuplexHandler {
         DefaultHttp2GoAwayFrame goAway = new DefaultHttp2GoAwayFrame(Http2Error.ENHANCE_YOUR_CALM,
                 ByteBufUtil.writeAscii(ctx.alloc(), "request headers timeout"));
         ctx.channel().writeAndFlush(goAway).addListener(ChannelFutureListener.CLOSE);
-    }
-
-    private void cancel() {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
     }
 }

@@ -5,11 +5,9 @@ import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.remora.certs.SpiffeId;
 import io.remora.proxy.tls.UpstreamTls;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -17,13 +15,12 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
-import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.Future;
 import io.remora.proxy.policy.ConcurrencyLimits;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.concurrent.TimeUnit;
 
 /**
  * HTTP/2 (prior knowledge) to one endpoint, owned by one event loop: every request is a new stream on a
@@ -31,24 +28,23 @@ import java.util.concurrent.TimeUnit;
  * fresh one while the old one finishes its streams.
  */
 final class H2Pool {
-    private final UpstreamPools.LoopPools loop;
-    private final InetSocketAddress address;
-    /** The local address to connect from, or null for any. */
-    private final InetSocketAddress source;
-    /** Originates mTLS and expects {@link #identity}; null for plaintext. */
-    private final UpstreamTls tls;
-    private final SpiffeId identity;
+    private final EndpointConnector connector;
     private Channel connection;
     private boolean connecting;
     private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
 
     H2Pool(UpstreamPools.LoopPools loop, InetSocketAddress address, InetSocketAddress source, UpstreamTls tls,
            SpiffeId identity) {
-        this.source = source;
-        this.tls = tls;
-        this.identity = identity;
-        this.loop = loop;
-        this.address = address;
+        this.connector = new EndpointConnector(loop, address, source, tls, identity, ApplicationProtocolNames.HTTP_2,
+                p -> {
+                    p.addLast(Handlers.H2, Http2FrameCodecBuilder.forClient()
+                            .initialSettings(Http2Settings.defaultSettings().pushEnabled(false)
+                                    .initialWindowSize(1024 * 1024))
+                            .validateHeaders(true)
+                            .build());
+                    p.addLast(Handlers.MUX, new Http2MultiplexHandler(new RefusePush()));
+                    p.addLast(Handlers.H2_CONNECTION, new H2ConnectionHandler());
+                });
     }
 
     /**
@@ -76,48 +72,18 @@ final class H2Pool {
         }
         connecting = true;
         connection = null;
-        long idleMillis = idleTimeout.toMillis();
-        ChannelFuture f = loop.bootstrap.clone()
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
-                .handler(new ChannelInitializer<>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        if (idleMillis > 0) {
-                            ch.pipeline().addLast(new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
-                        }
-                        ch.pipeline().addLast(Http2FrameCodecBuilder.forClient()
-                                .initialSettings(Http2Settings.defaultSettings().pushEnabled(false)
-                                        .initialWindowSize(1024 * 1024))
-                                .validateHeaders(true)
-                                .build());
-                        ch.pipeline().addLast(new Http2MultiplexHandler(new RefusePush()));
-                        ch.pipeline().addLast(new H2ConnectionHandler());
-                        if (tls != null) {
-                            tls.install(ch.pipeline(), address, ApplicationProtocolNames.HTTP_2);
-                        }
-                    }
-                })
-                .connect(address, source);
-        f.channel().closeFuture().addListener(closed -> limits.releaseConnection());
-        f.addListener((ChannelFuture done) -> {
-            if (!done.isSuccess() || tls == null) {
-                connected(done);
-            } else {
-                // Streams open only once the peer proved to be the endpoint's identity.
-                tls.verified(done.channel(), identity).addListener(this::connected);
-            }
-        });
+        connector.connect(connectTimeout, idleTimeout, limits, this::connected);
     }
 
-    private void connected(io.netty.util.concurrent.Future<?> done) {
+    private void connected(Future<?> done) {
         connecting = false;
         if (!done.isSuccess()) {
             failAll(done.cause(), null);
             return;
         }
-        Channel ch = done instanceof ChannelFuture cf ? cf.channel() : (Channel) done.getNow();
+        Channel ch = EndpointConnector.channel(done);
         connection = ch;
-        loop.own.track(ch);
+        connector.track(ch);
         ch.closeFuture().addListener(x -> {
             if (connection == ch) {
                 connection = null;

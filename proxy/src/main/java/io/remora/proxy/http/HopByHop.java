@@ -6,7 +6,9 @@ import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.AsciiString;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Removes the headers that describe one connection rather than the message (RFC 9110 §7.6.1), plus any
@@ -29,39 +31,75 @@ final class HopByHop {
         HttpConversionUtil.ExtensionHeaderNames.PATH.text(),
     };
 
+    /** {@link #strip}'s names, each a bit of {@link #present}: Connection, TE and Upgrade, then {@link #ALWAYS}. */
+    private static final AsciiString[] NAMES = new AsciiString[3 + ALWAYS.length];
+    private static final int CONNECTION_BIT = 1;
+    private static final int TE_BIT = 1 << 1;
+    private static final int UPGRADE_BIT = 1 << 2;
+
+    static {
+        NAMES[0] = HttpHeaderNames.CONNECTION;
+        NAMES[1] = HttpHeaderNames.TE;
+        NAMES[2] = HttpHeaderNames.UPGRADE;
+        System.arraycopy(ALWAYS, 0, NAMES, 3, ALWAYS.length);
+    }
+
     /**
      * Strips hop-by-hop headers. {@code TE: trailers} is kept (gRPC needs it end to end); Transfer-Encoding
-     * is left to the codecs, which re-frame the body per hop.
+     * is left to the codecs, which re-frame the body per hop. One pass over the names finds which are there, so a
+     * head without any (most requests) costs no lookups, and each one there costs one removal.
      *
      * @param keepUpgrade true for a WebSocket upgrade being tunnelled
      */
     static void strip(HttpHeaders headers, boolean keepUpgrade) {
-        String connection = headers.get(HttpHeaderNames.CONNECTION);
-        if (connection != null) {
-            List<String> named = tokens(connection);
-            for (int i = 0; i < named.size(); i++) {
-                String name = named.get(i);
-                if (keepUpgrade && (name.equalsIgnoreCase("upgrade"))) {
-                    continue;
-                }
-                if (!name.equalsIgnoreCase("close") && !name.equalsIgnoreCase("keep-alive")) {
-                    headers.remove(name);
+        int present = present(headers);
+        if ((present & CONNECTION_BIT) != 0) {
+            String connection = headers.get(HttpHeaderNames.CONNECTION);
+            if (!connection.equalsIgnoreCase("keep-alive") && !connection.equalsIgnoreCase("close")) {
+                List<String> named = tokens(connection);
+                for (int i = 0; i < named.size(); i++) {
+                    String name = named.get(i);
+                    if (keepUpgrade && (name.equalsIgnoreCase("upgrade"))) {
+                        continue;
+                    }
+                    if (!name.equalsIgnoreCase("close") && !name.equalsIgnoreCase("keep-alive")) {
+                        headers.remove(name);
+                    }
                 }
             }
             headers.remove(HttpHeaderNames.CONNECTION);
         }
-        for (AsciiString name : ALWAYS) {
-            headers.remove(name);
+        for (int i = 0; i < ALWAYS.length; i++) {
+            if ((present & (1 << (3 + i))) != 0) {
+                headers.remove(ALWAYS[i]);
+            }
         }
-        String te = headers.get(HttpHeaderNames.TE);
-        if (te != null && !te.equalsIgnoreCase("trailers")) {
-            headers.remove(HttpHeaderNames.TE);
+        if ((present & TE_BIT) != 0) {
+            String te = headers.get(HttpHeaderNames.TE);
+            if (te != null && !te.equalsIgnoreCase("trailers")) {
+                headers.remove(HttpHeaderNames.TE);
+            }
         }
         if (keepUpgrade) {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderNames.UPGRADE);
-        } else {
+        } else if ((present & UPGRADE_BIT) != 0) {
             headers.remove(HttpHeaderNames.UPGRADE);
         }
+    }
+
+    /** Which of {@link #NAMES} the head carries, as bits (names compare without case, length first). */
+    private static int present(HttpHeaders headers) {
+        int bits = 0;
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
+            CharSequence name = it.next().getKey();
+            for (int i = 0; i < NAMES.length; i++) {
+                if (NAMES[i].contentEqualsIgnoreCase(name)) {
+                    bits |= 1 << i;
+                    break;
+                }
+            }
+        }
+        return bits;
     }
 
     private static List<String> tokens(String value) {

@@ -21,7 +21,6 @@ import io.remora.proxy.log.ResponseFlag;
 import io.remora.proxy.log.StreamInfo;
 import io.remora.proxy.route.RouteDecision;
 
-
 /**
  * The downstream half of one exchange: a downstream stream (an HTTP/1.1 connection or one HTTP/2 stream) from the
  * request head to the end of the response. Bodies are streamed, never aggregated: request parts go up as they arrive
@@ -118,7 +117,7 @@ final class HttpExchange {
         if (req instanceof LastHttpContent) {
             requestDone = true;
         }
-        call = new UpstreamCall(this, ctx, pc, info, route, req, request);
+        call = new UpstreamCall(this, ctx, pc, info, route, req, request, owner.deadlines());
         call.start();
     }
 
@@ -335,12 +334,13 @@ final class HttpExchange {
         return true;
     }
 
-    /** Part of the response went down already: the only honest signal left is to cut the caller's stream. */
+    /** Part of the response went down: cut the caller's stream, ended first (the close it causes is not DC). */
     void cut(ResponseFlag why) {
         info.flag(why);
         ctx.flush();
-        owner.abortDownstream();
+        owner.closeAfterResponse();
         finish();
+        owner.abortDownstream();
     }
 
     // ---- end -----------------------------------------------------------------------------------------------

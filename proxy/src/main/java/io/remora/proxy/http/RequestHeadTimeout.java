@@ -1,14 +1,11 @@
 package io.remora.proxy.http;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.remora.proxy.metrics.DownstreamMeters;
 
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
 
 /**
  * HTTP/1.1 slowloris guard (Envoy's {@code request_headers_timeout}): the whole request head must arrive within the
@@ -20,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * request from its first byte, so an idle kept-alive connection is left to the idle timeout. While an exchange runs,
  * bytes are its body and are not timed.
  */
-public final class RequestHeadTimeout extends ChannelDuplexHandler {
+public final class RequestHeadTimeout extends HeadDeadline {
     private static final byte[] RESPONSE = ("HTTP/1.1 408 Request Timeout\r\n"
             + "content-type: text/plain\r\ncontent-length: 24\r\nconnection: close\r\n"
             + "x-remora-response-flags: DPE\r\n\r\n"
@@ -28,25 +25,14 @@ public final class RequestHeadTimeout extends ChannelDuplexHandler {
 
     private enum State { AWAITING_HEAD, IN_EXCHANGE, BETWEEN_REQUESTS }
 
-    private final long timeoutNanos;
-    private final long firstDeadlineNanos;
-    private final DownstreamMeters meters;
     private State state = State.AWAITING_HEAD;
-    private ScheduledFuture<?> timer;
 
     /**
      * @param timeoutNanos  the limit; must be above 0
      * @param acceptedNanos {@link System#nanoTime()} when the connection was accepted
      */
     public RequestHeadTimeout(long timeoutNanos, long acceptedNanos, DownstreamMeters meters) {
-        this.timeoutNanos = timeoutNanos;
-        this.firstDeadlineNanos = acceptedNanos + timeoutNanos;
-        this.meters = meters;
-    }
-
-    @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        arm(ctx, firstDeadlineNanos - System.nanoTime());
+        super(timeoutNanos, acceptedNanos, meters);
     }
 
     @Override
@@ -71,36 +57,13 @@ public final class RequestHeadTimeout extends ChannelDuplexHandler {
     }
 
     @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        cancel();
-        ctx.fireChannelInactive();
-    }
-
-    @Override
-    public void handlerRemoved(ChannelHandlerContext ctx) {
-        cancel();
-    }
-
-    private void arm(ChannelHandlerContext ctx, long delayNanos) {
-        cancel();
-        timer = ctx.executor().schedule(() -> expired(ctx), Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
-    }
-
-    private void expired(ChannelHandlerContext ctx) {
-        timer = null;
-        if (state != State.AWAITING_HEAD || !ctx.channel().isActive()) {
+    protected void expired(ChannelHandlerContext ctx) {
+        if (state != State.AWAITING_HEAD) {
             return;
         }
         meters.requestHeadersTimeout(false);
         // No response is in progress while a head is awaited, so the bytes go out whole, before the codec.
         ctx.writeAndFlush(ctx.alloc().buffer(RESPONSE.length).writeBytes(RESPONSE))
                 .addListener(ChannelFutureListener.CLOSE);
-    }
-
-    private void cancel() {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
     }
 }

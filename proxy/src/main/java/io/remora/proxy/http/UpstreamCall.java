@@ -51,13 +51,15 @@ final class UpstreamCall {
     private final RetryState retries;
     private boolean holdsRequestSlot;
     private final Deadline deadline;
+    private final DeadlineTimer deadlines;
     /** The wait before a try: a fault's delay before the first, a retry's backoff before the others. */
     private ScheduledFuture<?> waitTimer;
     private Attempt attempt;
 
     UpstreamCall(HttpExchange exchange, ChannelHandlerContext ctx, ProxyContext pc, StreamInfo info,
-                 RouteDecision.Upstream route, HttpRequest head, ReplayBuffer request) {
+                 RouteDecision.Upstream route, HttpRequest head, ReplayBuffer request, DeadlineTimer deadlines) {
         this.exchange = exchange;
+        this.deadlines = deadlines;
         this.ctx = ctx;
         this.pc = pc;
         this.info = info;
@@ -119,8 +121,9 @@ final class UpstreamCall {
     }
 
     private void startDeadline() {
-        long timeout = RequestSteps.deadlineNanos(policy, info.grpc(), head.headers().get(GRPC_TIMEOUT));
-        deadline.start(timeout, ctx.executor());
+        long timeout = RequestSteps.deadlineNanos(policy, info.grpc(),
+                info.grpc() ? head.headers().get(GRPC_TIMEOUT) : null);
+        deadline.start(timeout, deadlines);
     }
 
     /** The current try; null before the first one starts (a fault's delay, or answered before). */

@@ -10,6 +10,8 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.remora.proxy.Transport;
 import io.remora.proxy.net.Backpressure;
+import io.remora.proxy.policy.ConcurrencyLimits;
+import io.remora.proxy.route.RouteDecision;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -22,7 +24,7 @@ import java.util.Map;
  * of its own loop, so the upstream channel lives on the same thread: no locks, no cross-thread handoff,
  * and toggling autoRead between the two is race-free.
  */
-public final class UpstreamPools {
+public final class UpstreamPools implements UpstreamStreams {
 
     private final Transport transport;
     private final UpstreamTls tls;
@@ -49,6 +51,19 @@ public final class UpstreamPools {
         this.transport = transport;
         this.tls = tls;
         this.own = own;
+    }
+
+    @Override
+    public void acquire(EventLoop loop, InetSocketAddress address, RouteDecision.Upstream route, SpiffeId identity,
+                        ConcurrencyLimits limits, UpstreamRequester requester) {
+        LoopPools pools = current(loop);
+        if (route.h2()) {
+            pools.h2(address, route.source(), identity).acquire(requester, route.connectTimeout(),
+                    route.idleTimeout(), limits);
+        } else {
+            pools.h1(address, route.source(), identity).acquire(requester, route.connectTimeout(),
+                    route.idleTimeout(), limits);
+        }
     }
 
     /** The pools of the calling event loop. */

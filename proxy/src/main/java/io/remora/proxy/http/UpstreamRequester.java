@@ -3,7 +3,7 @@ package io.remora.proxy.http;
 import io.netty.channel.Channel;
 
 /** Who waits for an upstream stream: an HTTP/1.1 connection of its own or an HTTP/2 stream. */
-interface UpstreamRequester {
+public interface UpstreamRequester {
     /** Called on the event loop once the stream can be written to; the caller now owns it. */
     void upstreamReady(Channel stream, boolean reused);
 

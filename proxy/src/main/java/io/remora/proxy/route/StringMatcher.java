@@ -3,13 +3,16 @@ package io.remora.proxy.route;
 import io.remora.config.Route;
 
 import java.util.Locale;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
  * A compiled {@link Route.StringMatch}: exact, prefix or full regular-expression match, tested against the first
  * {@code end} characters of a value so a path can be matched without cutting its query string off. A match that
- * sets none of the three only requires the value to be present.
+ * sets none of the three only requires the value to be present. A regular expression is tested by a matcher kept per
+ * thread (the event loops) and reset to the value's first {@code end} characters, so a test allocates nothing and
+ * a path is never copied to drop its query.
  */
 final class StringMatcher {
     private enum Kind { EXACT, PREFIX, REGEX, PRESENT }
@@ -17,11 +20,14 @@ final class StringMatcher {
     private final Kind kind;
     private final String text;
     private final Pattern pattern;
+    /** REGEX only: this thread's matcher of {@link #pattern}. */
+    private final ThreadLocal<Matcher> matcher;
 
     private StringMatcher(Kind kind, String text, Pattern pattern) {
         this.kind = kind;
         this.text = text;
         this.pattern = pattern;
+        this.matcher = pattern == null ? null : ThreadLocal.withInitial(() -> pattern.matcher(""));
     }
 
     /** Compiles {@code match}; {@code where} names it in the error for an invalid regular expression. */
@@ -55,7 +61,8 @@ final class StringMatcher {
             case PREFIX:
                 return end >= text.length() && startsWith(value, text);
             case REGEX:
-                return pattern.matcher(end == value.length() ? value : value.subSequence(0, end)).matches();
+                // region() keeps anchoring bounds on: the expression must match all of value[0, end).
+                return matcher.get().reset(value).region(0, end).matches();
             default:
                 return true;
         }

@@ -18,35 +18,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 class AccessLogTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static StreamInfo full() {
-        StreamInfo e = new StreamInfo(1_764_000_000_123L, 1_000, true, "127.0.0.1");
-        e.downstreamRemotePort(51234);
-        e.request("HTTP/2", "POST", "payments.shop:8080", "/pay?amount=\"10\"&note=caf\u00e9\\x",
-                "curl/8.5.0 \u0001", true);
-        e.requestId("req-1");
-        e.forwardedFor("10.9.9.9, 127.0.0.1");
-        e.sni("payments.shop");
-        e.routed("payments.shop.svc.cluster.local", "payments.shop/v2", "payments");
-        e.tryStarted(new java.net.InetSocketAddress("10.0.0.2", 8080), "spiffe://cluster.local/ns/shop/sa/payments",
-                2_000);
-        e.upstreamResponded(2_000 + 4_500_000);
-        e.status(503);
-        e.grpcStatus("14");
-        e.flag(ResponseFlag.UPSTREAM_CONNECT_FAILURE);
-        e.flag(ResponseFlag.RETRY_LIMIT_EXCEEDED);
-        e.addReceived(321);
-        e.sent(45);
-        e.ended(1_000 + 12_345_678_000L);
-        return e;
-    }
-
     @Test
     void writesOneValidJsonLinePerEntryWithEveryField() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (JsonWriter writer = new JsonWriter(out)) {
             AccessLog log = new AccessLog(writer, true);
-            log.log(full());
-            log.log(full());
+            log.log(StreamInfos.full());
+            log.log(StreamInfos.full());
             assertThat(writer.flushAndWait(Duration.ofSeconds(10))).isTrue();
         }
         String[] lines = out.toString(StandardCharsets.UTF_8).split("\n");
@@ -90,14 +68,7 @@ class AccessLogTest {
 
     @Test
     void nullFieldsAreLeftOut() throws Exception {
-        StreamInfo tcp = new StreamInfo(0, 0, false, "10.1.1.1");
-        tcp.downstreamRemotePort(4000);
-        tcp.request("TCP", null, null, null, null, false);
-        tcp.routed(null, "db.data", null);
-        tcp.addReceived(10);
-        tcp.addSent(20);
-        tcp.ended(999_000);
-        JsonNode n = JSON.readTree(AccessLog.format(tcp));
+        JsonNode n = JSON.readTree(AccessLog.format(StreamInfos.tcp()));
         List<String> names = new ArrayList<>();
         n.fieldNames().forEachRemaining(names::add);
         assertThat(names).containsExactly("time", "type", "direction", "protocol", "status", "flags", "duration_ms",
@@ -113,7 +84,7 @@ class AccessLogTest {
         try (JsonWriter writer = new JsonWriter(out)) {
             AccessLog log = new AccessLog(writer, false);
             assertThat(log.enabled()).isFalse();
-            log.log(full());
+            log.log(StreamInfos.full());
             assertThat(writer.flushAndWait(Duration.ofSeconds(10))).isTrue();
             assertThat(out.size()).isZero();
             assertThat(writer.written()).isZero();
@@ -125,11 +96,11 @@ class AccessLogTest {
         BlockingOutputStream out = new BlockingOutputStream();
         try (JsonWriter writer = new JsonWriter(out, 1)) {
             AccessLog log = new AccessLog(writer, true);
-            log.log(full());
+            log.log(StreamInfos.full());
             assertThat(out.writeStarted.await(10, TimeUnit.SECONDS)).isTrue();
-            log.log(full()); // fills the queue of one
-            log.log(full());
-            log.log(full());
+            log.log(StreamInfos.full()); // fills the queue of one
+            log.log(StreamInfos.full());
+            log.log(StreamInfos.full());
             assertThat(log.dropped()).isEqualTo(2);
             out.release.countDown();
         }

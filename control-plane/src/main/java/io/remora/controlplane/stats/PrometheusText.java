@@ -1,4 +1,4 @@
-package io.remora.launcher.stat;
+package io.remora.controlplane.stats;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -6,20 +6,22 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The samples of a Prometheus text exposition (version 0.0.4), as {@code remora stat} needs them: names, labels and
- * values; comments and types are skipped. A line it cannot read is skipped too: a scrape is only read, never judged.
+ * The samples of a Prometheus text exposition (version 0.0.4), as {@code remora stat} and the control plane's
+ * dashboard need them: names, labels and values; comments and types are skipped. A line it cannot read is skipped
+ * too: a scrape is only read, never judged.
  */
-final class PrometheusText {
+public final class PrometheusText {
     private PrometheusText() {
     }
 
-    record Sample(String name, Map<String, String> labels, double value) {
-        String label(String key) {
+    public record Sample(String name, Map<String, String> labels, double value) {
+        /** The label's value; empty when the sample has none. */
+        public String label(String key) {
             return labels.getOrDefault(key, "");
         }
     }
 
-    static List<Sample> parse(String text) {
+    public static List<Sample> parse(String text) {
         List<Sample> out = new ArrayList<>();
         for (String line : text.split("\n")) {
             if (line.isEmpty() || line.charAt(0) == '#') {

@@ -1,4 +1,4 @@
-package io.remora.launcher.stat;
+package io.remora.controlplane.stats;
 
 import org.junit.jupiter.api.Test;
 
@@ -47,7 +47,24 @@ class GoldenStatsTest {
         assertThat(GoldenStats.between(PrometheusText.parse(scrape(10, 0, 10, 0, 0)),
                 PrometheusText.parse(scrape(10, 0, 10, 0, 0)), 1.0)).isEmpty();
         assertThat(GoldenStats.percentile(new TreeMap<>(), 0.5)).isNaN();
-        assertThat(Stats.table("", "", 2.0)).isEqualTo("no requests in the last 2.0 s\n");
+    }
+
+    @Test
+    void windowsOfTheSameGroupAddUpAcrossSidecarsAndARestartedCounterCountsFromZero() {
+        java.util.Map<String, GoldenStats.Window> one = GoldenStats.windows(PrometheusText.parse(scrape(10, 0, 10, 0, 0)),
+                PrometheusText.parse(scrape(100, 10, 50, 60, 45)), 2.0, s -> "edge");
+        java.util.Map<String, GoldenStats.Window> restarted = GoldenStats.windows(
+                PrometheusText.parse(scrape(100, 10, 50, 60, 45)), PrometheusText.parse(scrape(20, 0, 20, 0, 0)), 1.0,
+                s -> "edge");
+        GoldenStats.Window sum = new GoldenStats.Window();
+        sum.add(one.get("edge"));
+        sum.add(restarted.get("edge"));
+        GoldenStats.Golden g = sum.golden();
+        assertThat(g.requests()).isEqualTo(120);
+        assertThat(g.rps()).isEqualTo(50.0 + 20.0);
+        assertThat(g.successRate()).isCloseTo(110 / 120.0, within(1e-9));
+        assertThat(GoldenStats.windows(PrometheusText.parse(scrape(10, 0, 10, 0, 0)),
+                PrometheusText.parse(scrape(100, 10, 50, 60, 45)), 2.0, s -> null)).isEmpty();
     }
 
     @Test
