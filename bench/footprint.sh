@@ -37,7 +37,7 @@ while (($#)); do
   esac
 done
 if ((${#SETS[@]} == 0)); then
-  SETS=("bin/remora defaults|bin/remora|" "JDK 17, old defaults (C2)|17|$SIDECAR_JAVA_OPTS")
+  SETS=("bin/remora defaults|bin/remora|" "JDK 17, old defaults (C2)|17|$OLD_JAVA_OPTS")
 fi
 require_tools nginx h2load curl java
 ensure_jar

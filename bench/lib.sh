@@ -1,7 +1,9 @@
 # Shared by the standalone benchmarks (footprint.sh, policy.sh); source it, do not run it.
 # Gives: BENCH_DIR, REPO_DIR, JAR; WORK (a temporary directory removed on exit with every pid in PIDS);
 # require_tools TOOL...; ensure_jar; start_ok_backend PORT (nginx answering "ok" on 127.0.0.1:PORT);
-# wait_ready PID PORT [LOG] (until the sidecar's /healthz/ready on PORT answers); for A/B runs: SIDECAR_JAVA_OPTS,
+# wait_ready PID PORT [LOG] (until the sidecar's /healthz/ready on PORT answers);
+# run_sidecar ARGS... (the launcher as bin/remora runs it, with its JDK and JVM flags; SIDECAR_JAVA_OPTS set for an A/B
+# run: `java $SIDECAR_JAVA_OPTS -jar $JAR` instead, SIDECAR_JAVA naming the java),
 # round_flags "$@" (--rounds, --duration, --conns into ROUNDS, DURATION, CONNS), rps PORT SECONDS, median,
 # alternate NAME_A PORT_A NAME_B PORT_B (warm-up, then rounds into the arrays A_RPS and B_RPS).
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -23,7 +25,9 @@ require_tools() {
 }
 
 ensure_jar() {
-  [[ -f $JAR ]] || (cd "$REPO_DIR" && mvn -q -B -DskipTests package)
+  [[ -f $JAR ]] || (cd "$REPO_DIR" && mvn -q -B -DskipTests -Dremora.image.skip=true package)
+  # bin/remora makes its ahead-of-time cache on the first run after a build: here, not in a measured start.
+  [[ -n $SIDECAR_JAVA_OPTS ]] || "$REPO_DIR/bin/remora" --version >/dev/null
 }
 
 start_ok_backend() {
@@ -49,7 +53,21 @@ wait_ready() { # wait_ready PID HEALTH_PORT [LOG_FILE, default $WORK/remora.out]
   done
 }
 
-SIDECAR_JAVA_OPTS="-XX:+UseSerialGC -Xms16m -Xmx64m -Xss256k -XX:MaxDirectMemorySize=64m -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m -Dio.netty.leakDetection.level=disabled"
+# The flags bin/remora used before it ran the newest JDK (JDK 17, no cache): the "before" of footprint.sh.
+OLD_JAVA_OPTS="-XX:+UseSerialGC -Xms16m -Xmx64m -Xss256k -XX:MaxDirectMemorySize=64m -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m -Dio.netty.leakDetection.level=disabled"
+SIDECAR_JAVA_OPTS=${SIDECAR_JAVA_OPTS:-}
+SIDECAR_JAVA=${SIDECAR_JAVA:-java}
+
+# run_sidecar ARGS...: remora ARGS in the foreground of the caller's redirections (start it with &). By default what a
+# user gets: bin/remora's choice of JDK, its flags and its ahead-of-time cache (made on its first run after a build,
+# before anything is measured: ensure_jar runs it once). JVM flags beyond those go in JDK_JAVA_OPTIONS.
+run_sidecar() {
+  if [[ -n $SIDECAR_JAVA_OPTS ]]; then
+    # shellcheck disable=SC2086
+    exec "$SIDECAR_JAVA" $SIDECAR_JAVA_OPTS -jar "$JAR" "$@"
+  fi
+  exec "$REPO_DIR/bin/remora" "$@"
+}
 WARMUP=5
 
 round_flags() { # round_flags DEFAULT_ROUNDS "$@"

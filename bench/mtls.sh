@@ -54,8 +54,7 @@ YAML
 
 start_remora() { # start_remora CONFIG HEALTH_PORT [extra JVM flags]
   local conf=$1 health=$2; shift 2
-  # shellcheck disable=SC2086
-  java $SIDECAR_JAVA_OPTS "$@" -jar "$JAR" proxy --config "$conf" > "$conf.out" 2>&1 &
+  JDK_JAVA_OPTIONS="$*" run_sidecar proxy --config "$conf" > "$conf.out" 2>&1 &
   PIDS+=($!)
   wait_ready "${PIDS[-1]}" "$health" "$conf.out"
 }

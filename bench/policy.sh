@@ -63,8 +63,7 @@ spec:
   rules: [{backends: [{service: off.bench}], timeout: 0s, retries: {attempts: 1}}]
 YAML
 
-# shellcheck disable=SC2086
-java $SIDECAR_JAVA_OPTS -jar "$JAR" proxy --config "$WORK/remora.yaml" > "$WORK/remora.out" 2>&1 &
+run_sidecar proxy --config "$WORK/remora.yaml" > "$WORK/remora.out" 2>&1 &
 PIDS+=($!)
 wait_ready "${PIDS[0]}" 18292
 

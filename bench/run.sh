@@ -32,7 +32,14 @@ BACKEND_WORKERS=${BACKEND_WORKERS:-1}
 READY_TIMEOUT=${READY_TIMEOUT:-10}
 REMORA_READY_TIMEOUT=${REMORA_READY_TIMEOUT:-60}
 REMORA_JAR_REL=launcher/target/remora.jar
-REMORA_JAVA_OPTS=${REMORA_JAVA_OPTS:--XX:+UseSerialGC -Xms16m -Xmx64m -Xss256k -XX:MaxDirectMemorySize=64m -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m -Dio.netty.leakDetection.level=disabled}
+# Empty (the default): Remora runs as a user runs it, through bin/remora (its JDK, flags and ahead-of-time cache).
+# Set either to run `${REMORA_JAVA:-java} $REMORA_JAVA_OPTS -jar` instead (an A/B of JVMs or flags).
+# REMORA_JAR: another build's remora.jar (an older commit's, for a before/after against the same peers), run that way.
+REMORA_JAVA_OPTS=${REMORA_JAVA_OPTS:-}
+REMORA_JAVA=${REMORA_JAVA:-}
+REMORA_JAR=${REMORA_JAR:-}
+[[ -z $REMORA_JAR || -n $REMORA_JAVA_OPTS$REMORA_JAVA ]] || REMORA_JAVA=java
+[[ -z $REMORA_JAR ]] || REMORA_JAR_REL=$(realpath "$REMORA_JAR")
 
 # Load generators: fixed so that runs stay comparable.
 WRK_THREADS=2 WRK_CONNS=50
@@ -64,7 +71,7 @@ Flags:
   --no-install     do not apt-get install missing tools
   --no-build       do not build the project when $REMORA_JAR_REL is missing
   --cleanup        stop processes recorded in bench/out/run-*/pids by an earlier run, then exit
-Environment: DURATION WARMUP REPEAT QUIET_PCT QUIET_MAX BACKEND_WORKERS REMORA_JAVA_OPTS REMORA_JAVA
+Environment: DURATION WARMUP REPEAT QUIET_PCT QUIET_MAX BACKEND_WORKERS REMORA_JAVA_OPTS REMORA_JAVA REMORA_JAR
              REMORA_READY_TIMEOUT (see bench/README.md)
 EOF
 }
@@ -436,10 +443,15 @@ start_proxy() {
       [[ -n $REMORA_UNAVAILABLE ]] && { PROXY_FAIL=$REMORA_UNAVAILABLE; return; }
       conf="$OUT_DIR/remora-$thr.yaml" port=$REMORA_PORT
       render "$CONF_DIR/remora.yaml.in" "$conf" "THREADS=$thr"
-      local opts
-      read -ra opts <<<"$REMORA_JAVA_OPTS"
-      (cd "$REPO_DIR" && exec "${REMORA_JAVA:-java}" "${opts[@]}" -jar "$REMORA_JAR_REL" proxy --config "bench/out/remora-$thr.yaml") \
-        >"$RUN_DIR/logs/remora.log" 2>&1 9>&- &
+      if [[ -z $REMORA_JAVA_OPTS$REMORA_JAVA ]]; then
+        (cd "$REPO_DIR" && unset REMORA_JAVA REMORA_JAVA_OPTS && exec bin/remora proxy --config "bench/out/remora-$thr.yaml") \
+          >"$RUN_DIR/logs/remora.log" 2>&1 9>&- &
+      else
+        local opts
+        read -ra opts <<<"$REMORA_JAVA_OPTS"
+        (cd "$REPO_DIR" && exec "${REMORA_JAVA:-java}" "${opts[@]}" -jar "$REMORA_JAR_REL" proxy --config "bench/out/remora-$thr.yaml") \
+          >"$RUN_DIR/logs/remora.log" 2>&1 9>&- &
+      fi
       ;;
   esac
   pid=$!
@@ -456,6 +468,8 @@ start_proxy() {
     return
   fi
   PROXY_PID=$pid
+  # The JVM's own command line (bin/remora chose the JDK and the flags): the report names it.
+  [[ $name == remora ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | sed 's/ $//' >"$RUN_DIR/remora-cmdline"
   read -ra PROXY_PIDS <<<"$(pids_of "$pid")"
   [[ $name == nginx ]] || PROXY_PIDS=("$pid")
   log "$name ready (pid ${PROXY_PIDS[*]}, threads $thr)"
@@ -627,6 +641,8 @@ main() {
   if wants remora; then
     if ! command -v java >/dev/null; then
       REMORA_UNAVAILABLE="java not installed"
+    elif [[ -n $REMORA_JAR ]]; then
+      [[ -f $REMORA_JAR_REL ]] || REMORA_UNAVAILABLE="REMORA_JAR $REMORA_JAR missing"
     elif [[ ! -f $REPO_DIR/$REMORA_JAR_REL ]]; then
       if ((BUILD)) && command -v mvn >/dev/null; then
         log "building Remora ($REMORA_JAR_REL missing): mvn -q -B -DskipTests package"
@@ -635,6 +651,11 @@ main() {
         fi
       fi
       [[ -n $REMORA_UNAVAILABLE || -f $REPO_DIR/$REMORA_JAR_REL ]] || REMORA_UNAVAILABLE="$REMORA_JAR_REL missing"
+    fi
+    if [[ -z $REMORA_UNAVAILABLE && -z $REMORA_JAVA_OPTS$REMORA_JAVA ]]; then
+      # bin/remora makes its ahead-of-time cache on its first run after a build: here, not in the measured start.
+      (cd "$REPO_DIR" && bin/remora --version) >"$RUN_DIR/logs/remora-cache.log" 2>&1 \
+        || REMORA_UNAVAILABLE="bin/remora --version failed: $(tail -1 "$RUN_DIR/logs/remora-cache.log" | cut -c1-120)"
     fi
   fi
 
@@ -661,9 +682,14 @@ main() {
     echo "- load: h1 \`wrk -t$WRK_THREADS -c$WRK_CONNS -d${DURATION}s --latency\`; h2c \`h2load -t$H2_THREADS -c$H2_CLIENTS -m$H2_STREAMS -D $DURATION\` (mean/sd/max only)"
     echo "- backend: nginx, $BACKEND_WORKERS worker(s), 3-byte body; direct rows show the backend's own CPU and memory"
     if wants remora; then
-      echo "- remora: commit $(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$REPO_DIR" diff --quiet HEAD -- . ':!bench' 2>/dev/null || echo ' (uncommitted changes)'), jar $( [[ -f $REPO_DIR/$REMORA_JAR_REL ]] && date -r "$REPO_DIR/$REMORA_JAR_REL" '+built %Y-%m-%d %H:%M' || echo missing)"
+      [[ -n $REMORA_JAR ]] && echo "- remora: jar $REMORA_JAR_REL (REMORA_JAR), built $(date -r "$REMORA_JAR_REL" '+%Y-%m-%d %H:%M')"
+      [[ -n $REMORA_JAR ]] || echo "- remora: commit $(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$REPO_DIR" diff --quiet HEAD -- . ':!bench' 2>/dev/null || echo ' (uncommitted changes)'), jar $( [[ -f $REPO_DIR/$REMORA_JAR_REL ]] && date -r "$REPO_DIR/$REMORA_JAR_REL" '+built %Y-%m-%d %H:%M' || echo missing)"
     fi
-    echo "- remora JVM: \`${REMORA_JAVA:-java}\` ($("${REMORA_JAVA:-java}" -version 2>&1 | head -1)) \`$REMORA_JAVA_OPTS\`; measured after ${WARMUP}s of discarded load per protocol (JIT warm-up)"
+    if [[ -z $REMORA_JAVA_OPTS$REMORA_JAVA ]]; then
+      echo "- remora JVM: bin/remora's defaults (\`$(cat "$RUN_DIR/remora-cmdline" 2>/dev/null || echo "not started")\`); measured after ${WARMUP}s of discarded load per protocol (JIT warm-up)"
+    else
+      echo "- remora JVM: \`${REMORA_JAVA:-java}\` ($("${REMORA_JAVA:-java}" -version 2>&1 | head -1)) \`$REMORA_JAVA_OPTS\`; measured after ${WARMUP}s of discarded load per protocol (JIT warm-up)"
+    fi
     echo "- quiet check before each run: machine busy < ${QUIET_PCT}% over ${QUIET_WINDOW}s, waiting at most ${QUIET_MAX}s;" \
       "rows are flagged when it never got quiet or when other processes used >= ${OTHER_WARN_PCT}% of a core during the run"
     echo

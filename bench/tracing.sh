@@ -53,8 +53,7 @@ metadata: {name: app, namespace: bench}
 spec:
   endpoints: [{address: 127.0.0.1:18380}]
 YAML
-  # shellcheck disable=SC2086
-  java $SIDECAR_JAVA_OPTS -jar "$JAR" proxy --config "$WORK/$1.yaml" > "$WORK/$1.out" 2>&1 &
+  run_sidecar proxy --config "$WORK/$1.yaml" > "$WORK/$1.out" 2>&1 &
   PIDS+=($!)
   wait_ready "${PIDS[-1]}" $(($2 + 3)) "$WORK/$1.out"
 }
