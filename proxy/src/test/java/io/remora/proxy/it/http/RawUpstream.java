@@ -143,6 +143,29 @@ final class RawUpstream implements AutoCloseable {
         };
     }
 
+    /**
+     * Answers each request with a head announcing {@code body}'s length, flushed on its own, then the body after
+     * {@code pauseMillis}: the proxy reads them apart.
+     */
+    static Behaviour headThenBodyLater(String body, long pauseMillis) {
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        return (up, socket, in, out) -> {
+            while (up.readRequestHead(in)) {
+                out.write(("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: " + b.length
+                        + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+                try {
+                    Thread.sleep(pauseMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                out.write(b);
+                out.flush();
+            }
+        };
+    }
+
     /** Answers the first request with a head announcing {@code length} bytes, sends {@code sent}, then closes. */
     static Behaviour truncated(int length, int sent) {
         return (up, socket, in, out) -> {

@@ -17,7 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Response framing across the proxy on a kept-alive downstream connection: a body delimited by the upstream
- * closing, bodiless responses (HEAD, 204, 304), and upstream connections that announce their close.
+ * closing, bodiless responses (HEAD, 204, 304), upstream connections that announce their close, and a head whose
+ * body comes in a later read than the head (the proxy passes a head and a body read together on as one message).
  * Misframing shows as a corrupt next response on the same connection.
  */
 @Timeout(30)
@@ -71,6 +72,34 @@ class ResponseFramingTest {
             assertThat(res.status()).isEqualTo(200);
             assertThat(res.bodyBytes()).isEqualTo(size);
             assertThat(res.sha256()).isEqualTo(Digests.sha256OfRandom(10, size));
+        }
+    }
+
+    @Test
+    void aBodyReadApartFromItsHeadGoesOutWholeAndTheConnectionStaysInStep() throws Exception {
+        InetSocketAddress listener = startRaw(RawUpstream.headThenBodyLater("later", 150));
+        try (RawHttp c = new RawHttp(listener)) {
+            for (int i = 0; i < 2; i++) {
+                c.send("GET /later HTTP/1.1\r\nhost: raw\r\n\r\n");
+                RawHttp.Response res = c.readResponse();
+                assertThat(res.status()).as("request %d", i).isEqualTo(200);
+                assertThat(res.head().contentLength()).isEqualTo(5);
+                assertThat(res.bodyText()).isEqualTo("later");
+            }
+        }
+        assertThat(raw.connectionCount()).isEqualTo(1);
+    }
+
+    @Test
+    void aHeadAndBodyReadTogetherGoOutAsOneResponseOverHttp2Too() throws Exception {
+        InetSocketAddress listener = startRaw(RawUpstream.ok("together"));
+        try (StreamingH2Client client = new StreamingH2Client(listener)) {
+            for (int i = 0; i < 2; i++) {
+                StreamingH2Client.Result res = client.start(HttpMethod.GET, "/t", Map.of(), null)
+                        .await(Duration.ofSeconds(15));
+                assertThat(res.status()).as("stream %d", i).isEqualTo(200);
+                assertThat(res.bodyBytes()).isEqualTo(8);
+            }
         }
     }
 
