@@ -1,6 +1,7 @@
 package io.remora.proxy.http;
 
 import io.netty.channel.Channel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
@@ -114,7 +115,10 @@ final class ReplayBuffer {
             return part;
         }
         if (part instanceof FullHttpRequest full) {
-            return full.retainedDuplicate();
+            // The head's headers are shared, not copied (retainedDuplicate would copy and re-validate every one):
+            // each write is encoded as it is made, as a head without a body of its own is written again as it is.
+            return new DefaultFullHttpRequest(full.protocolVersion(), full.method(), full.uri(),
+                    full.content().retainedDuplicate(), full.headers(), full.trailingHeaders());
         }
         if (part instanceof HttpContent content) {
             return content.retainedDuplicate();

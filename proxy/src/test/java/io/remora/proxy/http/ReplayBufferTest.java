@@ -3,7 +3,9 @@ package io.remora.proxy.http;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
@@ -39,6 +41,29 @@ class ReplayBufferTest {
             ReferenceCountUtil.release(m);
         }
         return out;
+    }
+
+    @Test
+    void aWholeRequestIsWrittenAgainOnEveryTryWithItsOwnHeadersAndItsBodyReleasedOnce() {
+        ReplayBuffer buffer = new ReplayBuffer(64);
+        FullHttpRequest whole = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/pay",
+                Unpooled.copiedBuffer("abc", StandardCharsets.US_ASCII));
+        whole.headers().set("x-try", "kept");
+        buffer.add(whole);
+        for (int i = 0; i < 2; i++) {
+            EmbeddedChannel ch = new EmbeddedChannel();
+            buffer.writeTo(ch);
+            ch.flush();
+            FullHttpRequest sent = ch.readOutbound();
+            assertThat(sent.method() + " " + sent.uri()).as("try %d", i).isEqualTo("POST /pay");
+            assertThat(sent.headers().get("x-try")).isEqualTo("kept");
+            assertThat(sent.content().toString(StandardCharsets.US_ASCII)).isEqualTo("abc");
+            sent.release();
+            buffer.rewind();
+        }
+        assertThat(whole.refCnt()).as("still held for another try").isEqualTo(1);
+        buffer.release();
+        assertThat(whole.refCnt()).isZero();
     }
 
     @Test
