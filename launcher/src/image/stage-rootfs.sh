@@ -22,7 +22,7 @@ out=$2
 fail() { echo "remora image: $*" >&2; exit 1; }
 
 # The modules `jdeps --multi-release 17 --ignore-missing-deps --print-module-deps` reports for remora.jar
-# (with its module-info.class entries removed), plus what is loaded only by name at run time:
+# (with its module-info.class entries removed; JDK 25's jdeps with --multi-release 25 reports the same), plus what is loaded only by name at run time:
 # jdk.crypto.ec (EC keys and ECDHE for the JDK TLS provider), jdk.naming.dns, jdk.zipfs. java.desktop is there for
 # java.beans only (snakeyaml's and Jackson's introspection): its AWT, font and sound libraries are removed below,
 # so that no X11 library comes along.
@@ -51,9 +51,10 @@ if [[ -z $jdk ]]; then
       "without compact object headers or an ahead-of-time cache" >&2
   fi
 fi
+[[ -x $jdk/bin/jlink ]] \
+  || fail "no $jdk/bin/jlink: apt-get install openjdk-17-jdk-headless (or set REMORA_IMAGE_JDK to a JDK 17 or later)"
 feature=$(feature_of "$jdk")
-[[ $feature =~ ^[0-9]+$ && -x $jdk/bin/jlink ]] || fail "$jdk is not a JDK (no release file or no bin/jlink)"
-((feature >= 17)) || fail "$jdk is JDK $feature: remora needs 17 or later"
+[[ $feature =~ ^[0-9]+$ ]] && ((feature >= 17)) || fail "$jdk/release names no JDK 17 or later"
 link_from=()
 if [[ -f $jdk/jmods/java.base.jmod ]]; then
   link_from=(--module-path "$jdk/jmods")
