@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The container image {@code package} builds (target/remora-image.tar, README "Container image") starts: its layers,
@@ -42,8 +43,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ImageIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The container's entrypoint, as the image config and the injected pod name it. */
-    private static final List<String> ENTRYPOINT = List.of("/opt/remora/jre/bin/java", "-XX:+UseSerialGC",
-            "-Xms16m", "-Xmx64m", "-cp", "/opt/remora/remora.jar", "io.remora.launcher.Remora");
+    private static final List<String> ENTRYPOINT = List.of("/opt/remora/jre/bin/java", "@/opt/remora/jvm.options",
+            "-cp", "/opt/remora/remora.jar", "io.remora.launcher.Remora");
+    /** Where the entrypoint's JVM flags end: flags added for a test go here. */
+    private static final int JVM_FLAGS_END = 2;
 
     @TempDir
     static Path work;
@@ -116,6 +119,35 @@ class ImageIT {
     }
 
     @Test
+    void theImagesRuntimeIsTheBuildMachinesNewestJdkFrom25OnElse17WithBinRemorasFlagsForIt() throws Exception {
+        int feature = ImageRuntime.feature(rootfs.resolve("opt/remora/jre"));
+        assertThat(feature).as("the runtime stage-rootfs.sh links from on this machine")
+                .isEqualTo(ImageRuntime.expectedFeature());
+        List<String> flags = ImageRuntime.flagsIn(rootfs.resolve("opt/remora/jvm.options"));
+        if (feature >= 25) {
+            assertThat(flags).isEqualTo(ImageRuntime.FLAGS_25);
+            assertThat(rootfs.resolve("opt/remora/remora.aot")).isRegularFile();
+        } else {
+            assertThat(flags).isEqualTo(ImageRuntime.FLAGS);
+            assertThat(rootfs.resolve("opt/remora/remora.aot")).doesNotExist();
+        }
+        Run r = run(chroot("1337", List.of("/opt/remora/jre/bin/java", "-version")));
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.err()).contains("version \"" + feature + ".");
+    }
+
+    @Test
+    void theEntrypointsJvmStartsFromTheImagesAheadOfTimeCache() throws Exception {
+        assumeTrue(ImageRuntime.feature(rootfs.resolve("opt/remora/jre")) >= 25, "an image on JDK 17 has no cache");
+        // With AOTMode=on the JVM stops when it cannot use the cache, instead of starting without it.
+        Run r = run(inImage("1337", List.of("-XX:AOTMode=on", "-Xlog:aot=info:stderr"), List.of("--version")));
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).startsWith("remora ");
+        assertThat(r.err()).contains("Opened AOT cache /opt/remora/remora.aot.")
+                .contains("Using AOT-linked classes: true");
+    }
+
+    @Test
     void remoraVersionRunsInsideTheImage() throws Exception {
         Run r = run(inImage("1337", List.of("--version")));
         assertThat(r.exit()).as(r.err()).isZero();
@@ -124,12 +156,33 @@ class ImageIT {
 
     @Test
     void aProxyInsideTheImageAnswersHealthzReady() throws Exception {
+        int healthPort = writeSidecar();
+        proxyAnswersReadyAndStopsOnSigterm(inImage("1337", List.of(), List.of("proxy", "--config", "/sidecar.yaml")),
+                healthPort);
+    }
+
+    /** As the injected sidecar runs: readOnlyRootFilesystem, an emptyDir on /tmp, and the cache only read. */
+    @Test
+    void aProxyInsideTheImageStartsUnderAReadOnlyRootWithAWritableTmp() throws Exception {
+        int healthPort = writeSidecar();
+        boolean cached = ImageRuntime.feature(rootfs.resolve("opt/remora/jre")) >= 25;
+        List<String> aot = cached ? List.of("-XX:AOTMode=on") : List.of();
+        proxyAnswersReadyAndStopsOnSigterm(chrootReadOnly("1337", entrypoint(aot, List.of("proxy", "--config",
+                "/sidecar.yaml"))), healthPort);
+    }
+
+    /** Writes /sidecar.yaml into the image (before a read-only mount): a sidecar whose health port it returns. */
+    private static int writeSidecar() throws IOException {
         int healthPort = freePort();
         Files.writeString(rootfs.resolve("sidecar.yaml"), TestMesh.sidecar("web", "shop").accessLog(true)
                 .set("health", TestMesh.loopback(healthPort)).set("drainTime", "1s").yaml());
+        return healthPort;
+    }
+
+    private void proxyAnswersReadyAndStopsOnSigterm(List<String> command, int healthPort) throws Exception {
         Path out = work.resolve("proxy-stdout.txt");
         Path err = work.resolve("proxy-stderr.txt");
-        ProcessBuilder pb = new ProcessBuilder(inImage("1337", List.of("proxy", "--config", "/sidecar.yaml")));
+        ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().keySet().removeIf(k -> k.startsWith("REMORA_"));
         proxy = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
 
@@ -179,11 +232,35 @@ class ImageIT {
                 .contains("--dport 3306 -j RETURN");
     }
 
-    /** The entrypoint with {@code args}, run as {@code uid} inside the image. */
+    /** The entrypoint with {@code jvmFlags} added to its own and {@code args}, run as {@code uid} inside the image. */
+    private static List<String> inImage(String uid, List<String> jvmFlags, List<String> args) {
+        return chroot(uid, entrypoint(jvmFlags, args));
+    }
+
     private static List<String> inImage(String uid, List<String> args) {
-        List<String> command = new ArrayList<>(ENTRYPOINT);
+        return inImage(uid, List.of(), args);
+    }
+
+    private static List<String> entrypoint(List<String> jvmFlags, List<String> args) {
+        List<String> command = new ArrayList<>(ENTRYPOINT.subList(0, JVM_FLAGS_END));
+        command.addAll(jvmFlags);
+        command.addAll(ENTRYPOINT.subList(JVM_FLAGS_END, ENTRYPOINT.size()));
         command.addAll(args);
-        return chroot(uid, command);
+        return command;
+    }
+
+    /**
+     * {@code command} as {@code uid} in the image mounted read-only, with a tmpfs on /tmp: a pod with
+     * readOnlyRootFilesystem and the injector's emptyDir. The mounts live in a mount namespace of the command's own.
+     */
+    private static List<String> chrootReadOnly(String uid, List<String> command) {
+        List<String> c = new ArrayList<>(List.of("unshare", "--mount", "--pid", "--fork", "--kill-child=SIGTERM",
+                "--mount-proc=" + rootfs.resolve("proc"), "sh", "-c",
+                "mount --rbind \"$0\" \"$0\" && mount -o remount,bind,ro \"$0\""
+                        + " && mount -t tmpfs -o mode=1777 tmpfs \"$0/tmp\""
+                        + " && exec chroot --userspec=" + uid + ":" + uid + " \"$0\" \"$@\"", rootfs.toString()));
+        c.addAll(command);
+        return c;
     }
 
     private static List<String> chroot(String uid, List<String> command) {
