@@ -482,10 +482,11 @@ class TcpRelayTest {
 
             assertThat(Digests.sha256Hex(s.getInputStream())).isEqualTo(Digests.sha256OfRandom(99, total));
             // While the client drains at full speed the backlog swings wider (one read burst per
-            // writability flip, seen up to ~3.4 MiB on a loaded machine); bounded is what matters here:
-            // without backpressure it reaches the whole 256 MiB.
+            // writability flip, seen up to ~3.4 MiB on a loaded machine and 14.3 MiB on one running two
+            // builds beside the test); bounded is what matters here: without backpressure it reaches the
+            // whole 256 MiB.
             assertThat(relay.maxDownstreamPending.get()).as("proxy backlog over the whole transfer")
-                    .isLessThan(8 * 1024 * 1024);
+                    .isLessThan(32 * 1024 * 1024);
             s.shutdownOutput(); // the upstream's FIN was relayed; the pair closes once the client's is too
             assertThat(relay.nextRecorder().awaitClosed()).containsExactly(0, total);
         }
