@@ -1,10 +1,14 @@
 package io.remora.proxy.http;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.remora.proxy.ProxyContext;
@@ -21,6 +25,11 @@ import java.util.ArrayDeque;
  * HTTP/1.1 reading goes on between requests (toggling autoRead would cost two epoll_ctl calls per
  * request), a pipelined next request is queued until the current response is out, and only a long
  * queue stops reading.
+ *
+ * <p>On HTTP/1.1 a request head waits for the next part the codec decodes from the same read: a request without a
+ * body (the codec's {@code EMPTY_LAST_CONTENT} right behind its head, most requests) begins its exchange as one
+ * {@code FullHttpRequest}, which goes upstream as one write and one buffer instead of two. Anything else behind the
+ * head, the read's end, the end of the pipelined queue or of the connection begins it as it is first.
  */
 public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter implements Router.Request {
     /** Fired on a downstream pipeline when the proxy drains: finish the current exchange, then close. */
@@ -47,6 +56,8 @@ public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter im
     private DeadlineTimer deadlines;
     /** The connection is being closed after a response: whatever the codec still decodes is dropped. */
     private boolean closing;
+    /** HTTP/1.1: a request head whose exchange begins with the next part, when that shows there is no body. */
+    private HttpRequest heldHead;
 
     /** @param connection the downstream connection, read once its TLS (if any) settled; shared by its streams */
     public DownstreamHttpHandler(ProxyContext pc, ListenerSpec listener, ConnectionInfo connection, boolean h2) {
@@ -154,6 +165,16 @@ public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter im
             ReferenceCountUtil.release(msg);
             return;
         }
+        HttpRequest head = heldHead;
+        if (head != null) {
+            heldHead = null;
+            if (msg == LastHttpContent.EMPTY_LAST_CONTENT) {
+                begin(new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri(),
+                        Unpooled.EMPTY_BUFFER, head.headers(), EmptyHttpHeaders.INSTANCE));
+                return;
+            }
+            begin(head);
+        }
         HttpExchange ex = exchange;
         if (ex != null) {
             if (!ex.requestDone() && msg instanceof HttpContent content) {
@@ -181,16 +202,34 @@ public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter im
                 // elsewhere (the codec's graceful close lets the streams it already has finish).
                 ctx.channel().parent().pipeline().fireUserEventTriggered(DRAIN);
             }
-            exchange = new HttpExchange(this, ctx, pc);
-            exchange.begin(req);
+            if (!h2 && !(req instanceof HttpContent) && req.decoderResult().isSuccess()) {
+                heldHead = req;
+                return;
+            }
+            begin(req);
         } else {
             // Body of a request already answered and finished (e.g. rejected), or a stray part.
             ReferenceCountUtil.release(msg);
         }
     }
 
+    private void begin(HttpRequest req) {
+        exchange = new HttpExchange(this, ctx, pc);
+        exchange.begin(req);
+    }
+
+    /** A held head begins its exchange as it is: nothing more of this request is coming in this read. */
+    private void beginHeld() {
+        HttpRequest head = heldHead;
+        if (head != null) {
+            heldHead = null;
+            begin(head);
+        }
+    }
+
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        beginHeld();
         HttpExchange ex = exchange;
         if (ex != null) {
             ex.onDownstreamReadComplete();
@@ -209,6 +248,7 @@ public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter im
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        beginHeld();
         HttpExchange ex = exchange;
         exchange = null;
         if (ex != null) {
@@ -269,6 +309,13 @@ public final class DownstreamHttpHandler extends ChannelInboundHandlerAdapter im
             Object next;
             while ((exchange == null || !exchange.requestDone()) && (next = pipelined.poll()) != null) {
                 channelRead(ctx, next);
+            }
+            // No read-complete follows bytes that were read before: a head the queue ended with begins now, and
+            // what went upstream is flushed as a read's end would.
+            beginHeld();
+            HttpExchange replayed = exchange;
+            if (replayed != null) {
+                replayed.onDownstreamReadComplete();
             }
         }
     }

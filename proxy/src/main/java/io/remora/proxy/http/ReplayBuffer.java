@@ -1,5 +1,6 @@
 package io.remora.proxy.http;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -115,6 +116,10 @@ final class ReplayBuffer {
             return part;
         }
         if (part instanceof FullHttpRequest full) {
+            if (full.content() == Unpooled.EMPTY_BUFFER) {
+                // A bodiless request as the HTTP/1.1 side makes it: nothing in it is reference counted.
+                return part;
+            }
             // The head's headers are shared, not copied (retainedDuplicate would copy and re-validate every one):
             // each write is encoded as it is made, as a head without a body of its own is written again as it is.
             return new DefaultFullHttpRequest(full.protocolVersion(), full.method(), full.uri(),
