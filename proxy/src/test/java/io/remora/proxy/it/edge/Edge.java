@@ -247,6 +247,10 @@ public final class Edge {
             return send("GET", path, Map.of());
         }
 
+        Socket socket() {
+            return socket;
+        }
+
         Reply send(String method, String path, Map<String, String> headers) throws IOException {
             StringBuilder sb = new StringBuilder(128).append(method).append(' ').append(path)
                     .append(" HTTP/1.1\r\nHost: ").append(host).append("\r\n");

@@ -243,6 +243,32 @@ class HardeningTest {
     }
 
     @Test
+    void aSecondHeadTrickledRightAfterAnAnsweredRequestIsAnswered408() throws Exception {
+        // The clock of the first request is still pending when the second head starts: the second gets its own
+        // full limit and no more.
+        try (Edge.KeepAlive c = new Edge.KeepAlive(inbound)) {
+            assertThat(c.get("/name").status()).isEqualTo(200);
+            OutputStream out = c.socket().getOutputStream();
+            byte[] head = ascii("GET /slow HTTP/1.1\r\nX-A: b\r\nX-A: b\r\nX-A: b\r\nX-A: b\r\nX-A: b\r\n");
+            long deadline = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+            boolean cut = false;
+            for (int i = 0; !cut && System.nanoTime() < deadline; i = (i + 1) % head.length) {
+                try {
+                    out.write(head[i]);
+                    out.flush();
+                } catch (java.io.IOException closed) {
+                    cut = true;
+                }
+                Thread.sleep(50);
+            }
+            RawResult r = Edge.readUntilEof(c.socket(), Duration.ofSeconds(3));
+            assertThat(r.closed()).as("closed by the proxy").isTrue();
+            assertThat(r.bytes()).as("a 408 after the first response").isNotEmpty();
+            assertThat(r.reply().status()).isEqualTo(408);
+        }
+    }
+
+    @Test
     void anIdleKeptAliveConnectionIsNotCutByTheHeadTimeout() throws Exception {
         try (Edge.KeepAlive c = new Edge.KeepAlive(inbound)) {
             assertThat(c.get("/name").status()).isEqualTo(200);
