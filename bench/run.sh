@@ -449,7 +449,9 @@ start_proxy() {
       else
         local opts
         read -ra opts <<<"$REMORA_JAVA_OPTS"
-        (cd "$REPO_DIR" && exec "${REMORA_JAVA:-java}" "${opts[@]}" -jar "$REMORA_JAR_REL" proxy --config "bench/out/remora-$thr.yaml") \
+        # The variables are the benchmark's, not the sidecar's (an older build refuses REMORA_* it does not know).
+        (cd "$REPO_DIR" && exec env -u REMORA_JAVA -u REMORA_JAVA_OPTS -u REMORA_JAR "${REMORA_JAVA:-java}" "${opts[@]}" \
+           -jar "$REMORA_JAR_REL" proxy --config "bench/out/remora-$thr.yaml") \
           >"$RUN_DIR/logs/remora.log" 2>&1 9>&- &
       fi
       ;;
