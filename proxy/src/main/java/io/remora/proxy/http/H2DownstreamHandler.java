@@ -36,7 +36,7 @@ import java.util.ArrayList;
  *
  * <p>What it keeps of the child-channel design, on purpose: a stream's parts are handed over as they are decoded and
  * each stream read in a connection read hears the read's end once (the exchange flushes upstream then); writes made
- * during the connection's read are flushed once at its end; a stream is reset with CANCEL when the exchange cuts it;
+ * during the connection's read are flushed once at its end (and the others once per pass of the event loop); a stream is reset with CANCEL when the exchange cuts it;
  * an exception in one stream's exchange resets that stream only. Connection events: drain (and a request arriving
  * during it) closes gracefully — GOAWAY, the open streams finish within the drain time; an idle connection without
  * streams closes; a GOAWAY frame written by {@link H2HeadersTimeout} is sent with its code; connection errors the
@@ -52,6 +52,11 @@ public final class H2DownstreamHandler extends Http2ConnectionHandler {
     private final ArrayList<H2Stream> readThisRound = new ArrayList<>(8);
     private ChannelHandlerContext ctx;
     private boolean inRead;
+    private boolean flushScheduled;
+    private final Runnable flushTask = () -> {
+        flushScheduled = false;
+        flush(ctx);
+    };
 
     private H2DownstreamHandler(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
                                 Http2Settings initialSettings, ProxyContext pc, ListenerSpec listener,
@@ -198,10 +203,15 @@ public final class H2DownstreamHandler extends Http2ConnectionHandler {
         }
     }
 
-    /** Now, or at the end of the connection's current read, which flushes once for every stream. */
+    /**
+     * At the end of the connection's current read, or else once the event loop has handled the I/O it is at: the
+     * responses of many streams come from as many upstream connections, often in one pass of the loop, and one flush
+     * (one write to the socket) for all of them is what a connection carrying many streams is for.
+     */
     void flushSoon() {
-        if (!inRead) {
-            flush(ctx);
+        if (!inRead && !flushScheduled) {
+            flushScheduled = true;
+            ctx.channel().eventLoop().execute(flushTask);
         }
     }
 
