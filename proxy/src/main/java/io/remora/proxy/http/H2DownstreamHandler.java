@@ -36,11 +36,13 @@ import java.util.ArrayList;
  *
  * <p>What it keeps of the child-channel design, on purpose: a stream's parts are handed over as they are decoded and
  * each stream read in a connection read hears the read's end once (the exchange flushes upstream then); writes made
- * during the connection's read are flushed once at its end (and the others once per pass of the event loop); a stream is reset with CANCEL when the exchange cuts it;
- * an exception in one stream's exchange resets that stream only. Connection events: drain (and a request arriving
- * during it) closes gracefully — GOAWAY, the open streams finish within the drain time; an idle connection without
- * streams closes; a GOAWAY frame written by {@link H2HeadersTimeout} is sent with its code; connection errors the
- * codec raises are left to it, so its GOAWAY carries their code (ENHANCE_YOUR_CALM for a reset flood).
+ * during the connection's read are flushed once at its end; a stream is reset with CANCEL when the exchange cuts it
+ * (after what it was given went out); an exception in one stream's exchange resets that stream only. Beyond it: the
+ * other writes are flushed once per pass of the event loop, not once per response. Connection events: drain (and a
+ * request arriving during it) closes gracefully — GOAWAY, the open streams finish within the drain time; an idle
+ * connection without streams closes; a GOAWAY frame written by {@link H2HeadersTimeout} is sent with its code;
+ * connection errors the codec raises are left to it, so its GOAWAY carries their code (ENHANCE_YOUR_CALM for a reset
+ * flood).
  */
 public final class H2DownstreamHandler extends Http2ConnectionHandler {
     private final ProxyContext pc;
@@ -230,7 +232,9 @@ public final class H2DownstreamHandler extends Http2ConnectionHandler {
         }
     }
 
+    /** What the stream was given goes out first (queued DATA would otherwise follow the RST_STREAM), then the reset. */
     void reset(int streamId, Http2Error error) {
+        flush(ctx);
         resetStream(ctx, streamId, error.code(), ctx.voidPromise());
         flushSoon();
     }
