@@ -25,7 +25,8 @@ final class StreamExchanges implements Router.Request {
     private final ConnectionInfo connection;
     private final boolean h2;
     private final DownstreamStream io;
-    private final DeadlineTimer deadlines;
+    /** Made with the first exchange that needs it: an HTTP/2 stream answered locally never does. */
+    private DeadlineTimer deadlines;
     private HttpExchange exchange;
     private boolean closeAfterResponse;
     /** The stream closed while its exchange was writing its end: the exchange ends by itself, then the stream. */
@@ -33,7 +34,10 @@ final class StreamExchanges implements Router.Request {
     /** The current request's: set when its exchange begins (one exchange at a time runs on a stream). */
     private String calledService;
 
-    /** @param connection the downstream connection, read once its TLS (if any) settled; shared by its streams */
+    /**
+     * @param connection the downstream connection, read once its TLS (if any) settled; shared by its streams
+     * @param io         the stream the exchanges answer on (touched only once an exchange runs)
+     */
     StreamExchanges(ProxyContext pc, ListenerSpec listener, ConnectionInfo connection, boolean h2,
                     DownstreamStream io) {
         this.pc = pc;
@@ -41,7 +45,6 @@ final class StreamExchanges implements Router.Request {
         this.connection = connection;
         this.h2 = h2;
         this.io = io;
-        this.deadlines = new DeadlineTimer(io.eventLoop(), pc.environment().ticker());
     }
 
     boolean h2() {
@@ -120,6 +123,9 @@ final class StreamExchanges implements Router.Request {
 
     /** The timer of this stream's exchanges' deadlines (on HTTP/1.1 one after another on the connection). */
     DeadlineTimer deadlines() {
+        if (deadlines == null) {
+            deadlines = new DeadlineTimer(io.eventLoop(), pc.environment().ticker());
+        }
         return deadlines;
     }
 
@@ -185,7 +191,7 @@ final class StreamExchanges implements Router.Request {
         if (ex != null) {
             ex.onDownstreamClosed();
         }
-        deadlines.close();
+        closeDeadlines();
     }
 
     /** The current exchange ended; the stream goes on (or closes) as its kind does. */
@@ -194,9 +200,15 @@ final class StreamExchanges implements Router.Request {
             exchange = null;
         }
         if (gone) {
-            deadlines.close();
+            closeDeadlines();
         }
         io.exchangeFinished();
+    }
+
+    private void closeDeadlines() {
+        if (deadlines != null) {
+            deadlines.close();
+        }
     }
 
     /** Cuts the downstream after a partial response: HTTP/1.1 closes, HTTP/2 resets the stream. */
