@@ -1,7 +1,6 @@
 package io.remora.proxy.http;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -21,8 +20,8 @@ import io.remora.proxy.log.StreamInfo;
  * {@link H1Framing}). Counts what it sends into the {@link StreamInfo}; the exchange decides when it is over.
  */
 final class DownstreamResponse {
-    private final DownstreamHttpHandler owner;
-    private final ChannelHandlerContext ctx;
+    private final StreamExchanges owner;
+    private final DownstreamStream io;
     private final ProxyContext pc;
     private final StreamInfo info;
     private boolean keepAlive;
@@ -36,9 +35,9 @@ final class DownstreamResponse {
     /** A 1xx went down as a full response: the empty last part the codec decodes after it is not passed on. */
     private boolean skipInformationalEnd;
 
-    DownstreamResponse(DownstreamHttpHandler owner, ChannelHandlerContext ctx, ProxyContext pc, StreamInfo info) {
+    DownstreamResponse(StreamExchanges owner, DownstreamStream io, ProxyContext pc, StreamInfo info) {
         this.owner = owner;
-        this.ctx = ctx;
+        this.io = io;
         this.pc = pc;
         this.info = info;
     }
@@ -83,14 +82,14 @@ final class DownstreamResponse {
         if (info.grpc()) {
             replyGrpc(LocalReplies.grpcStatusFor(s.code()), message, bodyStillComing);
         } else {
-            send(LocalReplies.http(ctx.alloc(), s, info.flagsText(), message), bodyStillComing);
+            send(LocalReplies.http(io.alloc(), s, info.flagsText(), message), bodyStillComing);
         }
     }
 
     /** A gRPC caller gets a gRPC status (HTTP 200, trailers-only) it can act on. */
     void replyGrpc(int code, String message, boolean bodyStillComing) {
         info.grpcStatus(Integer.toString(code));
-        send(LocalReplies.grpc(ctx.alloc(), code, info.flagsText(), message), bodyStillComing);
+        send(LocalReplies.grpc(io.alloc(), code, info.flagsText(), message), bodyStillComing);
     }
 
     private void send(FullHttpResponse res, boolean bodyStillComing) {
@@ -102,7 +101,7 @@ final class DownstreamResponse {
         if (!owner.h2()) {
             H1Framing.localReply(res, owner, keepAlive, http10, bodyStillComing);
         }
-        ctx.writeAndFlush(res);
+        io.writeAndFlush(res);
     }
 
     // ---- the upstream's response ----------------------------------------------------------------------------
@@ -144,14 +143,12 @@ final class DownstreamResponse {
             if (msg instanceof LastHttpContent last) {
                 info.grpcStatusIfUnset(last.trailingHeaders().get(LocalReplies.GRPC_STATUS));
                 done = true;
-                ctx.writeAndFlush(msg, ctx.voidPromise());
+                io.writeAndFlush((HttpObject) msg);
                 return true;
             }
         }
         if (msg instanceof HttpObject) {
-            // Nothing waits on these writes: a void promise saves a promise per body part; a failed
-            // write surfaces as exceptionCaught and closes the connection.
-            ctx.write(msg, ctx.voidPromise());
+            io.write((HttpObject) msg);
         } else {
             ReferenceCountUtil.release(msg);
         }
@@ -161,13 +158,13 @@ final class DownstreamResponse {
     /** 1xx other than 101 (100 Continue, 103 Early Hints): passed on, the exchange goes on. */
     void informational(HttpResponse res) {
         if (res instanceof FullHttpResponse) {
-            ctx.writeAndFlush(res);
+            io.writeAndFlush(res);
             return;
         }
         FullHttpResponse full = new DefaultFullHttpResponse(res.protocolVersion(), res.status(),
-                ctx.alloc().buffer(0), res.headers(), EmptyHttpHeaders.INSTANCE);
+                io.alloc().buffer(0), res.headers(), EmptyHttpHeaders.INSTANCE);
         skipInformationalEnd = true;
-        ctx.writeAndFlush(full);
+        io.writeAndFlush(full);
     }
 
     /** 101 to a WebSocket upgrade: sent, and the stream is no longer HTTP. */
@@ -175,13 +172,13 @@ final class DownstreamResponse {
         started = true;
         done = true;
         info.status(101);
-        ctx.writeAndFlush(res);
+        io.writeAndFlush(res);
     }
 
     /** The upstream's read ended: what it gave goes out, and the upstream waits while the caller cannot take more. */
     void flush(Channel upstream) {
-        ctx.flush();
-        if (!ctx.channel().isWritable() && upstream != null) {
+        io.flush();
+        if (upstream != null && !io.isWritable()) {
             upstream.config().setAutoRead(false);
         }
     }

@@ -30,7 +30,7 @@ final class ForwardingHeaders {
      * @return inbound over mutual TLS: the service the source sidecar routed to, when it said and it is this
      *         namespace's; else null
      */
-    static String request(HttpHeaders h, DownstreamHttpHandler owner, ProxyContext pc, StreamInfo info) {
+    static String request(HttpHeaders h, StreamExchanges owner, ProxyContext pc, StreamInfo info) {
         String remote = owner.remoteIp();
         if (remote != null) {
             String first = h.get(X_FORWARDED_FOR);
@@ -86,7 +86,7 @@ final class ForwardingHeaders {
      *
      * @param upstreamNamespace outbound over mutual TLS: the namespace of the upstream's SPIFFE ID; else null
      */
-    static void response(HttpHeaders h, DownstreamHttpHandler owner, ProxyContext pc, StreamInfo info,
+    static void response(HttpHeaders h, StreamExchanges owner, ProxyContext pc, StreamInfo info,
                          String upstreamNamespace) {
         if (owner.listener().outbound()) {
             String told = h.get(PeerMetadata.PEER);

@@ -22,7 +22,7 @@ final class H1Framing {
      * @param bodyStillComing the request's body has not all arrived: it would have to be read and thrown away, and
      *                        closing is cheaper
      */
-    static void localReply(FullHttpResponse res, DownstreamHttpHandler owner, boolean keepAlive, boolean http10,
+    static void localReply(FullHttpResponse res, StreamExchanges owner, boolean keepAlive, boolean http10,
                            boolean bodyStillComing) {
         if (bodyStillComing || !keepAlive || owner.drainsHere()) {
             owner.closeAfterResponse();
@@ -34,7 +34,7 @@ final class H1Framing {
      * An upstream's response head: a body the upstream delimits by closing is chunked downstream (or, on HTTP/1.0,
      * which has no chunked coding, ends with the connection too).
      */
-    static void upstreamResponse(HttpResponse res, int status, DownstreamHttpHandler owner, boolean keepAlive,
+    static void upstreamResponse(HttpResponse res, int status, StreamExchanges owner, boolean keepAlive,
                                  boolean http10, boolean head) {
         boolean bodyAllowed = !head && status != 204 && status != 304;
         boolean delimited = res instanceof FullHttpResponse || HttpUtil.isContentLengthSet(res);
@@ -57,7 +57,7 @@ final class H1Framing {
     }
 
     /** {@code Connection: close} when the connection ends after this response; HTTP/1.0 is told it stays. */
-    private static void connection(HttpHeaders h, DownstreamHttpHandler owner, boolean http10) {
+    private static void connection(HttpHeaders h, StreamExchanges owner, boolean http10) {
         if (owner.closesAfterResponse()) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         } else if (http10) {

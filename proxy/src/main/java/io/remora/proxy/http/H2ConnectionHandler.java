@@ -8,9 +8,9 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * Connection-level events of an HTTP/2 connection, downstream or pooled upstream. Drain (fired on
- * downstream connections only) closes it gracefully: the frame codec sends GOAWAY and waits for the
- * open streams (up to the drain time) before closing. An idle connection without streams is closed.
+ * Connection-level events of a pooled upstream HTTP/2 connection (frame codec and child channels; downstream
+ * connections have {@link H2DownstreamHandler}): an idle connection without streams is closed, and the codec's own
+ * connection errors are left to it.
  */
 public final class H2ConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
@@ -21,10 +21,6 @@ public final class H2ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt == DownstreamHttpHandler.DRAIN) {
-            ctx.close();
-            return;
-        }
         if (evt instanceof IdleStateEvent) {
             Http2FrameCodec codec = ctx.pipeline().get(Http2FrameCodec.class);
             if (codec != null && codec.connection().numActiveStreams() == 0) {

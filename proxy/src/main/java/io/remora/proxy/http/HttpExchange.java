@@ -1,7 +1,6 @@
 package io.remora.proxy.http;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -36,8 +35,8 @@ final class HttpExchange {
     /** Request bytes queued while the upstream connects before the downstream stops being read. */
     private static final int MAX_PENDING_BYTES = 64 * 1024;
 
-    private final DownstreamHttpHandler owner;
-    private final ChannelHandlerContext ctx;
+    private final StreamExchanges owner;
+    private final DownstreamStream io;
     private final ProxyContext pc;
     private final StreamInfo info;
 
@@ -52,13 +51,13 @@ final class HttpExchange {
     private boolean requestDone;
     private boolean finished;
 
-    HttpExchange(DownstreamHttpHandler owner, ChannelHandlerContext ctx, ProxyContext pc) {
+    HttpExchange(StreamExchanges owner, ProxyContext pc) {
         this.owner = owner;
-        this.ctx = ctx;
+        this.io = owner.io();
         this.pc = pc;
         this.info = new StreamInfo(pc.environment().clock().millis(), pc.environment().ticker().nanoTime(),
                 owner.listener().outbound(), owner.remoteIp());
-        this.response = new DownstreamResponse(owner, ctx, pc, info);
+        this.response = new DownstreamResponse(owner, io, pc, info);
     }
 
     /** The request line and headers arrived: check them, route, and start getting an upstream. */
@@ -117,7 +116,7 @@ final class HttpExchange {
         if (req instanceof LastHttpContent) {
             requestDone = true;
         }
-        call = new UpstreamCall(this, ctx, pc, info, route, req, request, owner.deadlines());
+        call = new UpstreamCall(this, io, pc, info, route, req, request, owner.deadlines());
         call.start();
     }
 
@@ -144,7 +143,7 @@ final class HttpExchange {
             request.writeTo(up);
         } else if (request.unsentBytes() > MAX_PENDING_BYTES) {
             // Waiting for a connection (or a retry): stop reading until the upstream takes the backlog.
-            ctx.channel().config().setAutoRead(false);
+            io.reading(false);
         }
         if (last) {
             requestDone = true;
@@ -180,7 +179,7 @@ final class HttpExchange {
         if (up != null && !finished) {
             up.flush();
             if (!up.isWritable()) {
-                ctx.channel().config().setAutoRead(false);
+                io.reading(false);
             }
         }
     }
@@ -246,7 +245,7 @@ final class HttpExchange {
         }
         if (!requestDone) {
             // The rest of the body is dropped as it arrives.
-            ctx.channel().config().setAutoRead(true);
+            io.reading(true);
         }
         maybeFinish();
     }
@@ -285,6 +284,11 @@ final class HttpExchange {
         return finished;
     }
 
+    /** Both sides are complete and the exchange is about to finish in the call that completed them (maybeFinish). */
+    boolean endsByItself() {
+        return !finished && requestDone && response.done();
+    }
+
     DownstreamResponse response() {
         return response;
     }
@@ -297,14 +301,14 @@ final class HttpExchange {
             // connection): the read-complete that ends this read flushes, once for head and body.
             stream.flush();
         }
-        if (!requestDone && stream.isWritable() && !ctx.channel().config().isAutoRead()) {
-            ctx.channel().config().setAutoRead(true);
+        if (!requestDone && stream.isWritable() && !io.reading()) {
+            io.reading(true);
         }
     }
 
     void upstreamWritabilityChanged(boolean writable) {
         if (!finished && !requestDone && !response.local()) {
-            ctx.channel().config().setAutoRead(writable);
+            io.reading(writable);
         }
     }
 
@@ -326,7 +330,7 @@ final class HttpExchange {
         call.handedOver();
         request.release();
         // Recorded when the tunnel ends: with its bytes both ways and its whole duration, as Envoy logs an upgrade.
-        Splice.tunnel(ctx.channel(), up, (fromDownstream, fromUpstream) -> {
+        io.tunnel(up, (fromDownstream, fromUpstream) -> {
             info.addReceived(fromDownstream);
             info.addSent(fromUpstream);
             record();
@@ -337,7 +341,7 @@ final class HttpExchange {
     /** Part of the response went down: cut the caller's stream, ended first (the close it causes is not DC). */
     void cut(ResponseFlag why) {
         info.flag(why);
-        ctx.flush();
+        io.flush();
         owner.closeAfterResponse();
         finish();
         owner.abortDownstream();

@@ -1,6 +1,5 @@
 package io.remora.proxy.http;
 
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
@@ -40,7 +39,7 @@ final class UpstreamCall {
     private static final AsciiString GRPC_TIMEOUT = AsciiString.cached("grpc-timeout");
 
     private final HttpExchange exchange;
-    private final ChannelHandlerContext ctx;
+    private final DownstreamStream downstream;
     private final ProxyContext pc;
     private final StreamInfo info;
     private final RouteDecision.Upstream route;
@@ -56,11 +55,11 @@ final class UpstreamCall {
     private ScheduledFuture<?> waitTimer;
     private Attempt attempt;
 
-    UpstreamCall(HttpExchange exchange, ChannelHandlerContext ctx, ProxyContext pc, StreamInfo info,
+    UpstreamCall(HttpExchange exchange, DownstreamStream downstream, ProxyContext pc, StreamInfo info,
                  RouteDecision.Upstream route, HttpRequest head, ReplayBuffer request, DeadlineTimer deadlines) {
         this.exchange = exchange;
         this.deadlines = deadlines;
-        this.ctx = ctx;
+        this.downstream = downstream;
         this.pc = pc;
         this.info = info;
         this.route = route;
@@ -157,7 +156,7 @@ final class UpstreamCall {
         if (perTry > 0) {
             a.timer = schedule(() -> tryTimeout(a), deadline.forTry(perTry));
         }
-        a.send(pc, ctx.channel().eventLoop(), route, guard == null ? ConcurrencyLimits.UNLIMITED : guard.limits(),
+        a.send(pc, downstream.eventLoop(), route, guard == null ? ConcurrencyLimits.UNLIMITED : guard.limits(),
                 head.headers(), info.destinationService(), inDownstreamRead);
     }
 
@@ -168,7 +167,7 @@ final class UpstreamCall {
      */
     private boolean retry(RetryReason reason, long retryAfterNanos) {
         // A request whose caller is gone is not tried again: nobody is left to answer.
-        boolean replayable = request.replayable() && ctx.channel().isActive();
+        boolean replayable = request.replayable() && downstream.isActive();
         long wait = retries.next(attempt.number, reason, retryAfterNanos, replayable,
                 pc.environment().ticker().nanoTime(), deadline.at(), pc.environment().randomness().current());
         if (wait < 0) {
@@ -394,6 +393,6 @@ final class UpstreamCall {
     }
 
     private ScheduledFuture<?> schedule(Runnable task, long nanos) {
-        return ctx.executor().schedule(task, nanos, TimeUnit.NANOSECONDS);
+        return downstream.eventLoop().schedule(task, nanos, TimeUnit.NANOSECONDS);
     }
 }

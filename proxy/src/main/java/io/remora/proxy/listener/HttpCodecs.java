@@ -2,22 +2,17 @@ package io.remora.proxy.listener;
 
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.remora.config.Sidecar;
 import io.remora.proxy.ProxyContext;
 import io.remora.proxy.http.DownstreamHttpHandler;
-import io.remora.proxy.http.H2ConnectionHandler;
+import io.remora.proxy.http.H2DownstreamHandler;
 import io.remora.proxy.http.H2HeadersTimeout;
 import io.remora.proxy.http.RequestHeadTimeout;
 import io.remora.proxy.metrics.DownstreamMeters;
@@ -27,9 +22,10 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The last step of {@link DownstreamInitializer}'s order for HTTP: the server codec for HTTP/1.1 or HTTP/2 (one
- * child channel per stream), with the Sidecar's limits and the head timeout, then the one HTTP handler both share.
- * The connection is read ({@link ConnectionInfo}) here, when any TLS handshake has settled, once for all its streams.
+ * The last step of {@link DownstreamInitializer}'s order for HTTP: the server codec for HTTP/1.1 and its handler, or
+ * the HTTP/2 connection handler (frames read into each stream's exchanges, no child channel per stream), with the
+ * Sidecar's limits and the head timeout. Both hand the same request model to the same exchanges. The connection is
+ * read ({@link ConnectionInfo}) here, when any TLS handshake has settled, once for all its streams.
  */
 final class HttpCodecs {
     private final ProxyContext pc;
@@ -63,29 +59,17 @@ final class HttpCodecs {
                 .setValidateHeaders(true)
                 .setStrictLineParsing(true)
                 .setUseRfc9112TransferEncoding(true)));
-        p.addLast(Handlers.HTTP, new DownstreamHttpHandler(pc, listener, ConnectionInfo.of(p.channel(), originalDst),
-                false));
+        p.addLast(Handlers.HTTP, new DownstreamHttpHandler(pc, listener, ConnectionInfo.of(p.channel(), originalDst)));
     }
 
     void http2(ChannelPipeline p, InetSocketAddress originalDst, long acceptedNanos) {
         Sidecar.Limits limits = addTimeouts(p, acceptedNanos, H2HeadersTimeout::new);
-        p.addLast(Handlers.H2, Http2FrameCodecBuilder.forServer()
-                .initialSettings(Http2Settings.defaultSettings()
+        p.addLast(Handlers.H2, H2DownstreamHandler.create(pc, listener, ConnectionInfo.of(p.channel(), originalDst),
+                Http2Settings.defaultSettings()
                         .maxConcurrentStreams(limits.maxConcurrentStreams())
                         .maxHeaderListSize(limits.maxHeaderBytes())
-                        .initialWindowSize(1024 * 1024))
-                .gracefulShutdownTimeoutMillis(pc.spec().drainTime().toMillis())
-                .validateHeaders(true)
-                .build());
-        ConnectionInfo connection = ConnectionInfo.of(p.channel(), originalDst);
-        p.addLast(Handlers.MUX, new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
-            @Override
-            protected void initChannel(Http2StreamChannel stream) {
-                stream.pipeline().addLast(Handlers.CODEC, new Http2StreamFrameToHttpObjectCodec(true, true));
-                stream.pipeline().addLast(Handlers.HTTP, new DownstreamHttpHandler(pc, listener, connection, true));
-            }
-        }));
-        p.addLast(Handlers.H2_CONNECTION, new H2ConnectionHandler());
+                        .initialWindowSize(1024 * 1024),
+                pc.spec().drainTime().toMillis()));
     }
 
     /** The clock on request heads of one HTTP version. */

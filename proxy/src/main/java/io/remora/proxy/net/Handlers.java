@@ -7,8 +7,7 @@ package io.remora.proxy.net;
  * <pre>
  * downstream, accepted:  detect                                         (listener.DownstreamInitializer)
  *   then HTTP/1.x:       [tls alpn | tls mtls] [idle] [head-timeout] codec http
- *   then HTTP/2:         [tls alpn | tls mtls] [idle] [head-timeout] h2 mux h2conn
- *     each h2 stream:    codec http
+ *   then HTTP/2:         [tls alpn | tls mtls] [idle] [head-timeout] h2   (streams: no pipeline of their own)
  *   a WebSocket or CONNECT once upgraded: tunnel                         (http.Splice)
  * upstream HTTP/1.1:     [tls] [idle] codec upstream                      (http.H1Pool)
  * upstream h2 stream:    codec upstream                                   (http.H2Pool)
@@ -32,15 +31,15 @@ public final class Handlers {
     public static final String RELAY_AFTER_HANDSHAKE = "relay-after-handshake";
     /** The request-head time limit (slowloris). */
     public static final String HEAD_TIMEOUT = "head-timeout";
-    /** HTTP/1.x codec; on an HTTP/2 stream, the frame to HTTP object translation. */
+    /** HTTP/1.x codec; on an upstream HTTP/2 stream, the frame to HTTP object translation. */
     public static final String CODEC = "codec";
-    /** The downstream request handler. */
+    /** The downstream HTTP/1.x request handler. */
     public static final String HTTP = "http";
-    /** The HTTP/2 frame codec. */
+    /** The HTTP/2 frame codec (upstream), or the downstream HTTP/2 connection handler. */
     public static final String H2 = "h2";
-    /** The HTTP/2 stream multiplexer. */
+    /** The HTTP/2 stream multiplexer (upstream). */
     public static final String MUX = "mux";
-    /** Connection-level HTTP/2 handling (GOAWAY on drain, errors). */
+    /** Connection-level HTTP/2 handling of a pooled upstream connection (idle, errors). */
     public static final String H2_CONNECTION = "h2conn";
     /** The upstream response handler. */
     public static final String UPSTREAM = "upstream";

@@ -64,7 +64,7 @@ class DownstreamHttpHandlerTest {
                 new HttpServerCodec(new HttpDecoderConfig().setMaxHeaderSize(1024).setStrictLineParsing(true)
                         .setUseRfc9112TransferEncoding(true)),
                 new DownstreamHttpHandler(pc, listener,
-                        new ConnectionInfo(null, new InetSocketAddress("10.0.0.9", 40000), null, null), false));
+                        new ConnectionInfo(null, new InetSocketAddress("10.0.0.9", 40000), null, null)));
     }
 
     private static String written(EmbeddedChannel ch) {

@@ -97,7 +97,7 @@ class HttpExchangeTest {
                 new HttpServerCodec(new HttpDecoderConfig().setStrictLineParsing(true)
                         .setUseRfc9112TransferEncoding(true)),
                 new DownstreamHttpHandler(pc, ListenerSpec.explicit(new HostPort("127.0.0.1", 0), "api.t"),
-                        new ConnectionInfo(null, new InetSocketAddress("10.0.0.9", 40000), null, null), false));
+                        new ConnectionInfo(null, new InetSocketAddress("10.0.0.9", 40000), null, null)));
         downstream.freezeTime();
     }
 

@@ -10,7 +10,6 @@ import io.remora.config.testing.TestMesh;
 import io.remora.log.JsonWriter;
 import io.remora.proxy.ProxyContext;
 import io.remora.proxy.Transport;
-import io.remora.proxy.http.DownstreamHttpHandler;
 import io.remora.proxy.listener.ConnectionInfo;
 import io.remora.proxy.listener.ListenerSpec;
 import io.remora.proxy.log.AccessLog;
@@ -35,7 +34,8 @@ public final class BenchMesh {
     private final Snapshot snapshot;
     private final RouteTable routes;
     private final ProxyContext context;
-    private final DownstreamHttpHandler outbound;
+    private final ListenerSpec capture;
+    private final ConnectionInfo appConnection;
 
     private BenchMesh() {
         snapshot = mesh().snapshot();
@@ -44,9 +44,8 @@ public final class BenchMesh {
                 new ProxyMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), "web", "shop"),
                 new AccessLog(new JsonWriter(OutputStream.nullOutputStream()), false), routes,
                 new DefaultChannelGroup(GlobalEventExecutor.INSTANCE));
-        ListenerSpec capture = new ListenerSpec.Capture(HostPort.parse("127.0.0.1:15001"));
-        outbound = new DownstreamHttpHandler(context, capture,
-                new ConnectionInfo(new InetSocketAddress("10.96.0.12", 9080), APP, null, null), false);
+        capture = new ListenerSpec.Capture(HostPort.parse("127.0.0.1:15001"));
+        appConnection = new ConnectionInfo(new InetSocketAddress("10.96.0.12", 9080), APP, null, null);
     }
 
     /** A new proxy context over the mesh, with its own meter registry. */
@@ -68,9 +67,14 @@ public final class BenchMesh {
         return context;
     }
 
-    /** The stream an app's plaintext HTTP/1.1 call arrives on through the capture listener (not in a pipeline). */
-    public DownstreamHttpHandler outbound() {
-        return outbound;
+    /** The listener an app's calls arrive on. */
+    public ListenerSpec capture() {
+        return capture;
+    }
+
+    /** The app's plaintext connection through the capture listener (to reviews' service address). */
+    public ConnectionInfo appConnection() {
+        return appConnection;
     }
 
     private static TestMesh mesh() {

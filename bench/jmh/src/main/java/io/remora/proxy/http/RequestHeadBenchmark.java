@@ -32,7 +32,7 @@ public class RequestHeadBenchmark {
 
     private RequestHeads heads;
     private ProxyContext pc;
-    private DownstreamHttpHandler owner;
+    private StreamExchanges owner;
     private RequestHeadRules rules;
     private StreamInfo info;
 
@@ -41,7 +41,7 @@ public class RequestHeadBenchmark {
         BenchMesh mesh = BenchMesh.create();
         heads = RequestHeads.of(head);
         pc = mesh.context();
-        owner = mesh.outbound();
+        owner = BenchStreams.outbound(mesh);
         rules = pc.headRules();
         info = new StreamInfo(0L, 0L, true, owner.remoteIp());
         if (head(heads.fresh()) != null) {

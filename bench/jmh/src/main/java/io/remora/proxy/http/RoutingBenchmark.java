@@ -39,7 +39,7 @@ public class RoutingBenchmark {
 
     private RouteTable table;
     private ProxyContext pc;
-    private DownstreamHttpHandler owner;
+    private StreamExchanges owner;
     private HttpRequest request;
 
     @Setup
@@ -47,7 +47,7 @@ public class RoutingBenchmark {
         BenchMesh mesh = BenchMesh.create();
         table = mesh.routes();
         pc = mesh.context();
-        owner = mesh.outbound();
+        owner = BenchStreams.outbound(mesh);
         request = request(rule);
         RouteMatch m = match();
         if (m == null || !m.ruleName().equals(rule)) {

@@ -338,6 +338,29 @@ class HardeningTest {
         }
     }
 
+    @Test
+    void anHttp2LocalReplyBeforeTheBodyEndedGoesOutBeforeTheStreamIsReset() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", outbound.getPort())) {
+            OutputStream out = s.getOutputStream();
+            out.write(RawH2.PREFACE);
+            out.write(RawH2.emptySettings());
+            // A POST whose body never comes, to a rule that answers 403 by itself.
+            out.write(RawH2.frame(RawH2.HEADERS, RawH2.END_HEADERS, 1, RawH2.headerBlock(":method", "POST",
+                    ":scheme", "http", ":path", "/internal/x", ":authority", "app.test")));
+            out.flush();
+
+            RawH2.Read read = RawH2.readFrames(s.getInputStream(), s, 1_000);
+
+            List<Integer> onStream = read.frames().stream().filter(f -> f.stream() == 1).map(RawH2.Frame::type)
+                    .toList();
+            // The whole reply (HEADERS, DATA ending the stream), then RST_STREAM: the rest of the body is not wanted.
+            assertThat(onStream).containsSubsequence(RawH2.HEADERS, RawH2.DATA, RawH2.RST_STREAM);
+            assertThat(read.frames()).anyMatch(f -> f.type() == RawH2.DATA && f.stream() == 1
+                    && (f.flags() & RawH2.END_STREAM) != 0);
+            assertThat(read.closed()).as("the connection stays").isFalse();
+        }
+    }
+
     // ---- header count ----------------------------------------------------------------------------------------
 
     @Test
