@@ -8,7 +8,8 @@
 # alternate NAME_A PORT_A NAME_B PORT_B (warm-up, then rounds into the arrays A_RPS and B_RPS).
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
-JAR=$REPO_DIR/launcher/target/remora.jar
+# SIDECAR_JAR: another build's remora.jar (an older commit's) for the sidecars, run with SIDECAR_JAVA(_OPTS).
+JAR=${SIDECAR_JAR:-$REPO_DIR/launcher/target/remora.jar}
 WORK=$(mktemp -d)
 PIDS=()
 bench_cleanup() {
@@ -27,7 +28,7 @@ require_tools() {
 ensure_jar() {
   [[ -f $JAR ]] || (cd "$REPO_DIR" && mvn -q -B -DskipTests -Dremora.image.skip=true package)
   # bin/remora makes its ahead-of-time cache on the first run after a build: here, not in a measured start.
-  [[ -n $SIDECAR_JAVA_OPTS ]] || "$REPO_DIR/bin/remora" --version >/dev/null
+  [[ -n $SIDECAR_JAVA_OPTS || -n ${SIDECAR_JAR:-} ]] || "$REPO_DIR/bin/remora" --version >/dev/null
 }
 
 start_ok_backend() {
@@ -62,7 +63,7 @@ SIDECAR_JAVA=${SIDECAR_JAVA:-java}
 # user gets: bin/remora's choice of JDK, its flags and its ahead-of-time cache (made on its first run after a build,
 # before anything is measured: ensure_jar runs it once). JVM flags beyond those go in JDK_JAVA_OPTIONS.
 run_sidecar() {
-  if [[ -n $SIDECAR_JAVA_OPTS ]]; then
+  if [[ -n $SIDECAR_JAVA_OPTS || -n ${SIDECAR_JAR:-} ]]; then
     # shellcheck disable=SC2086
     exec "$SIDECAR_JAVA" $SIDECAR_JAVA_OPTS -jar "$JAR" "$@"
   fi
