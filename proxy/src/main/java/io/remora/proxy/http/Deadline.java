@@ -35,6 +35,11 @@ final class Deadline implements Runnable {
         expired.run();
     }
 
+    /** Started and neither passed nor cancelled. */
+    boolean armed() {
+        return timer != null;
+    }
+
     boolean set() {
         return at != 0;
     }

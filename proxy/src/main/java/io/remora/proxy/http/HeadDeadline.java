@@ -2,10 +2,9 @@ package io.remora.proxy.http;
 
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.remora.proxy.metrics.DownstreamMeters;
+import io.remora.proxy.policy.Ticker;
 
-import java.util.concurrent.TimeUnit;
 
 /**
  * The clock both slowloris guards share ({@link RequestHeadTimeout} for HTTP/1.1, {@link H2HeadersTimeout} for
@@ -15,23 +14,17 @@ import java.util.concurrent.TimeUnit;
  * protocol's own.
  *
  * <p>The timer runs on the channel's event loop, so the accept time is {@link System#nanoTime()}, the clock that
- * loop schedules by. As {@link DeadlineTimer} does for exchanges, a head that arrives only disarms the clock and the
- * next request's first byte re-arms the timer still pending when it does not fire later than the new deadline; one
- * that fires early is scheduled again for the time left. So a kept-alive connection schedules about once per
- * timeout, not a schedule and a cancel per request.
+ * loop schedules by. The clock is a {@link Deadline} on a {@link DeadlineTimer}, as an exchange's is: a head that
+ * arrives only disarms it and the next request's first byte re-arms the timer still pending, so a kept-alive
+ * connection schedules about once per timeout, not a schedule and a cancel per request.
  */
 abstract class HeadDeadline extends ChannelDuplexHandler {
     /** The limit for one request head; above 0. */
     protected final long timeoutNanos;
     protected final DownstreamMeters meters;
     private final long firstDeadlineNanos;
-    private ScheduledFuture<?> timer;
-    private Runnable fire;
-    /** When {@link #timer} fires, on the event loop's ticker. */
-    private long firesAt;
-    /** The armed deadline, on the event loop's ticker; meaningful while {@link #armed}. */
-    private long deadline;
-    private boolean armed;
+    private DeadlineTimer timer;
+    private Deadline deadline;
 
     /**
      * @param timeoutNanos  the limit; must be above 0
@@ -45,7 +38,14 @@ abstract class HeadDeadline extends ChannelDuplexHandler {
 
     @Override
     public final void handlerAdded(ChannelHandlerContext ctx) {
-        fire = () -> fire(ctx);
+        // The loop's own clock, which its scheduled tasks run by.
+        Ticker ticker = ctx.executor().ticker()::nanoTime;
+        timer = new DeadlineTimer(ctx.executor(), ticker);
+        deadline = new Deadline(ticker, () -> {
+            if (ctx.channel().isActive()) {
+                expired(ctx);
+            }
+        });
         arm(ctx, firstDeadlineNanos - System.nanoTime());
     }
 
@@ -62,56 +62,24 @@ abstract class HeadDeadline extends ChannelDuplexHandler {
 
     /** Starts the clock afresh: {@code delayNanos} from now (at once when not above 0). */
     protected final void arm(ChannelHandlerContext ctx, long delayNanos) {
-        long now = ctx.executor().ticker().nanoTime();
-        long at = now + Math.max(0, delayNanos);
-        deadline = at;
-        armed = true;
-        if (timer == null || at - firesAt < 0) {
-            cancelTimer();
-            schedule(ctx, at, now);
-        }
+        deadline.cancel();
+        deadline.start(Math.max(1, delayNanos), timer);
     }
 
     protected final boolean armed() {
-        return armed;
+        return deadline.armed();
     }
 
-    /** Stops the clock; the pending timer, if any, finds nothing armed when it fires (or is re-used by the next). */
+    /** Stops the clock; the timer still pending, if any, is re-used by the next head or finds nothing armed. */
     protected final void cancel() {
-        armed = false;
-    }
-
-    private void fire(ChannelHandlerContext ctx) {
-        timer = null;
-        if (!armed) {
-            return;
-        }
-        long now = ctx.executor().ticker().nanoTime();
-        if (deadline - now > 0) {
-            schedule(ctx, deadline, now);
-            return;
-        }
-        armed = false;
-        if (ctx.channel().isActive()) {
-            expired(ctx);
-        }
-    }
-
-    private void schedule(ChannelHandlerContext ctx, long at, long now) {
-        firesAt = at;
-        timer = ctx.executor().schedule(fire, at - now, TimeUnit.NANOSECONDS);
+        deadline.cancel();
     }
 
     /** The connection or the handler went: nothing fires for it any more. */
     private void stop() {
-        armed = false;
-        cancelTimer();
-    }
-
-    private void cancelTimer() {
         if (timer != null) {
-            timer.cancel(false);
-            timer = null;
+            deadline.cancel();
+            timer.close();
         }
     }
 
