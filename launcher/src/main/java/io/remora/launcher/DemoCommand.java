@@ -240,9 +240,11 @@ final class DemoCommand implements Callable<Integer> {
             helloV2 = ConfigLoader.load(List.of(write(sidecars.resolve("hello-v2.yaml"),
                     serviceSidecar(home, "v2", v2SidecarPort, v2Port, v2MetricsPort))), Map.of());
         } catch (ConfigException e) {
+            // Where every other message of the command goes (picocli's error stream).
             for (ConfigError error : e.errors()) {
-                System.err.println(error.format());
+                spec.commandLine().getErr().println(error.format());
             }
+            spec.commandLine().getErr().flush();
             controlPlane.close();
             return 1;
         }

@@ -62,8 +62,9 @@ final class ProxyCommand implements Callable<Integer> {
             return Remora.fail(spec.commandLine(), e.getMessage());
         } catch (ConfigException e) {
             for (ConfigError error : e.errors()) {
-                System.err.println(error.format());
+                spec.commandLine().getErr().println(error.format());
             }
+            spec.commandLine().getErr().flush();
             return 1;
         }
         io.remora.proxy.admin.AppProbes probes;
