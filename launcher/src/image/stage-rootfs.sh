@@ -125,12 +125,14 @@ echo 'hosts: files dns' >"$out/etc/nsswitch.conf"
 
 # The JVM's flags, as bin/remora gives them on this runtime's version (keep the two the same): the serial collector
 # and capped memory pools, Netty's leak detector and flight-recorder events off, the JVM's warnings on stderr; on
-# JDK 25 and later compact object headers, native-heap trimming every second and native access for Netty.
+# JDK 25 and later compact object headers, native-heap trimming every second, native access and Unsafe for Netty,
+# and reflection through native accessors.
 opts=(-XX:+UseSerialGC -Xms16m -Xmx64m -Xss256k -XX:MaxDirectMemorySize=64m -XX:ReservedCodeCacheSize=32m
   -XX:MaxMetaspaceSize=64m -Dio.netty.leakDetection.level=disabled -Dio.netty.jfr.enabled=false
   -Xlog:disable -Xlog:all=warning:stderr)
 if ((feature >= 25)); then
-  opts+=(-XX:+UseCompactObjectHeaders -XX:TrimNativeHeapInterval=1000 --enable-native-access=ALL-UNNAMED)
+  opts+=(-XX:+UseCompactObjectHeaders -XX:TrimNativeHeapInterval=1000 --enable-native-access=ALL-UNNAMED
+    -Djdk.reflect.useNativeAccessorOnly=true --sun-misc-unsafe-memory-access=allow)
 fi
 
 # Jib gives every file it packs the modification time 1970-01-01T00:00:01Z, and the JVM refuses a cache whose jar

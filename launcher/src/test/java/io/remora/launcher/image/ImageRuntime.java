@@ -20,6 +20,7 @@ final class ImageRuntime {
     /** bin/remora's defaults on JDK 25 and later, the image's cache last. */
     static final List<String> FLAGS_25 = Stream.concat(FLAGS.stream(), Stream.of("-XX:+UseCompactObjectHeaders",
             "-XX:TrimNativeHeapInterval=1000", "--enable-native-access=ALL-UNNAMED",
+            "-Djdk.reflect.useNativeAccessorOnly=true", "--sun-misc-unsafe-memory-access=allow",
             "-XX:AOTCache=/opt/remora/remora.aot")).toList();
 
     private ImageRuntime() {

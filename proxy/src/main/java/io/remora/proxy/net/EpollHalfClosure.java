@@ -6,6 +6,9 @@ import io.netty.channel.epoll.EpollIoOps;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.reflect.Method;
 
 /**
@@ -21,8 +24,10 @@ import java.lang.reflect.Method;
  *
  * <p>The workaround: keep EPOLLERR in the interest set. epoll reports errors whatever the mask, so this adds
  * no events; it only keeps the set from ever becoming empty. Netty offers no public way to do that, so the
- * (protected) {@code AbstractEpollChannel.setFlag} is called reflectively; where that is not possible (another
- * Netty version, modules) nothing is done. Harmless on Netty versions without the problem.
+ * (protected) {@code AbstractEpollChannel.setFlag} is called through a method handle made once: a
+ * {@code Method.invoke} per connection would go through the JVM's native accessor, which {@code bin/remora}'s
+ * {@code -Djdk.reflect.useNativeAccessorOnly} chooses for start-up. Where that is not possible (another Netty
+ * version, modules) nothing is done. Harmless on Netty versions without the problem.
  */
 public final class EpollHalfClosure {
     private static final InternalLogger LOG = InternalLoggerFactory.getInstance(EpollHalfClosure.class);
@@ -40,9 +45,11 @@ public final class EpollHalfClosure {
             return false;
         }
         try {
-            Holder.SET_FLAG.invoke(ch, Holder.EPOLLERR);
+            Holder.SET_FLAG.invokeExact(ch, Holder.EPOLLERR);
             return true;
-        } catch (ReflectiveOperationException | RuntimeException e) {
+        } catch (Error e) {
+            throw e;
+        } catch (Throwable e) { // setFlag's IOException, or a RuntimeException
             LOG.debug("could not keep EPOLLERR in the interest set of {}", ch, e);
             return false;
         }
@@ -57,19 +64,22 @@ public final class EpollHalfClosure {
     private static final class Holder {
         static final boolean ENABLED;
         static final Class<?> EPOLL_CHANNEL;
-        static final Method SET_FLAG;
+        /** {@code (Channel, int) -> void}: AbstractEpollChannel.setFlag. */
+        static final MethodHandle SET_FLAG;
         static final int EPOLLERR;
 
         static {
             boolean enabled = false;
             Class<?> type = Void.class;
-            Method setFlag = null;
+            MethodHandle setFlag = null;
             int err = 0;
             try {
                 if (Epoll.isAvailable()) {
                     type = Class.forName("io.netty.channel.epoll.AbstractEpollChannel");
-                    setFlag = type.getDeclaredMethod("setFlag", int.class);
-                    setFlag.setAccessible(true);
+                    Method method = type.getDeclaredMethod("setFlag", int.class);
+                    method.setAccessible(true);
+                    setFlag = MethodHandles.lookup().unreflect(method)
+                            .asType(MethodType.methodType(void.class, Channel.class, int.class));
                     err = EpollIoOps.EPOLLERR.value();
                     enabled = true;
                 }
