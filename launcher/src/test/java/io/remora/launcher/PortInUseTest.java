@@ -3,6 +3,7 @@ package io.remora.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.remora.config.testing.TestMesh;
+import io.remora.launcher.testing.FreePorts;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -12,11 +13,9 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,35 +44,17 @@ class PortInUseTest {
         return cli.execute(args);
     }
 
-    /**
-     * Every port this test handed out. A port is free again once {@link #freePort} closes its socket, and the kernel
-     * may hand it out again for port 0; two listeners given one port would be a config error, not the failure under
-     * test, so no port is given twice.
-     */
-    private final Set<Integer> allotted = new HashSet<>();
-
-    /** A socket listening on a port no other role of this test was given. */
-    private ServerSocket occupy() throws IOException {
-        List<ServerSocket> seen = new ArrayList<>();
-        try {
-            while (true) {
-                ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"));
-                if (allotted.add(s.getLocalPort())) {
-                    return s;
-                }
-                seen.add(s);
-            }
-        } finally {
-            for (ServerSocket s : seen) {
-                s.close();
-            }
-        }
+    /** A socket listening on a port the kernel chose (ephemeral, so never one {@link #freePort} gives). */
+    private static ServerSocket occupy() throws IOException {
+        return new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"));
     }
 
-    private int freePort() throws IOException {
-        try (ServerSocket s = occupy()) {
-            return s.getLocalPort();
-        }
+    /**
+     * A port for a role that must be free: never one given before in this JVM, nor the occupied one (two listeners
+     * on one port would be a config error, not the failure under test).
+     */
+    private static int freePort() throws IOException {
+        return FreePorts.next();
     }
 
     /** Each port can be bound again: nothing listens on it any more. */
@@ -160,7 +141,7 @@ class PortInUseTest {
         assertFree(ports);
     }
 
-    private Map<String, Integer> demoPorts() throws IOException {
+    private static Map<String, Integer> demoPorts() throws IOException {
         Map<String, Integer> ports = new LinkedHashMap<>();
         for (String option : List.of("--outbound-port", "--v1-port", "--v2-port", "--v1-sidecar-port",
                 "--v2-sidecar-port", "--admin-port", "--metrics-port", "--health-port", "--inbound-port",

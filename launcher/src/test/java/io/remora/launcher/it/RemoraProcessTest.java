@@ -311,9 +311,7 @@ class RemoraProcessTest {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
-        }
+        return io.remora.launcher.testing.FreePorts.next();
     }
 
     private void awaitReady(InetSocketAddress health, Duration timeout) {

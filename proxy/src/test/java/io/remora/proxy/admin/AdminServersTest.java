@@ -324,9 +324,14 @@ class AdminServersTest {
 
     @Test
     void bindFailureClosesWhatWasBoundAndThrows() throws Exception {
-        int adminPort = freePort();
-        int metricsPort = freePort();
+        // Three ports at once, so all differ; the first two are free again by the time the servers bind them.
+        ServerSocket admin = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"));
+        ServerSocket metrics = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"));
+        int adminPort = admin.getLocalPort();
+        int metricsPort = metrics.getLocalPort();
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            admin.close();
+            metrics.close();
             HostPort busy = new HostPort("127.0.0.1", taken.getLocalPort());
             assertThatThrownBy(() -> AdminServers.start(group, TRANSPORT, new HostPort("127.0.0.1", adminPort),
                     new HostPort("127.0.0.1", metricsPort), busy, new FakeView(), ownPorts))
@@ -339,12 +344,6 @@ class AdminServersTest {
             try (ServerSocket again = new ServerSocket()) {
                 again.bind(new InetSocketAddress("127.0.0.1", port));
             }
-        }
-    }
-
-    private static int freePort() throws java.io.IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
         }
     }
 }
