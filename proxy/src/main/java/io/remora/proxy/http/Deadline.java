@@ -5,13 +5,17 @@ import io.remora.proxy.policy.Ticker;
 /**
  * The time by which a whole exchange must be answered, over every try and the waits between them: its instant on
  * the proxy's ticker and the timer that fires when it passes. None (zero) when neither the route nor a gRPC caller
- * set one ({@link RequestSteps#deadlineNanos}). Its timer is the downstream stream's {@link DeadlineTimer}.
+ * set one ({@link RequestSteps#deadlineNanos}). Its timer is the downstream connection's {@link DeadlineTimer}.
  */
 final class Deadline implements Runnable {
     private final Ticker ticker;
     private final Runnable expired;
     private long at;
     private DeadlineTimer timer;
+    /** Its place in its timer's list of armed deadlines (the timer's to change). */
+    Deadline prev;
+    Deadline next;
+    boolean linked;
 
     /** @param expired what runs when it passes (on the loop it was started on) */
     Deadline(Ticker ticker, Runnable expired) {

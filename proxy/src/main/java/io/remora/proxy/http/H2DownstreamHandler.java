@@ -53,6 +53,8 @@ public final class H2DownstreamHandler extends Http2ConnectionHandler {
     /** Streams that got parts in the current read, each told once when it ends. */
     private final ArrayList<H2Stream> readThisRound = new ArrayList<>(8);
     private ChannelHandlerContext ctx;
+    /** The deadlines of every stream's exchanges, on one timer (made with the first); closed with the connection. */
+    private DeadlineTimer deadlines;
     private boolean inRead;
     private boolean flushScheduled;
     private final Runnable flushTask = () -> {
@@ -145,6 +147,18 @@ public final class H2DownstreamHandler extends Http2ConnectionHandler {
     }
 
     @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        try {
+            // The codec closes the streams (each exchange ends with its stream), then no deadline is left to run.
+            super.channelInactive(ctx);
+        } finally {
+            if (deadlines != null) {
+                deadlines.close();
+            }
+        }
+    }
+
+    @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt == DownstreamHttpHandler.DRAIN) {
             closeGracefully();
@@ -187,7 +201,10 @@ public final class H2DownstreamHandler extends Http2ConnectionHandler {
     // ---- what the streams use --------------------------------------------------------------------------------
 
     StreamExchanges exchangesOf(H2Stream stream) {
-        return new StreamExchanges(pc, listener, info, true, stream);
+        if (deadlines == null) {
+            deadlines = new DeadlineTimer(ctx.executor(), pc.environment().ticker());
+        }
+        return new StreamExchanges(pc, listener, info, true, stream, deadlines);
     }
 
     void readThisRound(H2Stream stream) {

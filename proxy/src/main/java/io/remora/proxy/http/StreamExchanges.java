@@ -25,8 +25,12 @@ final class StreamExchanges implements Router.Request {
     private final ConnectionInfo connection;
     private final boolean h2;
     private final DownstreamStream io;
-    /** Made with the first exchange that needs it: an HTTP/2 stream answered locally never does. */
+    /**
+     * The connection's, shared by its streams (HTTP/2), or this stream's own, made with the first exchange that needs
+     * it and closed with the stream (HTTP/1.1, where the stream is the connection).
+     */
     private DeadlineTimer deadlines;
+    private final boolean ownsDeadlines;
     private HttpExchange exchange;
     private boolean closeAfterResponse;
     /** The stream closed while its exchange was writing its end: the exchange ends by itself, then the stream. */
@@ -40,11 +44,19 @@ final class StreamExchanges implements Router.Request {
      */
     StreamExchanges(ProxyContext pc, ListenerSpec listener, ConnectionInfo connection, boolean h2,
                     DownstreamStream io) {
+        this(pc, listener, connection, h2, io, null);
+    }
+
+    /** @param connectionDeadlines the connection's deadline timer, which it closes; null: the stream has its own */
+    StreamExchanges(ProxyContext pc, ListenerSpec listener, ConnectionInfo connection, boolean h2,
+                    DownstreamStream io, DeadlineTimer connectionDeadlines) {
         this.pc = pc;
         this.listener = listener;
         this.connection = connection;
         this.h2 = h2;
         this.io = io;
+        this.deadlines = connectionDeadlines;
+        this.ownsDeadlines = connectionDeadlines == null;
     }
 
     boolean h2() {
@@ -205,8 +217,9 @@ final class StreamExchanges implements Router.Request {
         io.exchangeFinished();
     }
 
+    /** An own timer stops with the stream; a shared one goes on for the other streams (each exchange disarms its own). */
     private void closeDeadlines() {
-        if (deadlines != null) {
+        if (deadlines != null && ownsDeadlines) {
             deadlines.close();
         }
     }

@@ -119,6 +119,48 @@ class DeadlineTest {
         }
     }
 
+    /**
+     * HTTP/2 streams of one connection share its deadline timer: calls side by side, the caller's shorter deadline
+     * armed after the route's longer one, each end at their own deadline, and the connection serves the next call.
+     */
+    @Test
+    void concurrentStreamsOfOneConnectionEachEndAtTheirOwnDeadline() throws Exception {
+        a.otherwise(hang());
+        mesh = new Mesh("grpc", null, r -> r.set("timeout", "800ms"), a.address());
+        ManagedChannel channel = GrpcTestServer.channel(mesh.listener());
+        try {
+            long start = System.nanoTime();
+            var longer = ClientCalls.futureUnaryCall(channel.newCall(GrpcTestServer.unaryMethod(), CallOptions.DEFAULT),
+                    new byte[] {1});
+            var shorter = ClientCalls.futureUnaryCall(channel.newCall(GrpcTestServer.unaryMethod(),
+                    CallOptions.DEFAULT.withDeadlineAfter(200, TimeUnit.MILLISECONDS)), new byte[] {2});
+            StatusRuntimeException first = catchThrowableOfType(java.util.concurrent.ExecutionException.class,
+                    () -> shorter.get(10, TimeUnit.SECONDS)).getCause() instanceof StatusRuntimeException e ? e : null;
+            long firstMillis = (System.nanoTime() - start) / 1_000_000;
+            assertThat(first).isNotNull();
+            assertThat(first.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+            assertThat(longer.isDone()).as("the route's 800 ms are not up at %d ms", firstMillis)
+                    .isEqualTo(firstMillis >= 800);
+
+            StatusRuntimeException second = catchThrowableOfType(java.util.concurrent.ExecutionException.class,
+                    () -> longer.get(10, TimeUnit.SECONDS)).getCause() instanceof StatusRuntimeException e ? e : null;
+            long secondMillis = (System.nanoTime() - start) / 1_000_000;
+            assertThat(second).isNotNull();
+            assertThat(second.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+            assertThat(second.getTrailers().get(FLAGS)).isEqualTo("UT");
+            assertThat(secondMillis).isBetween(800L, 800 + SLACK_MS);
+            // The shorter one: the proxy's timer and the client's own (both at 200 ms) race; the longer: the proxy's.
+            assertThat(mesh.metric("remora_timeouts_total", "kind", "deadline")).isBetween(1.0, 2.0);
+
+            // The same connection, a third stream: its deadline is armed on the timer the first two left.
+            long third = System.nanoTime();
+            catchThrowableOfType(StatusRuntimeException.class, () -> GrpcTestServer.unary(channel, new byte[] {3}));
+            assertThat((System.nanoTime() - third) / 1_000_000).isBetween(800L, 800 + SLACK_MS);
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
     /** {@code 299m}, {@code 299000u}, ... as milliseconds. */
     private static long timeoutMillis(String grpcTimeout) {
         long value = Long.parseLong(grpcTimeout.substring(0, grpcTimeout.length() - 1));
