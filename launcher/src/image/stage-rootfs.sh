@@ -124,12 +124,13 @@ EOF
 echo 'hosts: files dns' >"$out/etc/nsswitch.conf"
 
 # The JVM's flags, as bin/remora gives them on this runtime's version (keep the two the same): the serial collector
-# and capped memory pools, Netty's leak detector and flight-recorder events off, the JVM's warnings on stderr; on
+# and capped memory pools, Netty's leak detector and flight-recorder events off, the JVM's warnings on stderr, an
+# event-loop-local magazine in Netty's allocator despite the small heap; on
 # JDK 25 and later compact object headers, native-heap trimming every second, native access and Unsafe for Netty,
 # and reflection through native accessors.
 opts=(-XX:+UseSerialGC -Xms16m -Xmx64m -Xss256k -XX:MaxDirectMemorySize=64m -XX:ReservedCodeCacheSize=32m
   -XX:MaxMetaspaceSize=64m -Dio.netty.leakDetection.level=disabled -Dio.netty.jfr.enabled=false
-  -Xlog:disable -Xlog:all=warning:stderr)
+  -Xlog:disable -Xlog:all=warning:stderr -Dio.netty.allocator.lowMemory=false)
 if ((feature >= 25)); then
   opts+=(-XX:+UseCompactObjectHeaders -XX:TrimNativeHeapInterval=1000 --enable-native-access=ALL-UNNAMED
     -Djdk.reflect.useNativeAccessorOnly=true --sun-misc-unsafe-memory-access=allow)

@@ -16,7 +16,7 @@ final class ImageRuntime {
     static final List<String> FLAGS = List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx64m", "-Xss256k",
             "-XX:MaxDirectMemorySize=64m", "-XX:ReservedCodeCacheSize=32m", "-XX:MaxMetaspaceSize=64m",
             "-Dio.netty.leakDetection.level=disabled", "-Dio.netty.jfr.enabled=false", "-Xlog:disable",
-            "-Xlog:all=warning:stderr");
+            "-Xlog:all=warning:stderr", "-Dio.netty.allocator.lowMemory=false");
     /** bin/remora's defaults on JDK 25 and later, the image's cache last. */
     static final List<String> FLAGS_25 = Stream.concat(FLAGS.stream(), Stream.of("-XX:+UseCompactObjectHeaders",
             "-XX:TrimNativeHeapInterval=1000", "--enable-native-access=ALL-UNNAMED",
