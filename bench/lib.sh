@@ -5,7 +5,8 @@
 # run_sidecar ARGS... (the launcher as bin/remora runs it, with its JDK and JVM flags; SIDECAR_JAVA_OPTS set for an A/B
 # run: `java $SIDECAR_JAVA_OPTS -jar $JAR` instead, SIDECAR_JAVA naming the java),
 # round_flags "$@" (--rounds, --duration, --conns into ROUNDS, DURATION, CONNS), rps PORT SECONDS, median,
-# alternate NAME_A PORT_A NAME_B PORT_B (warm-up, then rounds into the arrays A_RPS and B_RPS).
+# alternate NAME_A PORT_A NAME_B PORT_B (warm-up, A's until the JIT of JVM_PIDS is quiet (jit.sh), then rounds into
+# the arrays A_RPS and B_RPS).
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
 # SIDECAR_JAR: another build's remora.jar (an older commit's) for the sidecars, run with SIDECAR_JAVA(_OPTS).
@@ -70,6 +71,9 @@ run_sidecar() {
   exec "$REPO_DIR/bin/remora" "$@"
 }
 WARMUP=5
+# shellcheck source=bench/jit.sh
+source "$BENCH_DIR/jit.sh"
+JVM_PIDS=()
 
 round_flags() { # round_flags DEFAULT_ROUNDS "$@"
   ROUNDS=$1 DURATION=10 CONNS=50
@@ -90,9 +94,17 @@ rps() { # rps PORT SECONDS -> requests per second (HTTP/1.1 keep-alive, one load
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
-alternate() { # alternate NAME_A PORT_A NAME_B PORT_B
-  rps "$2" "$WARMUP" >/dev/null
-  rps "$4" "$WARMUP" >/dev/null
+# The load warm_until_compiled runs: rps on WARM_PORT.
+warm_load() { rps "$WARM_PORT" "$1"; }
+
+# alternate NAME_A PORT_A NAME_B PORT_B. JVM_PIDS: the sidecars' JVMs; each side's warm-up lasts until their JIT is
+# quiet (only the side under load compiles), WARMUP s at least.
+alternate() {
+  local side
+  for side in "$1 $2" "$3 $4"; do
+    WARM_PORT=${side#* }; warm_until_compiled "$WARMUP" warm_load "${JVM_PIDS[@]}"
+    echo "warm-up: ${side% *} ${WARMED_S}s ($( ((JIT_QUIET)) && echo "JIT quiet" || echo "JIT still busy after ${WARMUP_MAX}s"))" >&2
+  done
   A_RPS=() B_RPS=()
   local r
   for ((r = 1; r <= ROUNDS; r++)); do

@@ -91,6 +91,7 @@ for port in 18381 18391; do
   [[ $code == 200 ]] || { echo "two-hop path on :$port answered $code" >&2; exit 1; }
 done
 
+JVM_PIDS=("${PIDS[@]}")
 alternate remora 18381 haproxy 18391
 R=("${A_RPS[@]}") H=("${B_RPS[@]}")
 rem=$(printf '%s\n' "${R[@]}" | median)

@@ -67,6 +67,7 @@ run_sidecar proxy --config "$WORK/remora.yaml" > "$WORK/remora.out" 2>&1 &
 PIDS+=($!)
 wait_ready "${PIDS[0]}" 18292
 
+JVM_PIDS=("${PIDS[@]}")
 alternate on 18285 off 18286
 ON=("${A_RPS[@]}") OFF=("${B_RPS[@]}")
 on=$(printf '%s\n' "${ON[@]}" | median)

@@ -17,7 +17,7 @@ CONF_DIR=$BENCH_DIR/conf
 
 # --- Settings (flags override; environment variables are the documented knobs) -------------------
 DURATION=${DURATION:-10}                 # seconds per measured run
-WARMUP=${WARMUP:-5}                      # seconds of discarded load before Remora is measured
+WARMUP=${WARMUP:-5}                      # at least this many seconds of discarded load before Remora is measured
 REPEAT=${REPEAT:-1}                      # runs per scenario; the median-rps run is reported
 THREAD_LIST=1,2
 ONLY=direct,haproxy,nginx,remora
@@ -53,6 +53,11 @@ NGINX_H1=18121 NGINX_H2=18122
 REMORA_ADMIN=18150 REMORA_METRICS=18151 REMORA_HEALTH=18152
 ALL_PORTS="$BACKEND_H1 $BACKEND_H2 $HAPROXY_H1 $HAPROXY_H2 $REMORA_PORT $NGINX_H1 $NGINX_H2 $REMORA_ADMIN $REMORA_METRICS $REMORA_HEALTH"
 HZ=$(getconf CLK_TCK)
+# shellcheck source=bench/jit.sh
+source "$BENCH_DIR/jit.sh"
+# Warm-up loads for warm_until_compiled: the measured load, on WARM_URL, for SECONDS.
+warm_h1() { wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"${1}s" "$WARM_URL"; }
+warm_h2() { h2load -t"$H2_THREADS" -c"$H2_CLIENTS" -m"$H2_STREAMS" -D "$1" "$WARM_URL"; }
 
 log()  { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 warn() { printf '[bench %s] WARNING: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -509,15 +514,18 @@ run_proxy() { # NAME THREADS
   local h2_reason=""
   ((SKIP_H2)) || h2_reason=$(check_http h2c "$h2port")
   if [[ $name == remora ]]; then
-    # JIT warm-up: the JVM runs interpreted code first, so a discarded run precedes measuring.
-    log "remora warm-up: ${WARMUP}s wrk, then ${WARMUP}s h2load unless h2c is skipped (both discarded)"
-    run_waited loadgen "$RUN_DIR/raw/remora-warmup-t$thr-h1.txt" \
-      wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"${WARMUP}s" "http://127.0.0.1:$h1port/" || true
+    # JIT warm-up: the JVM runs interpreted code first and compiles it under load, so discarded load precedes
+    # measuring, per protocol, until its compiler threads are quiet (bench/jit.sh), WARMUP s at least.
+    WARM_URL="http://127.0.0.1:$h1port/"
+    warm_until_compiled "$WARMUP" warm_h1 "${PROXY_PIDS[@]}"
+    extra="after ${WARMED_S}s h1$( ((JIT_QUIET)) || echo " (JIT still busy)")"
     if ((!SKIP_H2)) && [[ -z $h2_reason ]]; then
-      run_waited loadgen "$RUN_DIR/raw/remora-warmup-t$thr-h2c.txt" \
-        h2load -t"$H2_THREADS" -c"$H2_CLIENTS" -m"$H2_STREAMS" -D "$WARMUP" "http://127.0.0.1:$h2port/" || true
+      WARM_URL="http://127.0.0.1:$h2port/"
+      warm_until_compiled "$WARMUP" warm_h2 "${PROXY_PIDS[@]}"
+      extra+=", ${WARMED_S}s h2c$( ((JIT_QUIET)) || echo " (JIT still busy)")"
     fi
-    extra="after ${WARMUP}s warm-up"
+    extra+=" warm-up"
+    log "remora $extra"
   fi
   measure h1 "$name" "$thr" "http://127.0.0.1:$h1port/" "$extra" "${PROXY_PIDS[@]}"
   if ((!SKIP_H2)); then
@@ -688,9 +696,9 @@ main() {
       [[ -n $REMORA_JAR ]] || echo "- remora: commit $(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$REPO_DIR" diff --quiet HEAD -- . ':!bench' 2>/dev/null || echo ' (uncommitted changes)'), jar $( [[ -f $REPO_DIR/$REMORA_JAR_REL ]] && date -r "$REPO_DIR/$REMORA_JAR_REL" '+built %Y-%m-%d %H:%M' || echo missing)"
     fi
     if [[ -z $REMORA_JAVA_OPTS$REMORA_JAVA ]]; then
-      echo "- remora JVM: bin/remora's defaults (\`$(cat "$RUN_DIR/remora-cmdline" 2>/dev/null || echo "not started")\`); measured after ${WARMUP}s of discarded load per protocol (JIT warm-up)"
+      echo "- remora JVM: bin/remora's defaults (\`$(cat "$RUN_DIR/remora-cmdline" 2>/dev/null || echo "not started")\`); measured after discarded load per protocol until its JIT compiler threads were quiet (at least ${WARMUP}s; bench/jit.sh; the notes give each warm-up)"
     else
-      echo "- remora JVM: \`${REMORA_JAVA:-java}\` ($("${REMORA_JAVA:-java}" -version 2>&1 | head -1)) \`$REMORA_JAVA_OPTS\`; measured after ${WARMUP}s of discarded load per protocol (JIT warm-up)"
+      echo "- remora JVM: \`${REMORA_JAVA:-java}\` ($("${REMORA_JAVA:-java}" -version 2>&1 | head -1)) \`$REMORA_JAVA_OPTS\`; measured after discarded load per protocol until its JIT compiler threads were quiet (at least ${WARMUP}s; bench/jit.sh; the notes give each warm-up)"
     fi
     echo "- quiet check before each run: machine busy < ${QUIET_PCT}% over ${QUIET_WINDOW}s, waiting at most ${QUIET_MAX}s;" \
       "rows are flagged when it never got quiet or when other processes used >= ${OTHER_WARN_PCT}% of a core during the run"
