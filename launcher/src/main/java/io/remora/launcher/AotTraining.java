@@ -53,9 +53,11 @@ public final class AotTraining {
 
     /** One training run with {@code requests} proxied requests: true when every step went as planned. */
     static boolean run(int requests) throws Exception {
-        // The command line main builds for `remora proxy`, so the launcher's classes are in the cache too (picocli's
-        // own, Java 5 bytecode, are never archived).
-        Remora.commandLine("proxy").parseArgs("proxy", "--config", "sidecar.yaml");
+        // The launch line main reads for `remora proxy --config`, without picocli (whose classes, Java 5 bytecode,
+        // are never archived), as a sidecar starts.
+        if (SidecarLaunchLine.parse("proxy", "--config", "sidecar.yaml") == null) {
+            return false;
+        }
         Transport transport = Transport.best();
         EventLoopGroup appGroup = transport.newGroup(1, "training-app");
         Path dir = Files.createTempDirectory("remora-aot-training");

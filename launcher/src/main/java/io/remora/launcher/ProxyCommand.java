@@ -9,6 +9,7 @@ import io.remora.proxy.ConfigFileWatcher;
 import io.remora.proxy.ConfigSource;
 import io.remora.proxy.ProxyServer;
 import io.remora.log.Log;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -39,8 +40,33 @@ final class ProxyCommand implements Callable<Integer> {
             + " REMORA_CONTROL_PLANE_* variables...), the rest comes from the control plane. Instead of --config.")
     boolean kubernetes;
 
+    /** Set by picocli when it runs the command; null when {@link SidecarLaunchLine} read the line. */
     @Spec
     CommandSpec spec;
+
+    /**
+     * Runs the command read by {@link SidecarLaunchLine} as picocli would run it: its exit code; a runtime error the
+     * user can act on as one line, exit 1; anything else a stack trace, exit 1.
+     */
+    int launch() {
+        try {
+            return call();
+        } catch (Exception e) {
+            CommandLine cmd = commandLine();
+            try {
+                return Remora.runtimeError(e, cmd, null);
+            } catch (Exception bug) {
+                bug.printStackTrace(cmd.getErr());
+                cmd.getErr().flush();
+                return cmd.getCommandSpec().exitCodeOnExecutionException();
+            }
+        }
+    }
+
+    /** Where messages go and what they are prefixed with: picocli's command line, made now if picocli did not run. */
+    private CommandLine commandLine() {
+        return spec != null ? spec.commandLine() : Remora.commandLine("proxy").getSubcommands().get("proxy");
+    }
 
     /**
      * @throws io.remora.net.ListenFailure when a listener cannot be bound: {@link Remora} prints it as one line and
@@ -50,7 +76,7 @@ final class ProxyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Log.bridgeJul();
         if (kubernetes == (config != null)) {
-            throw new ParameterException(spec.commandLine(), "give either --config FILE... or --kubernetes");
+            throw new ParameterException(commandLine(), "give either --config FILE... or --kubernetes");
         }
         Snapshot snapshot;
         try {
@@ -59,12 +85,12 @@ final class ProxyCommand implements Callable<Integer> {
                             PodSidecar.overrides(System.getenv()))
                     : ConfigLoader.load(config, System.getenv());
         } catch (PodSidecar.EnvironmentException e) {
-            return Remora.fail(spec.commandLine(), e.getMessage());
+            return Remora.fail(commandLine(), e.getMessage());
         } catch (ConfigException e) {
             for (ConfigError error : e.errors()) {
-                spec.commandLine().getErr().println(error.format());
+                commandLine().getErr().println(error.format());
             }
-            spec.commandLine().getErr().flush();
+            commandLine().getErr().flush();
             return 1;
         }
         io.remora.proxy.admin.AppProbes probes;
@@ -72,7 +98,7 @@ final class ProxyCommand implements Callable<Integer> {
             probes = kubernetes ? io.remora.proxy.admin.AppProbes.parse(System.getenv("REMORA_APP_PROBES"))
                     : io.remora.proxy.admin.AppProbes.none();
         } catch (IllegalArgumentException e) {
-            return Remora.fail(spec.commandLine(), e.getMessage());
+            return Remora.fail(commandLine(), e.getMessage());
         }
         // Reloaded in static mode only: with a control plane the files hold only the Sidecar, and the proxy leaves
         // them be (it closes this watcher unstarted).
@@ -83,7 +109,7 @@ final class ProxyCommand implements Callable<Integer> {
             server = ProxyServer.start(snapshot, probes, files);
         } catch (CertificateException e) {
             // No usable workload certificate (files, local CA, or the control plane refused or is unreachable).
-            return Remora.fail(spec.commandLine(), e.getMessage());
+            return Remora.fail(commandLine(), e.getMessage());
         }
         Signals.drainOnTermination(server);
         server.awaitTermination();

@@ -55,7 +55,16 @@ public final class Remora implements Callable<Integer> {
 
     public static void main(String[] args) {
         // proxy and demo return once they have stopped (drained, quit); the exit code is the command's.
-        System.exit(commandLine(args).execute(args));
+        System.exit(run(args));
+    }
+
+    /**
+     * What {@link #main} runs: the sidecar's own launch lines ({@link SidecarLaunchLine}) without picocli, which on
+     * a sidecar's start cost more than anything else before it is ready; every other line through picocli.
+     */
+    static int run(String... args) {
+        ProxyCommand sidecar = SidecarLaunchLine.parse(args);
+        return sidecar != null ? sidecar.launch() : commandLine(args).execute(args);
     }
 
     /** The whole command line, every command in it, with its error handling; tests run it in process. */

@@ -215,6 +215,27 @@ class RemoraProcessTest {
     }
 
     @Test
+    void aConfigFileThatDoesNotLoadIsItsErrorOnStderrAndExitsOne() throws Exception {
+        Path config = Files.writeString(dir.resolve("sidecar.yaml"), "apiVersion: remora.io/v1\nkind: Sidecar\n"
+                + "spec: [\n");
+
+        process = start("proxy", "--config", config.toString());
+
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as(stderr.text()).isEqualTo(1);
+        assertThat(stderr.text()).startsWith(config + ":").doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    @Test
+    void aMistakeOnTheSidecarsLaunchLineIsAUsageErrorAndExitsTwo() throws Exception {
+        process = start("proxy", "--config");
+
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as(stderr.text()).isEqualTo(2);
+        assertThat(stderr.text()).startsWith("remora proxy: ").endsWith("See 'remora proxy --help'.\n");
+    }
+
+    @Test
     void theControlPlanesPushPortInUseIsOneLineOnStderrAndExitsOne() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             Path mesh = Files.createDirectories(dir.resolve("mesh"));
