@@ -39,16 +39,22 @@ public final class Remora implements Callable<Integer> {
      * Every command, by its {@code @Command} name, in the order help lists them (made by the command line's factory,
      * as picocli makes the commands an annotation lists). Picocli reads a command's annotations,
      * and loads the classes its fields and methods name, when the command is added; {@link #commandLine(String...)}
-     * adds only the one it is about to run, which took a tenth of a second off a sidecar's start.
+     * adds only the one it is about to run, which took a tenth of a second off a sidecar's start. In a holder
+     * class: loading the classes named here (picocli's among them) is not for the sidecar's launch line.
      */
-    private static final List<Map.Entry<String, Class<?>>> COMMANDS = List.of(
-            Map.entry("help", HelpCommand.class), Map.entry("proxy", ProxyCommand.class),
-            Map.entry("control-plane", ControlPlaneCommand.class), Map.entry("demo", DemoCommand.class),
-            Map.entry("validate", ValidateCommand.class), Map.entry("certs", CertsCommand.class),
-            Map.entry("init", io.remora.launcher.init.InitCommand.class), Map.entry("wait", WaitCommand.class),
-            Map.entry("inject", InjectCommand.class), Map.entry("injector", InjectorCommand.class),
-            Map.entry("explain", ExplainCommand.class), Map.entry("tap", TapCommand.class),
-            Map.entry("stat", StatCommand.class));
+    private static final class Commands {
+        static final List<Map.Entry<String, Class<?>>> ALL = List.of(
+                Map.entry("help", HelpCommand.class), Map.entry("proxy", ProxyCommand.class),
+                Map.entry("control-plane", ControlPlaneCommand.class), Map.entry("demo", DemoCommand.class),
+                Map.entry("validate", ValidateCommand.class), Map.entry("certs", CertsCommand.class),
+                Map.entry("init", io.remora.launcher.init.InitCommand.class), Map.entry("wait", WaitCommand.class),
+                Map.entry("inject", InjectCommand.class), Map.entry("injector", InjectorCommand.class),
+                Map.entry("explain", ExplainCommand.class), Map.entry("tap", TapCommand.class),
+                Map.entry("stat", StatCommand.class));
+
+        private Commands() {
+        }
+    }
 
     @Spec
     CommandSpec spec;
@@ -84,13 +90,13 @@ public final class Remora implements Callable<Integer> {
     /** {@link #commandLine(String...)} with the commands made by {@code factory} (tests give one their input). */
     static CommandLine commandLine(CommandLine.IFactory factory, String... args) {
         String first = args.length > 0 ? args[0] : "";
-        boolean one = !first.equals("help") && COMMANDS.stream().anyMatch(c -> c.getKey().equals(first));
+        boolean one = !first.equals("help") && Commands.ALL.stream().anyMatch(c -> c.getKey().equals(first));
         return build(factory, one ? first::equals : name -> true);
     }
 
     private static CommandLine build(CommandLine.IFactory factory, Predicate<String> commands) {
         CommandLine cmd = new CommandLine(new Remora(), factory);
-        for (Map.Entry<String, Class<?>> c : COMMANDS) {
+        for (Map.Entry<String, Class<?>> c : Commands.ALL) {
             if (commands.test(c.getKey())) {
                 try {
                     cmd.addSubcommand(c.getKey(), new CommandLine(factory.create(c.getValue()), factory));
