@@ -77,14 +77,14 @@ final class H2Messages {
                 ReferenceCountUtil.release(msg);
                 throw new IllegalArgumentException(res.status() + " must be a FullHttpResponse");
             }
-            encoder.writeHeaders(ctx, streamId, HttpConversionUtil.toHttp2Headers(res, true), 0, false, promise);
+            encoder.writeHeaders(ctx, streamId, H2ResponseHeaders.head(res), 0, false, promise);
             ReferenceCountUtil.release(msg);
             return;
         }
         if (msg instanceof HttpMessage head) {
             boolean end = msg instanceof FullHttpMessage full && !full.content().isReadable()
                     && full.trailingHeaders().isEmpty();
-            encoder.writeHeaders(ctx, streamId, HttpConversionUtil.toHttp2Headers(head, true), 0, end, promise);
+            encoder.writeHeaders(ctx, streamId, H2ResponseHeaders.head(head), 0, end, promise);
             if (end) {
                 ReferenceCountUtil.release(msg);
                 return;
@@ -100,8 +100,8 @@ final class H2Messages {
                 last.release();
             }
             if (trailers) {
-                encoder.writeHeaders(ctx, streamId, HttpConversionUtil.toHttp2Headers(last.trailingHeaders(), true),
-                        0, true, promise);
+                encoder.writeHeaders(ctx, streamId, H2ResponseHeaders.trailers(last.trailingHeaders()), 0, true,
+                        promise);
             }
         } else if (msg instanceof HttpContent content) {
             encoder.writeData(ctx, streamId, content.content(), 0, false, promise);
