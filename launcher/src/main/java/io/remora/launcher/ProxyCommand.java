@@ -63,9 +63,18 @@ final class ProxyCommand implements Callable<Integer> {
         }
     }
 
-    /** Where messages go and what they are prefixed with: picocli's command line, made now if picocli did not run. */
+    /** Picocli's command line for this command's messages, when {@link SidecarLaunchLine} read the line. */
+    private CommandLine messages;
+
+    /** Where messages go and what they are prefixed with: picocli's command line, made once if picocli did not run. */
     private CommandLine commandLine() {
-        return spec != null ? spec.commandLine() : Remora.commandLine("proxy").getSubcommands().get("proxy");
+        if (spec != null) {
+            return spec.commandLine();
+        }
+        if (messages == null) {
+            messages = Remora.commandLine("proxy").getSubcommands().get("proxy");
+        }
+        return messages;
     }
 
     /**
