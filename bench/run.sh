@@ -18,7 +18,7 @@ CONF_DIR=$BENCH_DIR/conf
 # --- Settings (flags override; environment variables are the documented knobs) -------------------
 DURATION=${DURATION:-10}                 # seconds per measured run
 WARMUP=${WARMUP:-5}                      # at least this many seconds of discarded load before Remora is measured
-REPEAT=${REPEAT:-1}                      # runs per scenario; the median-rps run is reported
+REPEAT=${REPEAT:-1}                      # rounds (each proxy in turn); the median-rps run per scenario is reported
 THREAD_LIST=1,2
 ONLY=direct,haproxy,nginx,remora
 SKIP_H2=0
@@ -70,7 +70,7 @@ Flags:
   --only LIST      scenarios to run, from direct,haproxy,nginx,remora (default: all)
   --threads LIST   proxy thread counts (default: 1,2)
   --duration N     seconds per measured run (default: 10)
-  --repeat K       run each scenario K times and report the median-rps run (default 1; 3 is better)
+  --repeat K       K rounds, each proxy started, measured and stopped in turn in each; the median-rps round is reported (default 1; 3 is better)
   --skip-h2        HTTP/1.1 only
   --quick          3 s runs and 3 s warm-up, for smoke testing
   --no-install     do not apt-get install missing tools
@@ -331,33 +331,58 @@ measure_once() {
     "$cpu_us" "$rss" "$hwm" "$joined")
 }
 
-# measure PROTO SCENARIO THREADS URL EXTRA_NOTE PIDS...: REPEAT runs, median-rps run recorded.
+# measure PROTO SCENARIO THREADS URL EXTRA_NOTE PIDS...: one run of this round, kept for record_rows. The rounds
+# interleave the proxies in time (each round starts, measures and stops every proxy in turn), so a machine whose speed
+# drifts between minutes slows all of them alike instead of whichever ran last.
+declare -A RUNS=() META=() FAILED=()
+TAGS=()
 measure() {
   local proto=$1 scen=$2 thr=$3 url=$4 extra=$5; shift 5
-  local k tag line runs=() sorted n med note lo hi noisy
-  tag="$scen-$proto-t$thr"
-  for ((k = 1; k <= REPEAT; k++)); do
-    log "measuring $scen $proto threads=$thr ($k/$REPEAT, ${DURATION}s) -> $url"
-    measure_once "$proto" "$url" "$RUN_DIR/raw/$tag-$k.txt" "$@"
-    line=$M_LINE
-    if [[ $line == FAIL* ]]; then
-      not_measured "$proto" "$scen" "$thr" "${line#FAIL$'\t'}"
-      return
-    fi
-    log "  -> $(cut -f1 <<<"$line") req/s"
-    runs+=("$line")
-  done
-  n=${#runs[@]}
-  sorted=$(printf '%s\n' "${runs[@]}" | sort -t$'\t' -k1,1g)
-  med=$(sed -n "$(((n + 1) / 2))p" <<<"$sorted")
-  note=$(cut -f11 <<<"$med")
-  if ((n > 1)); then
-    lo=$(head -n1 <<<"$sorted" | cut -f1); hi=$(tail -n1 <<<"$sorted" | cut -f1)
-    noisy=$(cut -f11 <<<"$sorted" | grep -c -e 'NOT QUIET' -e 'other load' || true)
-    note="median of $n runs (rps ${lo%.*}-${hi%.*}, $noisy flagged)${note:+; $note}"
+  local tag="$scen-$proto-t$thr" line k
+  [[ -n ${META[$tag]+x} ]] || TAGS+=("$tag")
+  META[$tag]="$proto"$'\t'"$scen"$'\t'"$thr"$'\t'"$extra"
+  [[ -z ${FAILED[$tag]+x} ]] || return 0
+  k=$(( $(grep -c . <<<"${RUNS[$tag]:-}" || true) + 1 ))
+  log "measuring $scen $proto threads=$thr ($k/$REPEAT, ${DURATION}s) -> $url"
+  measure_once "$proto" "$url" "$RUN_DIR/raw/$tag-$k.txt" "$@"
+  line=$M_LINE
+  if [[ $line == FAIL* ]]; then
+    FAILED[$tag]=${line#FAIL$'\t'}
+    return 0
   fi
-  [[ -n $extra ]] && note="$extra${note:+; $note}"
-  add_row "$(order_key "$proto" "$scen" "$thr")" "$proto" "$scen" "$thr" "$(cut -f1-10 <<<"$med")" "$note"
+  log "  -> $(cut -f1 <<<"$line") req/s"
+  RUNS[$tag]+="$line"$'\n'
+}
+
+# not_measured_later PROTO SCENARIO THREADS REASON: a scenario that could not run this round.
+not_measured_later() {
+  local tag="$2-$1-t$3"
+  [[ -n ${META[$tag]+x} ]] || TAGS+=("$tag")
+  META[$tag]="$1"$'\t'"$2"$'\t'"$3"$'\t'
+  FAILED[$tag]=$4
+}
+
+# record_rows: one row per scenario, its median-rps run, noting the spread when there were several.
+record_rows() {
+  local tag proto scen thr extra sorted n med note lo hi noisy
+  for tag in "${TAGS[@]}"; do
+    IFS=$'\t' read -r proto scen thr extra <<<"${META[$tag]}"
+    if [[ -n ${FAILED[$tag]+x} ]]; then
+      not_measured "$proto" "$scen" "$thr" "${FAILED[$tag]}"
+      continue
+    fi
+    sorted=$(printf '%s' "${RUNS[$tag]}" | sort -t$'\t' -k1,1g)
+    n=$(grep -c . <<<"$sorted" || true)
+    med=$(sed -n "$(((n + 1) / 2))p" <<<"$sorted")
+    note=$(cut -f11 <<<"$med")
+    if ((n > 1)); then
+      lo=$(head -n1 <<<"$sorted" | cut -f1); hi=$(tail -n1 <<<"$sorted" | cut -f1)
+      noisy=$(cut -f11 <<<"$sorted" | grep -c -e 'NOT QUIET' -e 'other load' || true)
+      note="median of $n rounds (rps ${lo%.*}-${hi%.*}, $noisy flagged)${note:+; $note}"
+    fi
+    [[ -n $extra ]] && note="$extra${note:+; $note}"
+    add_row "$(order_key "$proto" "$scen" "$thr")" "$proto" "$scen" "$thr" "$(cut -f1-10 <<<"$med")" "$note"
+  done
 }
 
 # check_http PROTO PORT -> empty when the port answers 200 "ok", else a reason
@@ -507,8 +532,8 @@ run_proxy() { # NAME THREADS
   esac
   start_proxy "$name" "$thr"
   if [[ -n $PROXY_FAIL ]]; then
-    not_measured h1 "$name" "$thr" "$PROXY_FAIL"
-    ((SKIP_H2)) || not_measured h2c "$name" "$thr" "$PROXY_FAIL"
+    not_measured_later h1 "$name" "$thr" "$PROXY_FAIL"
+    ((SKIP_H2)) || not_measured_later h2c "$name" "$thr" "$PROXY_FAIL"
     return
   fi
   local h2_reason=""
@@ -530,7 +555,7 @@ run_proxy() { # NAME THREADS
   measure h1 "$name" "$thr" "http://127.0.0.1:$h1port/" "$extra" "${PROXY_PIDS[@]}"
   if ((!SKIP_H2)); then
     if [[ -n $h2_reason ]]; then
-      not_measured h2c "$name" "$thr" "$h2_reason"
+      not_measured_later h2c "$name" "$thr" "$h2_reason"
     else
       measure h2c "$name" "$thr" "http://127.0.0.1:$h2port/" "$extra" "${PROXY_PIDS[@]}"
     fi
@@ -671,16 +696,23 @@ main() {
 
   start_backend
 
+  local round
   if ((want_direct)); then
-    measure h1 direct - "http://127.0.0.1:$BACKEND_H1/" "backend figures" "${BACKEND_PIDS[@]}"
-    ((SKIP_H2)) || measure h2c direct - "http://127.0.0.1:$BACKEND_H2/" "backend figures" "${BACKEND_PIDS[@]}"
+    for ((round = 1; round <= REPEAT; round++)); do
+      measure h1 direct - "http://127.0.0.1:$BACKEND_H1/" "backend figures" "${BACKEND_PIDS[@]}"
+      ((SKIP_H2)) || measure h2c direct - "http://127.0.0.1:$BACKEND_H2/" "backend figures" "${BACKEND_PIDS[@]}"
+    done
   fi
+  # Per thread count, REPEAT rounds; in each every proxy is started, (warmed up,) measured and stopped in turn.
   for t in "${threads[@]}"; do
-    for s in haproxy nginx remora; do
-      if wants "$s"; then run_proxy "$s" "$t"; fi
+    for ((round = 1; round <= REPEAT; round++)); do
+      for s in haproxy nginx remora; do
+        if wants "$s"; then run_proxy "$s" "$t"; fi
+      done
     done
   done
   stop_pid backend
+  record_rows
 
   local table report="$OUT_DIR/results-$stamp.md"
   table=$(render_table)
