@@ -5,7 +5,7 @@
 # measurement counts their CPU and the slower code's. How long that takes is the machine's: a few seconds on a fast
 # one, over ten on a slow or shared one, so a fixed warm-up measured a half-warm proxy there. warm_until_compiled runs
 # the load in short windows until the JIT compiler threads of the measured JVMs used less than JIT_QUIET_PCT % of a
-# core in the last window, at least WARMUP_MIN s and at most WARMUP_MAX s in all; WARMED_S says how long it took
+# core in the last window, at least MIN_S (the caller's WARMUP) and at most WARMUP_MAX s in all; WARMED_S says how long it took
 # (reported beside the figures, as the JVM's cost before steady state).
 WARMUP_STEP=${WARMUP_STEP:-2}
 JIT_QUIET_PCT=${JIT_QUIET_PCT:-3}
