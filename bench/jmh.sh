@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # JMH micro-benchmarks of the proxy's per-request pieces (module bench/jmh, bench/jmh/target/remora-jmh.jar): route
-# match, request-head checks and edits, metric recording; time per call and bytes allocated per call (-prof gc).
+# match, request-head checks and edits, upstream response-head decoding, metric recording; time per call and bytes
+# allocated per call (-prof gc).
 # Not part of the test suite: the build only packages the jar.
 #
 # Usage: bench/jmh.sh [--build] [JMH ARGS...]

@@ -1,7 +1,6 @@
 package io.remora.proxy.http;
 
 import io.netty.channel.Channel;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.util.concurrent.Future;
 import io.remora.certs.SpiffeId;
@@ -25,7 +24,7 @@ final class H1Pool {
            SpiffeId identity) {
         this.connector = new EndpointConnector(loop, address, source, tls, identity, ApplicationProtocolNames.HTTP_1_1,
                 p -> {
-                    p.addLast(Handlers.CODEC, new HttpClientCodec(4096, 64 * 1024, 64 * 1024, true));
+                    p.addLast(Handlers.CODEC, new UpstreamHttp1Codec());
                     p.addLast(Handlers.UPSTREAM, new UpstreamHandler(this));
                 });
     }

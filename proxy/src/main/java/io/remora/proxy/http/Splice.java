@@ -9,7 +9,6 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.ReferenceCountUtil;
 
@@ -56,7 +55,7 @@ final class Splice extends ChannelInboundHandlerAdapter {
         upstream.pipeline().addLast(Handlers.TUNNEL, new Splice(downstream, t, false));
         // Handlers before codecs: a codec leaving hands its leftover bytes to whatever follows it.
         removeAll(downstream.pipeline(), DownstreamHttpHandler.class, HttpServerCodec.class);
-        removeAll(upstream.pipeline(), UpstreamHandler.class, HttpClientCodec.class);
+        removeAll(upstream.pipeline(), UpstreamHandler.class, UpstreamHttp1Codec.class);
         if (upstream.pipeline().get(Handlers.IDLE) != null) {
             upstream.pipeline().remove(Handlers.IDLE);
         }
