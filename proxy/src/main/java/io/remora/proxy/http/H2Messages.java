@@ -28,9 +28,9 @@ import io.netty.util.ReferenceCountUtil;
 /**
  * HTTP/2 frames of a downstream stream as the {@code HttpObject}s the exchange speaks, and back: what Netty's
  * {@code Http2StreamFrameToHttpObjectCodec(server, validating)} does on a child channel, done on the connection's
- * frames directly (no frame objects, no pipeline per stream). A request head becomes an {@code HttpRequest} with the
- * {@code x-http2-*} helper headers the exchange strips, marked chunked when it has a body without a length (the
- * HTTP/1.1 side needs a framing); trailers become the last part's trailing headers; a response becomes HEADERS, DATA
+ * frames directly (no frame objects, no pipeline per stream). A request head becomes an {@code HttpRequest}
+ * ({@link H2RequestHead}: Netty's conversion without the {@code x-http2-*} helper headers the exchange would strip),
+ * marked chunked when it has a body without a length (the HTTP/1.1 side needs a framing); trailers become the last part's trailing headers; a response becomes HEADERS, DATA
  * and trailing HEADERS, END_STREAM on the last of them.
  */
 final class H2Messages {
@@ -50,9 +50,9 @@ final class H2Messages {
                         HttpVersion.HTTP_1_1, true, true);
                 return last;
             }
-            return HttpConversionUtil.toFullHttpRequest(streamId, headers, Unpooled.EMPTY_BUFFER, true);
+            return H2RequestHead.of(streamId, headers, true);
         }
-        HttpRequest req = HttpConversionUtil.toHttpRequest(streamId, headers, true);
+        HttpRequest req = H2RequestHead.of(streamId, headers, false);
         if (!HttpUtil.isContentLengthSet(req)) {
             req.headers().add(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }

@@ -109,7 +109,8 @@ final class HttpExchange {
         RouteDecision.Upstream route = (RouteDecision.Upstream) decision;
         info.upstreamHost(route.address());
         // Translation between HTTP/2 and HTTP/1.1 is the codecs' job: the HTTP/2 stream codec marks bodies
-        // without a length as chunked, and the x-http2-* helper headers were stripped above.
+        // without a length as chunked, and no x-http2-* helper header is left (H2RequestHead adds none, HopByHop
+        // strips any).
         boolean mayRetry = route.policy().retries().attempts() > 1 && !websocket;
         request = new ReplayBuffer(mayRetry ? Defaults.RETRY_BUFFER_BYTES : 0);
         request.add(req);

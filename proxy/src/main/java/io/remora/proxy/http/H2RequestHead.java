@@ -1,0 +1,113 @@
+package io.remora.proxy.http;
+
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpHeadersFactory;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.HttpConversionUtil;
+import io.netty.util.AsciiString;
+
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * An HTTP/2 request's HEADERS as the HTTP/1.1 request head the exchange reads: what Netty's
+ * {@code HttpConversionUtil.toHttpRequest(streamId, headers, true)} gives once {@link HopByHop#strip} has removed
+ * the {@code x-http2-*} helper headers it adds ({@code x-http2-scheme}, {@code x-http2-stream-id}), without adding
+ * them, and without validating each name a second time: the HPACK decoder ({@code validateHeaders(true)}) already
+ * refused a name that is not a lowercase token, a misplaced pseudo-header and the connection-specific fields, so a
+ * request's names are checked once. Values are validated here, as by Netty's conversion (the HPACK decoder leaves
+ * them to it: a CR or LF there would otherwise reach the HTTP/1.1 upstream).
+ *
+ * <p>A head that takes more than a copy is Netty's to convert: {@code CONNECT} (its target is the authority, and
+ * Extended CONNECT keeps its pseudo-headers), a missing {@code :method} or {@code :path} (Netty's error), cookies
+ * (joined into one field), a {@code host} field (checked against {@code :authority}), {@code trailer} (dropped),
+ * any {@code x-http2-*} name (dropped), and the {@code connection} and {@code transfer-encoding} fields the HPACK
+ * decoder refuses anyway (Netty drops them). {@code H2RequestHeadTest} holds the two to the same head.
+ */
+final class H2RequestHead {
+    /** Names validated by the HPACK decoder; values here. */
+    private static final HttpHeadersFactory HEADERS =
+            DefaultHttpHeadersFactory.headersFactory().withNameValidation(false);
+    private static final HttpHeadersFactory TRAILERS = DefaultHttpHeadersFactory.trailersFactory();
+    private static final AsciiString X_HTTP2 = AsciiString.cached("x-http2-");
+
+    private H2RequestHead() {
+    }
+
+    /**
+     * The head of a request stream's HEADERS; {@code full} (the HEADERS end the stream) gives a request with no body,
+     * as {@code HttpConversionUtil.toFullHttpRequest(streamId, headers, EMPTY_BUFFER, true)} does.
+     */
+    static HttpRequest of(int streamId, Http2Headers in, boolean full) throws Http2Exception {
+        CharSequence method = in.method();
+        CharSequence path = in.path();
+        if (method == null || path == null || HttpMethod.CONNECT.asciiName().contentEqualsIgnoreCase(method)
+                || needsNetty(in)) {
+            return withoutHelpers(full
+                    ? HttpConversionUtil.toFullHttpRequest(streamId, in, Unpooled.EMPTY_BUFFER, true)
+                    : HttpConversionUtil.toHttpRequest(streamId, in, true));
+        }
+        HttpHeaders out = HEADERS.newHeaders();
+        CharSequence authority = in.authority();
+        if (authority != null) {
+            out.add(HttpHeaderNames.HOST, authority);
+        }
+        Iterator<Map.Entry<CharSequence, CharSequence>> it = in.iterator();
+        while (it.hasNext()) {
+            Map.Entry<CharSequence, CharSequence> e = it.next();
+            CharSequence name = e.getKey();
+            if (name.length() > 0 && name.charAt(0) != ':') {
+                out.add(name, e.getValue());
+            }
+        }
+        HttpMethod m = HttpMethod.valueOf(method.toString());
+        return full
+                ? new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, m, path.toString(), Unpooled.EMPTY_BUFFER, out,
+                        TRAILERS.newHeaders())
+                : new DefaultHttpRequest(HttpVersion.HTTP_1_1, m, path.toString(), out);
+    }
+
+    /** Fields whose conversion is more than a copy (see the class comment); a pseudo-header other than the four. */
+    private static boolean needsNetty(Http2Headers in) {
+        Iterator<Map.Entry<CharSequence, CharSequence>> it = in.iterator();
+        while (it.hasNext()) {
+            CharSequence name = it.next().getKey();
+            if (name.length() == 0) {
+                return true;
+            }
+            char first = name.charAt(0);
+            if (first == ':') {
+                if (!Http2Headers.PseudoHeaderName.METHOD.value().contentEquals(name)
+                        && !Http2Headers.PseudoHeaderName.PATH.value().contentEquals(name)
+                        && !Http2Headers.PseudoHeaderName.SCHEME.value().contentEquals(name)
+                        && !Http2Headers.PseudoHeaderName.AUTHORITY.value().contentEquals(name)) {
+                    return true;
+                }
+            } else if ((first == 'c' && (HttpHeaderNames.COOKIE.contentEqualsIgnoreCase(name)
+                    || HttpHeaderNames.CONNECTION.contentEqualsIgnoreCase(name)))
+                    || (first == 'h' && HttpHeaderNames.HOST.contentEqualsIgnoreCase(name))
+                    || (first == 't' && (HttpHeaderNames.TRAILER.contentEqualsIgnoreCase(name)
+                    || HttpHeaderNames.TRANSFER_ENCODING.contentEqualsIgnoreCase(name)))
+                    || (first == 'x' && AsciiString.regionMatches(name, true, 0, X_HTTP2, 0, X_HTTP2.length()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Netty's head without the helpers it adds, as {@link HopByHop#strip} leaves it. */
+    private static HttpRequest withoutHelpers(HttpRequest req) {
+        req.headers().remove(HttpConversionUtil.ExtensionHeaderNames.SCHEME.text());
+        req.headers().remove(HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text());
+        return req;
+    }
+}
