@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Upstream connection pools, one set per event loop. A downstream connection always borrows from the pool
@@ -101,6 +102,17 @@ public final class UpstreamPools implements UpstreamStreams {
 
     /** An endpoint's pools are kept apart by expected identity, so a changed identity never reuses a connection. */
     record PoolKey(InetSocketAddress address, InetSocketAddress source, SpiffeId identity) {
+        // Written out: looked up for every try, and the record's generated methods run through a method-handle chain.
+        @Override
+        public int hashCode() {
+            return 31 * (31 * address.hashCode() + Objects.hashCode(source)) + Objects.hashCode(identity);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o == this || o instanceof PoolKey k && address.equals(k.address)
+                    && Objects.equals(source, k.source) && Objects.equals(identity, k.identity);
+        }
     }
 
     /** The pools of one event loop; touched only from that loop's thread. */

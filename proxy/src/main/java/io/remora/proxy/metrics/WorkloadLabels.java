@@ -45,6 +45,23 @@ public record WorkloadLabels(String workload, String namespace, String app, Stri
         return null;
     }
 
+    // Written out rather than the record's generated ones: a peer's labels are part of the key of every request's
+    // meters, and the generated methods run through a method-handle chain the JIT did not fold (1.4 % of an mTLS
+    // sidecar's CPU in a profile). The strings cache their own hashes.
+    @Override
+    public int hashCode() {
+        int h = workload.hashCode();
+        h = 31 * h + namespace.hashCode();
+        h = 31 * h + app.hashCode();
+        return 31 * h + version.hashCode();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o == this || o instanceof WorkloadLabels w && workload.equals(w.workload)
+                && namespace.equals(w.namespace) && app.equals(w.app) && version.equals(w.version);
+    }
+
     /** {@code value} when it is a fit label value, else {@code unknown}. */
     public static String bounded(String value) {
         if (value == null || value.isEmpty() || value.length() > 63) {
