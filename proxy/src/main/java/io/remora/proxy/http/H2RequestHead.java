@@ -76,8 +76,12 @@ final class H2RequestHead {
                 : new DefaultHttpRequest(HttpVersion.HTTP_1_1, m, path.toString(), out);
     }
 
-    /** Fields whose conversion is more than a copy (see the class comment); a pseudo-header other than the four. */
+    /**
+     * Fields whose conversion is more than a copy (see the class comment), a pseudo-header other than the four, or a
+     * second {@code :authority}.
+     */
     private static boolean needsNetty(Http2Headers in) {
+        boolean authority = false;
         Iterator<Map.Entry<CharSequence, CharSequence>> it = in.iterator();
         while (it.hasNext()) {
             CharSequence name = it.next().getKey();
@@ -86,10 +90,14 @@ final class H2RequestHead {
             }
             char first = name.charAt(0);
             if (first == ':') {
-                if (!Http2Headers.PseudoHeaderName.METHOD.value().contentEquals(name)
+                if (Http2Headers.PseudoHeaderName.AUTHORITY.value().contentEquals(name)) {
+                    if (authority) {
+                        return true; // each one becomes a Host field there, and two are refused as a bad Host
+                    }
+                    authority = true;
+                } else if (!Http2Headers.PseudoHeaderName.METHOD.value().contentEquals(name)
                         && !Http2Headers.PseudoHeaderName.PATH.value().contentEquals(name)
-                        && !Http2Headers.PseudoHeaderName.SCHEME.value().contentEquals(name)
-                        && !Http2Headers.PseudoHeaderName.AUTHORITY.value().contentEquals(name)) {
+                        && !Http2Headers.PseudoHeaderName.SCHEME.value().contentEquals(name)) {
                     return true;
                 }
             } else if ((first == 'c' && (HttpHeaderNames.COOKIE.contentEqualsIgnoreCase(name)

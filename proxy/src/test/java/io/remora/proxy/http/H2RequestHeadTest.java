@@ -43,6 +43,7 @@ class H2RequestHeadTest {
         ":method: CONNECT\n:protocol: websocket\n:scheme: https\n:authority: a\n:path: /chat",
         ":method: GET\n:scheme: http\n:authority: a\n:path: /\nconnection: keep-alive\ntransfer-encoding: chunked",
         ":method: GET\n:scheme: http\n:authority: a\n:path: /\nx-forwarded-for: 10.0.0.1\nx-request-id: r1",
+        ":method: GET\n:scheme: http\n:authority: a\n:authority: b\n:path: /two-authorities",
     })
     void givesWhatNettyGivesOnceTheHelpersAreStripped(String lines) throws Http2Exception {
         for (boolean full : new boolean[] {false, true}) {
