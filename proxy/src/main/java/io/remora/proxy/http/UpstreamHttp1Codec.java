@@ -24,7 +24,7 @@ import java.util.List;
  * does, with the response head's common pieces taken from constants instead of copied per response. Netty's request
  * decoder does that for five request header names; its response decoder for none, so every response's
  * {@code Server}, {@code Date}, {@code Content-Type}, {@code Content-Length} and {@code Connection} names, its
- * {@code HTTP/1.1}, status code and reason were new strings (about a tenth of an HTTP/1.1 request's allocation),
+ * {@code HTTP/1.1}, status code and reason were new strings (390 of the 2,740 bytes an HTTP/1.1 request allocated),
  * and every lookup hashed them again. A name is matched exactly, byte for byte, in the two spellings upstreams send
  * (canonical and lowercase), so what is forwarded is what arrived.
  *

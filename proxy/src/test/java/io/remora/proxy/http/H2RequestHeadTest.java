@@ -38,7 +38,8 @@ class H2RequestHeadTest {
         ":method: GET\n:scheme: http\n:authority: a\n:path: /\nhost: a",
         ":method: GET\n:scheme: http\n:path: /\nhost: only-host",
         ":method: GET\n:scheme: http\n:authority: a\n:path: /\ntrailer: x-checksum",
-        ":method: GET\n:scheme: http\n:authority: a\n:path: /\nx-http2-scheme: ftp\nx-http2-stream-id: 9\nx-http2-path: /x",
+        ":method: GET\n:scheme: http\n:authority: a\n:path: /\nx-http2-scheme: ftp\nx-http2-stream-id: 9"
+            + "\nx-http2-path: /x",
         ":method: CONNECT\n:authority: example:443",
         ":method: CONNECT\n:protocol: websocket\n:scheme: https\n:authority: a\n:path: /chat",
         ":method: GET\n:scheme: http\n:authority: a\n:path: /\nconnection: keep-alive\ntransfer-encoding: chunked",
