@@ -339,6 +339,49 @@ class HardeningTest {
     }
 
     @Test
+    void anHttp2FieldValueWithALineBreakNeverReachesTheApp() throws Exception {
+        long before = app.requestCount();
+        try (Socket s = new Socket("127.0.0.1", outbound.getPort())) {
+            OutputStream out = s.getOutputStream();
+            out.write(RawH2.PREFACE);
+            out.write(RawH2.emptySettings());
+            // HPACK carries any octets in a value; as HTTP/1.1 this would be a second field, x-smuggled.
+            out.write(RawH2.frame(RawH2.HEADERS, RawH2.END_STREAM | RawH2.END_HEADERS, 1, RawH2.headerBlock(
+                    ":method", "GET", ":scheme", "http", ":path", "/crlf", ":authority", "x",
+                    "x-injected", "1\r\nx-smuggled: 2")));
+            // The stream is refused, not the connection: another request on it is answered.
+            out.write(RawH2.frame(RawH2.HEADERS, RawH2.END_STREAM | RawH2.END_HEADERS, 3, RawH2.get("/after")));
+            out.flush();
+
+            RawH2.Read read = RawH2.readFrames(s.getInputStream(), s, 1_000);
+
+            assertThat(read.frames()).anyMatch(f -> f.type() == RawH2.RST_STREAM && f.stream() == 1);
+            assertThat(read.frames()).noneMatch(f -> f.type() == RawH2.GOAWAY);
+            assertThat(read.frames()).anyMatch(f -> f.type() == RawH2.HEADERS && f.stream() == 3);
+        }
+        assertThat(app.seenUris()).doesNotContain("/crlf");
+    }
+
+    @Test
+    void anHttp2RequestWithTwoAuthoritiesIsRefusedBeforeTheApp() throws Exception {
+        long before = app.requestCount();
+        try (Socket s = new Socket("127.0.0.1", outbound.getPort())) {
+            OutputStream out = s.getOutputStream();
+            out.write(RawH2.PREFACE);
+            out.write(RawH2.emptySettings());
+            out.write(RawH2.frame(RawH2.HEADERS, RawH2.END_STREAM | RawH2.END_HEADERS, 1, RawH2.headerBlock(
+                    ":method", "GET", ":scheme", "http", ":path", "/two", ":authority", "x", ":authority", "y")));
+            out.flush();
+
+            RawH2.Read read = RawH2.readFrames(s.getInputStream(), s, 1_000);
+
+            assertThat(read.frames()).anyMatch(f -> f.stream() == 1
+                    && (f.type() == RawH2.RST_STREAM || f.type() == RawH2.HEADERS));
+        }
+        assertThat(app.requestCount()).isEqualTo(before);
+    }
+
+    @Test
     void anHttp2LocalReplyBeforeTheBodyEndedGoesOutBeforeTheStreamIsReset() throws Exception {
         try (Socket s = new Socket("127.0.0.1", outbound.getPort())) {
             OutputStream out = s.getOutputStream();
