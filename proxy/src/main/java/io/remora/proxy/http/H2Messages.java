@@ -30,8 +30,8 @@ import io.netty.util.ReferenceCountUtil;
  * {@code Http2StreamFrameToHttpObjectCodec(server, validating)} does on a child channel, done on the connection's
  * frames directly (no frame objects, no pipeline per stream). A request head becomes an {@code HttpRequest}
  * ({@link H2RequestHead}: Netty's conversion without the {@code x-http2-*} helper headers the exchange would strip),
- * marked chunked when it has a body without a length (the HTTP/1.1 side needs a framing); trailers become the last part's trailing headers; a response becomes HEADERS, DATA
- * and trailing HEADERS, END_STREAM on the last of them.
+ * marked chunked when it has a body without a length (the HTTP/1.1 side needs a framing); trailers become the last
+ * part's trailing headers; a response becomes HEADERS, DATA and trailing HEADERS, END_STREAM on the last of them.
  */
 final class H2Messages {
     private H2Messages() {

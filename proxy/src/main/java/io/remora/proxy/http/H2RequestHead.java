@@ -50,22 +50,37 @@ final class H2RequestHead {
     static HttpRequest of(int streamId, Http2Headers in, boolean full) throws Http2Exception {
         CharSequence method = in.method();
         CharSequence path = in.path();
-        if (method == null || path == null || HttpMethod.CONNECT.asciiName().contentEqualsIgnoreCase(method)
-                || needsNetty(in)) {
-            return withoutHelpers(full
-                    ? HttpConversionUtil.toFullHttpRequest(streamId, in, Unpooled.EMPTY_BUFFER, true)
-                    : HttpConversionUtil.toHttpRequest(streamId, in, true));
+        if (method == null || path == null || HttpMethod.CONNECT.asciiName().contentEqualsIgnoreCase(method)) {
+            return netty(streamId, in, full);
         }
         HttpHeaders out = HEADERS.newHeaders();
         CharSequence authority = in.authority();
         if (authority != null) {
             out.add(HttpHeaderNames.HOST, authority);
         }
+        boolean authoritySeen = false;
         Iterator<Map.Entry<CharSequence, CharSequence>> it = in.iterator();
         while (it.hasNext()) {
             Map.Entry<CharSequence, CharSequence> e = it.next();
             CharSequence name = e.getKey();
-            if (name.length() > 0 && name.charAt(0) != ':') {
+            if (name.length() == 0) {
+                return netty(streamId, in, full);
+            }
+            if (name.charAt(0) == ':') {
+                if (Http2Headers.PseudoHeaderName.AUTHORITY.value().contentEquals(name)) {
+                    if (authoritySeen) {
+                        // Each one becomes a Host field there, and two are refused as a bad Host.
+                        return netty(streamId, in, full);
+                    }
+                    authoritySeen = true;
+                } else if (!Http2Headers.PseudoHeaderName.METHOD.value().contentEquals(name)
+                        && !Http2Headers.PseudoHeaderName.PATH.value().contentEquals(name)
+                        && !Http2Headers.PseudoHeaderName.SCHEME.value().contentEquals(name)) {
+                    return netty(streamId, in, full);
+                }
+            } else if (needsNetty(name)) {
+                return netty(streamId, in, full);
+            } else {
                 out.add(name, e.getValue());
             }
         }
@@ -76,44 +91,22 @@ final class H2RequestHead {
                 : new DefaultHttpRequest(HttpVersion.HTTP_1_1, m, path.toString(), out);
     }
 
-    /**
-     * Fields whose conversion is more than a copy (see the class comment), a pseudo-header other than the four, or a
-     * second {@code :authority}.
-     */
-    private static boolean needsNetty(Http2Headers in) {
-        boolean authority = false;
-        Iterator<Map.Entry<CharSequence, CharSequence>> it = in.iterator();
-        while (it.hasNext()) {
-            CharSequence name = it.next().getKey();
-            if (name.length() == 0) {
-                return true;
-            }
-            char first = name.charAt(0);
-            if (first == ':') {
-                if (Http2Headers.PseudoHeaderName.AUTHORITY.value().contentEquals(name)) {
-                    if (authority) {
-                        return true; // each one becomes a Host field there, and two are refused as a bad Host
-                    }
-                    authority = true;
-                } else if (!Http2Headers.PseudoHeaderName.METHOD.value().contentEquals(name)
-                        && !Http2Headers.PseudoHeaderName.PATH.value().contentEquals(name)
-                        && !Http2Headers.PseudoHeaderName.SCHEME.value().contentEquals(name)) {
-                    return true;
-                }
-            } else if ((first == 'c' && (HttpHeaderNames.COOKIE.contentEqualsIgnoreCase(name)
-                    || HttpHeaderNames.CONNECTION.contentEqualsIgnoreCase(name)))
-                    || (first == 'h' && HttpHeaderNames.HOST.contentEqualsIgnoreCase(name))
-                    || (first == 't' && (HttpHeaderNames.TRAILER.contentEqualsIgnoreCase(name)
-                    || HttpHeaderNames.TRANSFER_ENCODING.contentEqualsIgnoreCase(name)))
-                    || (first == 'x' && AsciiString.regionMatches(name, true, 0, X_HTTP2, 0, X_HTTP2.length()))) {
-                return true;
-            }
-        }
-        return false;
+    /** A field whose conversion is more than a copy (see the class comment). */
+    private static boolean needsNetty(CharSequence name) {
+        char first = name.charAt(0);
+        return first == 'c' && (HttpHeaderNames.COOKIE.contentEqualsIgnoreCase(name)
+                        || HttpHeaderNames.CONNECTION.contentEqualsIgnoreCase(name))
+                || first == 'h' && HttpHeaderNames.HOST.contentEqualsIgnoreCase(name)
+                || first == 't' && (HttpHeaderNames.TRAILER.contentEqualsIgnoreCase(name)
+                        || HttpHeaderNames.TRANSFER_ENCODING.contentEqualsIgnoreCase(name))
+                || first == 'x' && AsciiString.regionMatches(name, true, 0, X_HTTP2, 0, X_HTTP2.length());
     }
 
-    /** Netty's head without the helpers it adds, as {@link HopByHop#strip} leaves it. */
-    private static HttpRequest withoutHelpers(HttpRequest req) {
+    /** Netty's conversion, without the helpers it adds, as {@link HopByHop#strip} leaves it. */
+    private static HttpRequest netty(int streamId, Http2Headers in, boolean full) throws Http2Exception {
+        HttpRequest req = full
+                ? HttpConversionUtil.toFullHttpRequest(streamId, in, Unpooled.EMPTY_BUFFER, true)
+                : HttpConversionUtil.toHttpRequest(streamId, in, true);
         req.headers().remove(HttpConversionUtil.ExtensionHeaderNames.SCHEME.text());
         req.headers().remove(HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text());
         return req;

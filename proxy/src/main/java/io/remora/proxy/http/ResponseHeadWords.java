@@ -3,7 +3,6 @@ package io.remora.proxy.http;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.AsciiString;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -17,8 +16,6 @@ import java.util.Locale;
  * miss costs a length check or a few byte comparisons.
  */
 final class ResponseHeadWords {
-    static final byte[] HTTP_1_1 = {'H', 'T', 'T', 'P', '/', '1', '.', '1'};
-
     private static final String[] CANONICAL_NAMES = {
         "Server", "Date", "Content-Type", "Content-Length", "Connection", "Keep-Alive", "Transfer-Encoding",
         "Cache-Control", "ETag", "Last-Modified", "Expires", "Vary", "Content-Encoding", "Content-Language",
@@ -34,19 +31,14 @@ final class ResponseHeadWords {
     /** Header names by length: each entry's bytes are its spelling. */
     private static final AsciiString[][] NAMES = byLength(names());
 
-    /** Status codes 100–599 with a registered meaning, as strings; null elsewhere. */
-    private static final String[] STATUS = new String[600];
-    /** The standard reason of each of those codes. */
-    private static final byte[][] REASON = new byte[600][];
-    private static final String[] REASON_TEXT = new String[600];
+    /** The statuses 100–599 with a registered meaning, by code; null elsewhere. */
+    private static final HttpResponseStatus[] KNOWN = new HttpResponseStatus[600];
 
     static {
         for (int code = 100; code < 600; code++) {
             HttpResponseStatus status = HttpResponseStatus.valueOf(code);
             if (!status.reasonPhrase().startsWith("Unknown Status")) {
-                STATUS[code] = status.codeAsText().toString();
-                REASON_TEXT[code] = status.reasonPhrase();
-                REASON[code] = status.reasonPhrase().getBytes(StandardCharsets.US_ASCII);
+                KNOWN[code] = status;
             }
         }
     }
@@ -64,7 +56,7 @@ final class ResponseHeadWords {
             return null;
         }
         for (AsciiString candidate : candidates) {
-            if (equal(candidate.array(), sb, start, length)) {
+            if (equal(candidate, sb, start, length)) {
                 return candidate;
             }
         }
@@ -77,25 +69,30 @@ final class ResponseHeadWords {
             return 0;
         }
         int code = digit(sb[start]) * 100 + digit(sb[start + 1]) * 10 + digit(sb[start + 2]);
-        return code >= 100 && code < 600 && STATUS[code] != null ? code : 0;
+        return code >= 100 && code < 600 && KNOWN[code] != null ? code : 0;
     }
 
-    /** A code {@link #code} gave, as its string. */
+    /** A code {@link #code} gave, as its string (the status constant's, made once). */
     static String status(int code) {
-        return STATUS[code];
+        return KNOWN[code].codeAsText().toString();
     }
 
     /** The standard reason of {@code code} (one {@link #code} gave, or 0) when the bytes spell it exactly, or null. */
     static String reason(int code, byte[] sb, int start, int length) {
-        return code != 0 && equal(REASON[code], sb, start, length) ? REASON_TEXT[code] : null;
+        if (code == 0) {
+            return null;
+        }
+        String reason = KNOWN[code].reasonPhrase();
+        return equal(reason, sb, start, length) ? reason : null;
     }
 
-    static boolean equal(byte[] word, byte[] sb, int start, int length) {
-        if (word.length != length) {
+    /** Whether {@code sb[start, start + length)} spells {@code word} (ASCII) exactly. */
+    static boolean equal(CharSequence word, byte[] sb, int start, int length) {
+        if (word.length() != length) {
             return false;
         }
         for (int i = 0; i < length; i++) {
-            if (word[i] != sb[start + i]) {
+            if (word.charAt(i) != sb[start + i]) {
                 return false;
             }
         }

@@ -117,8 +117,9 @@ final class UpstreamHttp1Codec extends CombinedChannelDuplexHandler<UpstreamHttp
 
         @Override
         protected String splitFirstWordInitialLine(byte[] sb, int start, int length) {
-            if (ResponseHeadWords.equal(ResponseHeadWords.HTTP_1_1, sb, start, length)) {
-                return HttpVersion.HTTP_1_1.text();
+            String version = HttpVersion.HTTP_1_1.text();
+            if (ResponseHeadWords.equal(version, sb, start, length)) {
+                return version;
             }
             return super.splitFirstWordInitialLine(sb, start, length);
         }
