@@ -107,6 +107,7 @@ public final class H2DownstreamHandler extends Http2ConnectionHandler {
             connection(connection);
             initialSettings(settings);
             gracefulShutdownTimeoutMillis(gracefulShutdownMillis);
+            // Names and values (the builder's decoder validates both): H2RequestHead copies them unchecked.
             validateHeaders(true);
         }
 

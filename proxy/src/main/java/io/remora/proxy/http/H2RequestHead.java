@@ -22,10 +22,10 @@ import java.util.Map;
  * An HTTP/2 request's HEADERS as the HTTP/1.1 request head the exchange reads: what Netty's
  * {@code HttpConversionUtil.toHttpRequest(streamId, headers, true)} gives once {@link HopByHop#strip} has removed
  * the {@code x-http2-*} helper headers it adds ({@code x-http2-scheme}, {@code x-http2-stream-id}), without adding
- * them, and without validating each name a second time: the HPACK decoder ({@code validateHeaders(true)}) already
- * refused a name that is not a lowercase token, a misplaced pseudo-header and the connection-specific fields, so a
- * request's names are checked once. Values are validated here, as by Netty's conversion (the HPACK decoder leaves
- * them to it: a CR or LF there would otherwise reach the HTTP/1.1 upstream).
+ * them, and without validating the fields a second time: the downstream HPACK decoder ({@code validateHeaders(true)}
+ * in {@link H2DownstreamHandler}) already refused a name that is not a lowercase token, a misplaced pseudo-header,
+ * the connection-specific fields and a value with a NUL, CR or LF (a stream error; {@code HardeningTest} sends one),
+ * so each is checked once.
  *
  * <p>A head that takes more than a copy is Netty's to convert: {@code CONNECT} (its target is the authority, and
  * Extended CONNECT keeps its pseudo-headers), a missing {@code :method} or {@code :path} (Netty's error), cookies
@@ -34,9 +34,8 @@ import java.util.Map;
  * decoder refuses anyway (Netty drops them). {@code H2RequestHeadTest} holds the two to the same head.
  */
 final class H2RequestHead {
-    /** Names validated by the HPACK decoder; values here. */
-    private static final HttpHeadersFactory HEADERS =
-            DefaultHttpHeadersFactory.headersFactory().withNameValidation(false);
+    /** Names and values validated by the HPACK decoder. */
+    private static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
     private static final HttpHeadersFactory TRAILERS = DefaultHttpHeadersFactory.trailersFactory();
     private static final AsciiString X_HTTP2 = AsciiString.cached("x-http2-");
 
