@@ -5,7 +5,7 @@
 # counts. For every scenario it records throughput, latency, the proxy's CPU time per request and
 # its memory. See bench/README.md for how to read the figures. Not part of the test suite.
 #
-# Usage: bench/run.sh [--only direct,haproxy,nginx,remora] [--threads 1,2] [--duration N]
+# Usage: bench/run.sh [--only direct,haproxy,nginx,remora,remora-uring] [--threads 1,2] [--duration N]
 #                     [--repeat K] [--skip-h2] [--quick] [--no-install] [--no-build]
 #        bench/run.sh --cleanup      stop processes left behind by a run that was killed hard
 set -euo pipefail
@@ -20,7 +20,7 @@ DURATION=${DURATION:-10}                 # seconds per measured run
 WARMUP=${WARMUP:-5}                      # at least this many seconds of discarded load before Remora is measured
 REPEAT=${REPEAT:-1}                      # rounds (each proxy in turn); the median-rps run per scenario is reported
 THREAD_LIST=1,2
-ONLY=direct,haproxy,nginx,remora
+ONLY=direct,haproxy,nginx,remora,remora-uring
 SKIP_H2=0
 INSTALL=1
 BUILD=1
@@ -67,7 +67,8 @@ usage() {
   sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
   cat <<EOF
 Flags:
-  --only LIST      scenarios to run, from direct,haproxy,nginx,remora (default: all)
+  --only LIST      scenarios to run, from direct,haproxy,nginx,remora,remora-uring (default: all;
+                   remora-uring: Remora with REMORA_TRANSPORT=io-uring, not measured where io_uring is refused)
   --threads LIST   proxy thread counts (default: 1,2)
   --duration N     seconds per measured run (default: 10)
   --repeat K       K rounds, each proxy started, measured and stopped in turn in each; the median-rps round is reported (default 1; 3 is better)
@@ -122,7 +123,7 @@ cleanup() {
   trap - EXIT INT TERM HUP
   # The load generator first, then the proxies, the backend last.
   stop_pid loadgen; stop_pid build
-  stop_pid remora; stop_pid haproxy; stop_pid nginx
+  stop_pid remora; stop_pid remora-uring; stop_pid haproxy; stop_pid nginx
   if [[ -n $RUN_DIR && -d $RUN_DIR/pids ]]; then
     for f in "$RUN_DIR"/pids/*.pid; do
       [[ -e $f ]] || continue
@@ -271,7 +272,7 @@ add_row() { local IFS=$'\t'; echo "$*" >>"$RESULTS"; }
 order_key() {
   local proto=$1 scen=$2 thr=$3 p=0 s
   [[ $proto == h2c ]] && p=1
-  case $scen in direct) s=0 ;; haproxy) s=1 ;; nginx) s=2 ;; remora) s=3 ;; *) s=9 ;; esac
+  case $scen in direct) s=0 ;; haproxy) s=1 ;; nginx) s=2 ;; remora) s=3 ;; remora-uring) s=4 ;; *) s=9 ;; esac
   [[ $thr == - ]] && thr=0
   printf '%d%02d%d' "$p" "$thr" "$s"
 }
@@ -469,27 +470,39 @@ start_proxy() {
       render "$CONF_DIR/nginx-proxy.conf.in" "$conf" "PREFIX=$prefix" "THREADS=$thr"
       nginx -e "$prefix/logs/error.log" -p "$prefix" -c "$conf" -g 'daemon off;' >"$RUN_DIR/logs/nginx.log" 2>&1 9>&- &
       ;;
-    remora)
+    remora | remora-uring)
       [[ -n $REMORA_UNAVAILABLE ]] && { PROXY_FAIL=$REMORA_UNAVAILABLE; return; }
       conf="$OUT_DIR/remora-$thr.yaml" port=$REMORA_PORT
       render "$CONF_DIR/remora.yaml.in" "$conf" "THREADS=$thr"
+      # The one difference between the two Remora scenarios: the transport the Sidecar asks for.
+      local transport=auto
+      [[ $name == remora-uring ]] && transport=io-uring
       if [[ -z $REMORA_JAVA_OPTS$REMORA_JAVA ]]; then
-        (cd "$REPO_DIR" && unset REMORA_JAVA REMORA_JAVA_OPTS && exec bin/remora proxy --config "bench/out/remora-$thr.yaml") \
-          >"$RUN_DIR/logs/remora.log" 2>&1 9>&- &
+        (cd "$REPO_DIR" && unset REMORA_JAVA REMORA_JAVA_OPTS && export REMORA_TRANSPORT=$transport \
+          && exec bin/remora proxy --config "bench/out/remora-$thr.yaml") \
+          >"$RUN_DIR/logs/$name.log" 2>&1 9>&- &
       else
         local opts
         read -ra opts <<<"$REMORA_JAVA_OPTS"
         # The variables are the benchmark's, not the sidecar's (an older build refuses REMORA_* it does not know).
-        (cd "$REPO_DIR" && exec env -u REMORA_JAVA -u REMORA_JAVA_OPTS -u REMORA_JAR "${REMORA_JAVA:-java}" "${opts[@]}" \
-           -jar "$REMORA_JAR_REL" proxy --config "bench/out/remora-$thr.yaml") \
-          >"$RUN_DIR/logs/remora.log" 2>&1 9>&- &
+        # An older build without the transport setting refuses REMORA_TRANSPORT: only the io_uring scenario sets it.
+        local env_transport=(-u REMORA_TRANSPORT)
+        [[ $transport == auto ]] || env_transport=("REMORA_TRANSPORT=$transport")
+        (cd "$REPO_DIR" && exec env -u REMORA_JAVA -u REMORA_JAVA_OPTS -u REMORA_JAR "${env_transport[@]}" \
+           "${REMORA_JAVA:-java}" "${opts[@]}" -jar "$REMORA_JAR_REL" proxy --config "bench/out/remora-$thr.yaml") \
+          >"$RUN_DIR/logs/$name.log" 2>&1 9>&- &
       fi
       ;;
   esac
   pid=$!
   echo "$pid" >"$RUN_DIR/pids/$name.pid"
-  if [[ $name == remora ]]; then
-    wait_remora "$pid" "$REMORA_READY_TIMEOUT"
+  if [[ $name == remora* ]]; then
+    wait_remora "$name" "$pid" "$REMORA_READY_TIMEOUT"
+    # The io_uring scenario measures io_uring or nothing: a fallback to epoll would be the other row again.
+    if [[ -z $READY_FAIL && $name == remora-uring ]] && ! grep -q '"event":"proxy_ready".*"transport":"io_uring"' \
+        "$RUN_DIR/logs/$name.log"; then
+      READY_FAIL="io_uring refused here: $(grep -o '"reason":"[^"]*"' "$RUN_DIR/logs/$name.log" | head -1 | cut -c1-160)"
+    fi
   else
     wait_ready "$name" "$pid" "$port" "$READY_TIMEOUT"
   fi
@@ -501,18 +514,18 @@ start_proxy() {
   fi
   PROXY_PID=$pid
   # The JVM's own command line (bin/remora chose the JDK and the flags): the report names it.
-  [[ $name == remora ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | sed 's/ $//' >"$RUN_DIR/remora-cmdline"
+  [[ $name == remora* ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | sed 's/ $//' >"$RUN_DIR/remora-cmdline"
   read -ra PROXY_PIDS <<<"$(pids_of "$pid")"
   [[ $name == nginx ]] || PROXY_PIDS=("$pid")
   log "$name ready (pid ${PROXY_PIDS[*]}, threads $thr)"
 }
 
-# wait_remora PID TIMEOUT: sets READY_FAIL unless /healthz/ready answers 200 and the listener proxies.
+# wait_remora NAME PID TIMEOUT: sets READY_FAIL unless /healthz/ready answers 200 and the listener proxies.
 wait_remora() {
-  local pid=$1 timeout=$2 i code=""
+  local name=$1 pid=$2 timeout=$3 i code=""
   READY_FAIL=""
   for ((i = 0; i < timeout * 5; i++)); do
-    if ! alive "$pid"; then exit_reason remora "$pid"; return; fi
+    if ! alive "$pid"; then exit_reason "$name" "$pid"; return; fi
     code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$REMORA_HEALTH/healthz/ready" || true)
     if [[ $code == 200 ]]; then
       READY_FAIL=$(check_http h1 "$REMORA_PORT")
@@ -528,7 +541,7 @@ run_proxy() { # NAME THREADS
   case $name in
     haproxy) h1port=$HAPROXY_H1 h2port=$HAPROXY_H2 ;;
     nginx) h1port=$NGINX_H1 h2port=$NGINX_H2 ;;
-    remora) h1port=$REMORA_PORT h2port=$REMORA_PORT ;;
+    remora | remora-uring) h1port=$REMORA_PORT h2port=$REMORA_PORT ;;
   esac
   start_proxy "$name" "$thr"
   if [[ -n $PROXY_FAIL ]]; then
@@ -538,7 +551,7 @@ run_proxy() { # NAME THREADS
   fi
   local h2_reason=""
   ((SKIP_H2)) || h2_reason=$(check_http h2c "$h2port")
-  if [[ $name == remora ]]; then
+  if [[ $name == remora* ]]; then
     # JIT warm-up: the JVM runs interpreted code first and compiles it under load, so discarded load precedes
     # measuring, per protocol, until its compiler threads are quiet (bench/jit.sh), WARMUP s at least.
     WARM_URL="http://127.0.0.1:$h1port/"
@@ -550,7 +563,7 @@ run_proxy() { # NAME THREADS
       extra+=", ${WARMED_S}s h2c$( ((JIT_QUIET)) || echo " (JIT still busy)")"
     fi
     extra+=" warm-up"
-    log "remora $extra"
+    log "$name $extra"
   fi
   measure h1 "$name" "$thr" "http://127.0.0.1:$h1port/" "$extra" "${PROXY_PIDS[@]}"
   if ((!SKIP_H2)); then
@@ -633,7 +646,9 @@ main() {
   for t in "${threads[@]}"; do is_uint "$t" || die "--threads: '$t' (expected numbers > 0, e.g. 1,2)"; done
   IFS=, read -ra want <<<"$ONLY"
   for s in "${want[@]}"; do
-    case $s in direct | haproxy | nginx | remora) ;; *) die "--only: '$s' (expected some of direct,haproxy,nginx,remora)" ;; esac
+    case $s in direct | haproxy | nginx | remora | remora-uring) ;;
+      *) die "--only: '$s' (expected some of direct,haproxy,nginx,remora,remora-uring)" ;;
+    esac
   done
   wants() { [[ ",$ONLY," == *",$1,"* ]]; }
   if wants direct; then want_direct=1; fi
@@ -673,7 +688,7 @@ main() {
 
   # Remora: build when the jar is missing; every failure becomes a "not measured" reason.
   REMORA_UNAVAILABLE=""
-  if wants remora; then
+  if wants remora || wants remora-uring; then
     if ! command -v java >/dev/null; then
       REMORA_UNAVAILABLE="java not installed"
     elif [[ -n $REMORA_JAR ]]; then
@@ -706,7 +721,7 @@ main() {
   # Per thread count, REPEAT rounds; in each every proxy is started, (warmed up,) measured and stopped in turn.
   for t in "${threads[@]}"; do
     for ((round = 1; round <= REPEAT; round++)); do
-      for s in haproxy nginx remora; do
+      for s in haproxy nginx remora remora-uring; do
         if wants "$s"; then run_proxy "$s" "$t"; fi
       done
     done
@@ -723,10 +738,11 @@ main() {
     echo "- command: \`bench/run.sh --duration $DURATION --repeat $REPEAT --threads ${THREAD_LIST} --only $ONLY$( ((SKIP_H2)) && echo ' --skip-h2')\`"
     echo "- load: h1 \`wrk -t$WRK_THREADS -c$WRK_CONNS -d${DURATION}s --latency\`; h2c \`h2load -t$H2_THREADS -c$H2_CLIENTS -m$H2_STREAMS -D $DURATION\` (mean/sd/max only)"
     echo "- backend: nginx, $BACKEND_WORKERS worker(s), 3-byte body; direct rows show the backend's own CPU and memory"
-    if wants remora; then
+    if wants remora || wants remora-uring; then
       [[ -n $REMORA_JAR ]] && echo "- remora: jar $REMORA_JAR_REL (REMORA_JAR), built $(date -r "$REMORA_JAR_REL" '+%Y-%m-%d %H:%M')"
       [[ -n $REMORA_JAR ]] || echo "- remora: commit $(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$REPO_DIR" diff --quiet HEAD -- . ':!bench' 2>/dev/null || echo ' (uncommitted changes)'), jar $( [[ -f $REPO_DIR/$REMORA_JAR_REL ]] && date -r "$REPO_DIR/$REMORA_JAR_REL" '+built %Y-%m-%d %H:%M' || echo missing)"
     fi
+    wants remora-uring && echo "- remora-uring: the same Remora with \`REMORA_TRANSPORT=io-uring\` (the Sidecar's \`transport\`: io_uring instead of epoll), measured in the same rounds; not measured where the kernel or seccomp refuses io_uring"
     if [[ -z $REMORA_JAVA_OPTS$REMORA_JAVA ]]; then
       echo "- remora JVM: bin/remora's defaults (\`$(cat "$RUN_DIR/remora-cmdline" 2>/dev/null || echo "not started")\`); measured after discarded load per protocol until its JIT compiler threads were quiet (at least ${WARMUP}s; bench/jit.sh; the notes give each warm-up)"
     else

@@ -46,12 +46,14 @@ public record Sidecar(Metadata metadata, Spec spec) implements Resource {
      *                     static mode (all from local files)
      * @param tracing      spans of the requests this sidecar proxies and where they are sent; off without a
      *                     collector
+     * @param transport    how the event loops do their I/O ({@link IoTransport}); absent: {@code auto}
      */
     public record Spec(String workload, int threads, Inbound inbound, Outbound outbound, HostPort admin,
                        HostPort metrics, HostPort health, Duration drainTime, boolean accessLog,
                        List<String> accessLogFields, Limits limits, List<Integer> serverFirstPorts, Mtls mtls,
-                       ControlPlane controlPlane, Tracing tracing) {
+                       ControlPlane controlPlane, Tracing tracing, IoTransport transport) {
         public Spec {
+            transport = transport == null ? IoTransport.AUTO : transport;
             accessLogFields = accessLogFields == null ? Defaults.ACCESS_LOG_FIELDS : List.copyOf(accessLogFields);
             tracing = tracing == null ? Tracing.defaults() : tracing;
             threads = Math.max(0, threads);
@@ -68,18 +70,18 @@ public record Sidecar(Metadata metadata, Spec spec) implements Resource {
                     HostPort health, Duration drainTime, boolean accessLog, Limits limits,
                     List<Integer> serverFirstPorts, Mtls mtls) {
             this(workload, threads, inbound, outbound, admin, metrics, health, drainTime, accessLog, null, limits,
-                    serverFirstPorts, mtls, null, null);
+                    serverFirstPorts, mtls, null, null, null);
         }
 
         public static Spec defaults() {
             return new Spec(null, Defaults.THREADS, null, null, null, null, null, null, Defaults.ACCESS_LOG, null, null,
-                    null, null, null, null);
+                    null, null, null, null, null);
         }
 
         /** This spec with another {@code mtls} and every other field kept (copying field by field drops new ones). */
         public Spec withMtls(Mtls other) {
             return new Spec(workload, threads, inbound, outbound, admin, metrics, health, drainTime, accessLog,
-                    accessLogFields, limits, serverFirstPorts, other, controlPlane, tracing);
+                    accessLogFields, limits, serverFirstPorts, other, controlPlane, tracing, transport);
         }
     }
 

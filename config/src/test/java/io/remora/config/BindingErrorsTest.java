@@ -24,7 +24,7 @@ class BindingErrorsTest {
         assertThat(Errors.of(yaml)).containsExactly(
                 "s.yaml:5:3: spec.treads: unknown field 'treads', expected one of: workload, threads, inbound,"
                         + " outbound, admin, metrics, health, drainTime, accessLog, accessLogFields, limits,"
-                        + " serverFirstPorts, mtls, controlPlane, tracing; did you mean 'threads'?",
+                        + " serverFirstPorts, mtls, controlPlane, tracing, transport; did you mean 'threads'?",
                 "s.yaml:6:14: spec.drainTime: got \"5\", expected a duration like 250ms, 2s, 1m",
                 "s.yaml:7:14: spec.accessLog: got \"yes\", expected true or false",
                 "s.yaml:8:18: spec.inbound.app: got \"127.0.0.1:http\", expected host:port like 127.0.0.1:9001"

@@ -53,7 +53,7 @@ class ConfigDocTest {
         }
         for (Enum<?> value : List.<Enum<?>>of(Protocol.HTTP, Protocol.HTTP2, Protocol.GRPC, Protocol.TCP,
                 LoadBalancer.LEAST_REQUEST, LoadBalancer.ROUND_ROBIN, MtlsMode.STRICT, MtlsMode.PERMISSIVE,
-                MtlsMode.DISABLE)) {
+                MtlsMode.DISABLE, IoTransport.AUTO, IoTransport.IO_URING, IoTransport.EPOLL, IoTransport.NIO)) {
             assertThat(doc).contains("`" + Scalars.name(value) + "`");
         }
         for (Enum<?> value : RetryOn.values()) {

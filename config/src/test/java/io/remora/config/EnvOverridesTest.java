@@ -78,6 +78,18 @@ class EnvOverridesTest {
     }
 
     @Test
+    void theTransportIsChosenByNameInEitherSpelling() throws Exception {
+        assertThat(ConfigLoader.parse("s.yaml", NO_INBOUND, Map.of()).sidecar().spec().transport())
+                .isEqualTo(IoTransport.AUTO);
+        for (String name : new String[] {"io-uring", "io_uring", "IO_URING"}) {
+            assertThat(ConfigLoader.parse("s.yaml", NO_INBOUND, Map.of("REMORA_TRANSPORT", name)).sidecar().spec()
+                    .transport()).isEqualTo(IoTransport.IO_URING);
+        }
+        assertThat(Errors.of(NO_INBOUND, Map.of("REMORA_TRANSPORT", "uring"))).containsExactly(
+                "env: REMORA_TRANSPORT: got \"uring\", expected one of: auto, io-uring, epoll, nio");
+    }
+
+    @Test
     void errorsInOverriddenFieldsNameTheVariable() {
         assertThat(Errors.of(NO_INBOUND, Map.of("REMORA_METRICS", "127.0.0.1:15000", "REMORA_INBOUND_APP", "10.0.0.1:0")))
                 .containsExactly(
@@ -141,6 +153,6 @@ class EnvOverridesTest {
                 "REMORA_MTLS_CERTIFICATE_TTL", "REMORA_CONTROL_PLANE_ADDRESS", "REMORA_CONTROL_PLANE_TOKEN_FILE",
                 "REMORA_CONTROL_PLANE_TRUST_BUNDLE", "REMORA_CONTROL_PLANE_IDENTITY", "REMORA_CONTROL_PLANE_STATE_DIR",
                 "REMORA_TRACING_SAMPLING", "REMORA_TRACING_COLLECTOR", "REMORA_TRACING_MAX_QUEUE_SIZE",
-                "REMORA_TRACING_MAX_BATCH_SIZE", "REMORA_TRACING_BATCH_INTERVAL");
+                "REMORA_TRACING_MAX_BATCH_SIZE", "REMORA_TRACING_BATCH_INTERVAL", "REMORA_TRANSPORT");
     }
 }

@@ -20,6 +20,8 @@ public final class Annotations {
     public static final String INCLUDE_OUTBOUND_CIDRS = "remora.io/include-outbound-cidrs";
     public static final String TRACING_COLLECTOR = "remora.io/tracing-collector";
     public static final String TRACING_SAMPLING = "remora.io/tracing-sampling";
+    /** The proxy's I/O transport ({@code io-uring}, {@code epoll}, {@code nio}, {@code auto}): REMORA_TRANSPORT. */
+    public static final String TRANSPORT = "remora.io/transport";
 
     /** Label on injected pods: the control plane gives their endpoints an identity, so callers use mTLS. */
     public static final String TLS_MODE = "security.remora.io/tlsMode";

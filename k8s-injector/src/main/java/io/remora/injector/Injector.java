@@ -198,6 +198,9 @@ public final class Injector {
         if (o.tracing().sampling() != null) {
             env.add(env("REMORA_TRACING_SAMPLING", o.tracing().sampling()));
         }
+        if (o.transport() != null) {
+            env.add(env("REMORA_TRANSPORT", o.transport()));
+        }
         if (!appProbes.isEmpty()) {
             ObjectNode probes = Json.object();
             appProbes.forEach(probes::set);

@@ -1,6 +1,7 @@
 package io.remora.injector;
 
 import io.remora.config.Durations;
+import io.remora.config.IoTransport;
 import io.remora.config.Sidecar;
 
 import java.math.BigDecimal;
@@ -8,6 +9,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -23,8 +25,11 @@ import java.util.regex.Pattern;
 record PodOverrides(MeshSettings.Resources resources, String logLevel, Duration drainTime, boolean nativeSidecar,
                     boolean rewriteAppProbes, List<Integer> excludeInboundPorts, List<Integer> excludeOutboundPorts,
                     List<String> excludeOutboundCidrs, List<String> includeOutboundCidrs, MeshSettings.Tracing tracing,
-                    List<String> warnings) {
+                    String transport, List<String> warnings) {
     static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
+    /** The Sidecar's {@code transport} values, as config spells them. */
+    static final List<String> TRANSPORTS = Arrays.stream(IoTransport.values())
+            .map(t -> t.name().toLowerCase(Locale.ROOT).replace('_', '-')).toList();
     /** The longest drain an annotation may ask for; a pod's grace period must still exceed it. */
     static final Duration MAX_DRAIN_TIME = Duration.ofMinutes(10);
     private static final Pattern CPU = Pattern.compile("([0-9]+(?:\\.[0-9]+)?)(m?)");
@@ -66,7 +71,7 @@ record PodOverrides(MeshSettings.Resources resources, String logLevel, Duration 
                 r.bool(Annotations.REWRITE_APP_PROBERS, mesh.rewriteAppProbes()),
                 r.ports(Annotations.EXCLUDE_INBOUND_PORTS), r.ports(Annotations.EXCLUDE_OUTBOUND_PORTS),
                 r.cidrs(Annotations.EXCLUDE_OUTBOUND_CIDRS, false), r.cidrs(Annotations.INCLUDE_OUTBOUND_CIDRS, true),
-                r.tracing(mesh.tracing()), List.copyOf(warnings));
+                r.tracing(mesh.tracing()), r.transport(), List.copyOf(warnings));
     }
 
     /** The drain time clamped below the pod's grace period (the proxy must have exited before SIGKILL). */
@@ -79,7 +84,7 @@ record PodOverrides(MeshSettings.Resources resources, String logLevel, Duration 
         w.add("drain time " + Durations.format(drainTime) + " does not fit terminationGracePeriodSeconds "
                 + graceSeconds + "; the proxy drains for " + Durations.format(clamped));
         return new PodOverrides(resources, logLevel, clamped, nativeSidecar, rewriteAppProbes, excludeInboundPorts,
-                excludeOutboundPorts, excludeOutboundCidrs, includeOutboundCidrs, tracing, List.copyOf(w));
+                excludeOutboundPorts, excludeOutboundCidrs, includeOutboundCidrs, tracing, transport, List.copyOf(w));
     }
 
     private static BigDecimal amount(String quantity, Pattern p) {
@@ -130,6 +135,21 @@ record PodOverrides(MeshSettings.Resources resources, String logLevel, Duration 
                     yield fallback;
                 }
             };
+        }
+
+        /** The transport the pod asks for, as config spells it; null (the proxy's own default) when none or bad. */
+        String transport() {
+            String v = annotations.get(Annotations.TRANSPORT);
+            if (v == null) {
+                return null;
+            }
+            String t = v.trim().toLowerCase(Locale.ROOT).replace('_', '-');
+            if (TRANSPORTS.contains(t)) {
+                return t;
+            }
+            warnings.add(Annotations.TRANSPORT + ": got \"" + v + "\", expected one of " + String.join(", ", TRANSPORTS)
+                    + "; using auto");
+            return null;
         }
 
         Duration drainTime(Duration fallback) {

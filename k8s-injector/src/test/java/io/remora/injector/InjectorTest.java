@@ -118,6 +118,19 @@ class InjectorTest {
     }
 
     @Test
+    void aPodMayAskForIoUringAndAMisspeltTransportIsSaidAndLeftOut() {
+        assertThat(proxyEnv(inject(injector, "{}"))).doesNotContainKey("REMORA_TRANSPORT");
+        Injection uring = inject(injector, "{\"remora.io/transport\": \" IO_URING \"}");
+        assertThat(proxyEnv(uring)).containsEntry("REMORA_TRANSPORT", "io-uring");
+        assertThat(uring.warnings()).isEmpty();
+
+        Injection typo = inject(injector, "{\"remora.io/transport\": \"uring\"}");
+        assertThat(proxyEnv(typo)).doesNotContainKey("REMORA_TRANSPORT");
+        assertThat(typo.warnings()).containsExactly(
+                "remora.io/transport: got \"uring\", expected one of auto, io-uring, epoll, nio; using auto");
+    }
+
+    @Test
     void aPodMayTurnTracingOnWhenTheMeshHasNone() {
         Injection r = inject(injector, "{\"remora.io/tracing-collector\": \"http://otel:4318\","
                 + " \"remora.io/tracing-sampling\": \"0.5\"}");

@@ -3,6 +3,7 @@ package io.remora.proxy;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.EventLoopGroup;
+import io.remora.config.IoTransport;
 import io.remora.config.Sidecar;
 import io.remora.config.Snapshot;
 import io.remora.log.JsonWriter;
@@ -23,6 +24,7 @@ import io.remora.proxy.tls.TlsMeters;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -143,7 +145,13 @@ public final class ProxyServer implements AutoCloseable {
         }
         ProxyServer server;
         try {
-            server = new ProxyServer(bootstrap, Transport.best(), writer, appProbes, environment, registry, tlsMeters);
+            IoTransport asked = bootstrap.sidecar().spec().transport();
+            Transport transport = Transport.of(asked);
+            if (transport.fallback() != null) {
+                Log.warn("transport_fallback", "asked", asked.name().toLowerCase(Locale.ROOT).replace('_', '-'),
+                        "transport", transport.name(), "reason", transport.fallback());
+            }
+            server = new ProxyServer(bootstrap, transport, writer, appProbes, environment, registry, tlsMeters);
         } catch (RuntimeException e) {
             bootstrap.close();
             throw e;
@@ -254,6 +262,11 @@ public final class ProxyServer implements AutoCloseable {
     /** The config the proxy runs: the Sidecar it started with, and the services, routes and policies applied last. */
     public Snapshot config() {
         return config.running();
+    }
+
+    /** The I/O transport the proxy runs on ({@code io_uring}, {@code epoll}, {@code nio}), as proxy_ready says. */
+    public String transport() {
+        return pc.transport().name();
     }
 
     /** The version of the config the proxy runs. */

@@ -31,7 +31,8 @@ class OtlpExportTest {
 
     private static Sidecar sidecar(String collector) {
         return new Sidecar(Metadata.of("web", "shop"), new Sidecar.Spec(null, 1, null, null, null, null, null, null,
-                false, null, null, null, null, null, new Sidecar.Tracing(100.0, collector, 0, 0, Duration.ofMillis(50))));
+                false, null, null, null, null, null, new Sidecar.Tracing(100.0, collector, 0, 0, Duration.ofMillis(50)),
+                null));
     }
 
     @Test

@@ -277,7 +277,8 @@ class TracingTest {
     void withoutACollectorOrWithSamplingZeroTracingIsOff() {
         Sidecar noCollector = Sidecar.defaults();
         Sidecar zero = new Sidecar(Metadata.of("web", "shop"), new Sidecar.Spec(null, 1, null, null, null, null, null,
-                null, false, null, null, null, null, null, new Sidecar.Tracing(0.0, "http://127.0.0.1:4318", 0, 0, null)));
+                null, false, null, null, null, null, null, new Sidecar.Tracing(0.0, "http://127.0.0.1:4318", 0, 0, null),
+                null));
 
         assertThat(Tracing.create(noCollector, null, registry, ProxyEnvironment.SYSTEM)).isSameAs(Tracing.off());
         assertThat(Tracing.create(zero, null, registry, ProxyEnvironment.SYSTEM)).isSameAs(Tracing.off());
