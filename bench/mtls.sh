@@ -57,6 +57,9 @@ start_remora() { # start_remora CONFIG HEALTH_PORT [extra JVM flags]
   JDK_JAVA_OPTIONS="$*" run_sidecar proxy --config "$conf" > "$conf.out" 2>&1 &
   PIDS+=($!)
   wait_ready "${PIDS[-1]}" "$health" "$conf.out"
+  # The transport it runs on (REMORA_TRANSPORT=io-uring asks for io_uring), from its proxy_ready line.
+  echo "$(basename "$conf" .yaml) sidecar: transport $(grep -o '"event":"proxy_ready".*' "$conf.out" \
+    | grep -o '"transport":"[a-z_]*"' | cut -d'"' -f4)"
 }
 start_remora "$WORK/server.yaml" 18352
 start_remora "$WORK/client.yaml" 18362
