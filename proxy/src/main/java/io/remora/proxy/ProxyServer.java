@@ -1,8 +1,10 @@
 package io.remora.proxy;
 
+import io.micrometer.core.instrument.Clock;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.EventLoopGroup;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.remora.config.IoTransport;
 import io.remora.config.Sidecar;
 import io.remora.config.Snapshot;
@@ -16,6 +18,7 @@ import io.remora.proxy.controlplane.ControlPlaneSettings;
 import io.remora.proxy.controlplane.ControlPlaneStatus;
 import io.remora.proxy.log.AccessLog;
 import io.remora.proxy.log.AccessLogFormat;
+import io.remora.proxy.metrics.CoarseClock;
 import io.remora.proxy.metrics.ProxyMetrics;
 import io.remora.proxy.metrics.WorkloadLabels;
 import io.remora.proxy.route.RouteTable;
@@ -50,6 +53,7 @@ public final class ProxyServer implements AutoCloseable {
     private final RunningConfig config;
     private final Listeners listeners;
     private final AppProbes appProbes;
+    private final CoarseClock metricsClock;
     /** Completed once the proxy has stopped (drained, quit, or closed). */
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private AdminServers admin;
@@ -57,8 +61,10 @@ public final class ProxyServer implements AutoCloseable {
     private volatile boolean closed;
 
     private ProxyServer(Bootstrap bootstrap, Transport transport, JsonWriter writer, AppProbes appProbes,
-                        ProxyEnvironment environment, PrometheusMeterRegistry registry, TlsMeters tlsMeters) {
+                        ProxyEnvironment environment, PrometheusMeterRegistry registry, CoarseClock metricsClock,
+                        TlsMeters tlsMeters) {
         this.bootstrap = bootstrap;
+        this.metricsClock = metricsClock;
         this.appProbes = appProbes;
         Sidecar sidecar = bootstrap.sidecar();
         IdentitySource identity = bootstrap.identity();
@@ -134,7 +140,9 @@ public final class ProxyServer implements AutoCloseable {
     private static ProxyServer start(Snapshot snapshot, JsonWriter writer, ControlPlaneSettings cpSettings,
                                      AppProbes appProbes, ProxyEnvironment environment, ConfigSource files)
             throws InterruptedException {
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        CoarseClock metricsClock = new CoarseClock(Clock.SYSTEM);
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT,
+                new PrometheusRegistry(), metricsClock);
         TlsMeters tlsMeters = new TlsMeters(registry);
         Bootstrap bootstrap;
         try {
@@ -151,7 +159,8 @@ public final class ProxyServer implements AutoCloseable {
                 Log.warn("transport_fallback", "asked", asked.name().toLowerCase(Locale.ROOT).replace('_', '-'),
                         "transport", transport.name(), "reason", transport.fallback());
             }
-            server = new ProxyServer(bootstrap, transport, writer, appProbes, environment, registry, tlsMeters);
+            server = new ProxyServer(bootstrap, transport, writer, appProbes, environment, registry, metricsClock,
+                    tlsMeters);
         } catch (RuntimeException e) {
             bootstrap.close();
             throw e;
@@ -173,7 +182,11 @@ public final class ProxyServer implements AutoCloseable {
         admin = AdminServers.start(group, pc.transport(), spec.admin(), spec.metrics(), spec.health(),
                 new ProxyAdminView(this, listeners, bootstrap, appProbes), pc.ownPorts());
         // Outlier detection returns ejected endpoints on this tick; each service acts once per its own interval.
-        group.next().scheduleAtFixedRate(() -> pc.routes().sweep(), SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+        // The metrics' wall clock moves on the same tick (CoarseClock).
+        group.next().scheduleAtFixedRate(() -> {
+            metricsClock.tick();
+            pc.routes().sweep();
+        }, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
         ready = true;
         Log.info("proxy_ready", "version", configVersion(), "control_plane", bootstrap.controlPlane(),
                 "config_source", bootstrap.source().name(), "transport", pc.transport().name(),
