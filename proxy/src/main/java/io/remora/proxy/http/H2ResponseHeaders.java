@@ -12,7 +12,9 @@ import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.handler.codec.http2.HttpConversionUtil.ExtensionHeaderNames;
 import io.netty.util.AsciiString;
 
+import java.util.IdentityHashMap;
 import java.util.Iterator;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -36,6 +38,13 @@ final class H2ResponseHeaders {
 
     /** Names, matched without case, to their lowercase constant (or {@link #DROPPED}). */
     private static final CharSequenceMap<AsciiString> NAMES = new CharSequenceMap<>(false);
+
+    /**
+     * The same answers by identity for the name constants an upstream HTTP/1.1 head is decoded into
+     * ({@link ResponseHeadWords}): no hash or case-blind comparison for the usual names, and the lowercase form of
+     * each of them made once.
+     */
+    private static final Map<CharSequence, AsciiString> DECODED = new IdentityHashMap<>();
 
     static {
         for (AsciiString name : new AsciiString[] {
@@ -63,6 +72,10 @@ final class H2ResponseHeaders {
             ExtensionHeaderNames.PATH.text(), ExtensionHeaderNames.PROTOCOL.text()};
         for (AsciiString name : dropped) {
             NAMES.add(name, DROPPED);
+        }
+        for (AsciiString word : ResponseHeadWords.headerNames()) {
+            AsciiString target = NAMES.get(word);
+            DECODED.put(word, target != null ? target : AsciiString.cached(word.toString().toLowerCase(Locale.ROOT)));
         }
     }
 
@@ -104,7 +117,10 @@ final class H2ResponseHeaders {
         Iterator<Map.Entry<CharSequence, CharSequence>> it = in.iteratorCharSequence();
         while (it.hasNext()) {
             Map.Entry<CharSequence, CharSequence> e = it.next();
-            AsciiString name = NAMES.get(e.getKey());
+            AsciiString name = DECODED.get(e.getKey());
+            if (name == null) {
+                name = NAMES.get(e.getKey());
+            }
             if (name == null) {
                 name = AsciiString.of(e.getKey()).toLowerCase();
                 // The table knows every dropped name in every case; an unknown one is carried.

@@ -28,8 +28,11 @@ final class ResponseHeadWords {
         "Grpc-Status", "Grpc-Message", "Grpc-Encoding", "Grpc-Accept-Encoding",
     };
 
+    /** Every header name constant, canonical and lowercase spellings. */
+    private static final List<AsciiString> ALL_NAMES = names();
+
     /** Header names by length: each entry's bytes are its spelling. */
-    private static final AsciiString[][] NAMES = byLength(names());
+    private static final AsciiString[][] NAMES = byLength(ALL_NAMES);
 
     /** The statuses 100–599 with a registered meaning, by code; null elsewhere. */
     private static final HttpResponseStatus[] KNOWN = new HttpResponseStatus[600];
@@ -44,6 +47,11 @@ final class ResponseHeadWords {
     }
 
     private ResponseHeadWords() {
+    }
+
+    /** The header name constants {@link #name} returns: the only instances a decoded head's known names are. */
+    static List<AsciiString> headerNames() {
+        return ALL_NAMES;
     }
 
     /** The constant spelled by {@code sb[start, start + length)} exactly, or null. */
@@ -113,7 +121,7 @@ final class ResponseHeadWords {
                 all.add(AsciiString.cached(lower));
             }
         }
-        return all;
+        return List.copyOf(all);
     }
 
     private static AsciiString[][] byLength(List<AsciiString> names) {

@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http2.EmptyHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.HttpConversionUtil;
+import io.netty.util.AsciiString;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +59,17 @@ class H2ResponseHeadersTest {
         HttpHeaders trailers = headers(head);
         assertThat(pairs(H2ResponseHeaders.trailers(trailers)))
                 .isEqualTo(pairs(HttpConversionUtil.toHttp2Headers(trailers, true)));
+    }
+
+    /** Every name constant a decoded upstream head can hold (looked up by identity) converts as Netty converts it. */
+    @Test
+    void everyDecodedNameConstantGivesWhatNettyGives() {
+        for (AsciiString name : ResponseHeadWords.headerNames()) {
+            HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+            response.headers().add(name, "v").add(AsciiString.cached("X-After"), "1");
+            assertThat(pairs(H2ResponseHeaders.head(response))).as(name.toString())
+                    .isEqualTo(pairs(HttpConversionUtil.toHttp2Headers(response, true)));
+        }
     }
 
     @Test
