@@ -13,5 +13,10 @@ public enum IoTransport {
     /** epoll; NIO where it is not available. */
     EPOLL,
     /** The JDK's NIO selector, on any platform. */
-    NIO
+    NIO;
+
+    /** As config writes it ({@code io-uring}), for messages that name the value. */
+    public String configName() {
+        return Scalars.name(this);
+    }
 }

@@ -28,8 +28,7 @@ record PodOverrides(MeshSettings.Resources resources, String logLevel, Duration 
                     String transport, List<String> warnings) {
     static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
     /** The Sidecar's {@code transport} values, as config spells them. */
-    static final List<String> TRANSPORTS = Arrays.stream(IoTransport.values())
-            .map(t -> t.name().toLowerCase(Locale.ROOT).replace('_', '-')).toList();
+    static final List<String> TRANSPORTS = Arrays.stream(IoTransport.values()).map(IoTransport::configName).toList();
     /** The longest drain an annotation may ask for; a pod's grace period must still exceed it. */
     static final Duration MAX_DRAIN_TIME = Duration.ofMinutes(10);
     private static final Pattern CPU = Pattern.compile("([0-9]+(?:\\.[0-9]+)?)(m?)");

@@ -27,7 +27,6 @@ import io.remora.proxy.tls.TlsMeters;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -156,8 +155,8 @@ public final class ProxyServer implements AutoCloseable {
             IoTransport asked = bootstrap.sidecar().spec().transport();
             Transport transport = Transport.of(asked);
             if (transport.fallback() != null) {
-                Log.warn("transport_fallback", "asked", asked.name().toLowerCase(Locale.ROOT).replace('_', '-'),
-                        "transport", transport.name(), "reason", transport.fallback());
+                Log.warn("transport_fallback", "asked", asked.configName(), "transport", transport.name(),
+                        "reason", transport.fallback());
             }
             server = new ProxyServer(bootstrap, transport, writer, appProbes, environment, registry, metricsClock,
                     tlsMeters);

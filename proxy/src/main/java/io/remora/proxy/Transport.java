@@ -38,15 +38,21 @@ public record Transport(String name, IoHandlerFactory factory, Class<? extends S
         return of(IoTransport.AUTO);
     }
 
-    /** The transport {@code asked} names, or the next one down that works here. */
+    /**
+     * The transport {@code asked} names, or the next one down that works here. io_uring is probed (its native
+     * library loaded) only when asked for, so a start on epoll pays nothing for it.
+     */
     public static Transport of(IoTransport asked) {
         IoTransport wanted = asked == IoTransport.AUTO ? jvmDefault() : asked;
-        return choose(wanted, IoUring.isAvailable() ? null : IoUring.unavailabilityCause(), Epoll.isAvailable());
+        Throwable uringCause = wanted != IoTransport.IO_URING || IoUring.isAvailable() ? null
+                : IoUring.unavailabilityCause();
+        return choose(wanted, uringCause, wanted != IoTransport.NIO && Epoll.isAvailable());
     }
 
     /**
      * io_uring when asked and {@code uringCause} is null (it works), else epoll when available and NIO was not
-     * asked for, else NIO; {@link #fallback} says why the one asked for was not taken.
+     * asked for, else NIO; {@link #fallback} says why the one asked for was not taken. {@code uringCause} is only
+     * read when io_uring is asked for.
      */
     static Transport choose(IoTransport asked, Throwable uringCause, boolean epoll) {
         String fallback = null;

@@ -305,8 +305,7 @@ class HardeningTest {
         long before = app.requestCount();
         try (Socket s = new Socket("127.0.0.1", inbound.getPort())) {
             OutputStream out = s.getOutputStream();
-            out.write(RawH2.PREFACE);
-            out.write(RawH2.emptySettings());
+            RawH2.open(out);
             // HEADERS without END_HEADERS: the block stays open, waiting for a CONTINUATION that never comes.
             out.write(RawH2.frame(RawH2.HEADERS, RawH2.END_STREAM, 1, RawH2.get("/slow-h2")));
             out.flush();
@@ -324,8 +323,7 @@ class HardeningTest {
     void aCompleteHttp2RequestIsNotTimed() throws Exception {
         try (Socket s = new Socket("127.0.0.1", inbound.getPort())) {
             OutputStream out = s.getOutputStream();
-            out.write(RawH2.PREFACE);
-            out.write(RawH2.emptySettings());
+            RawH2.open(out);
             out.flush();
             Thread.sleep(1_500); // a quiet connection between requests is the idle timeout's business
             out.write(RawH2.frame(RawH2.HEADERS, RawH2.END_STREAM | RawH2.END_HEADERS, 1, RawH2.get("/name")));
@@ -340,11 +338,9 @@ class HardeningTest {
 
     @Test
     void anHttp2FieldValueWithALineBreakNeverReachesTheApp() throws Exception {
-        long before = app.requestCount();
         try (Socket s = new Socket("127.0.0.1", outbound.getPort())) {
             OutputStream out = s.getOutputStream();
-            out.write(RawH2.PREFACE);
-            out.write(RawH2.emptySettings());
+            RawH2.open(out);
             // HPACK carries any octets in a value; as HTTP/1.1 this would be a second field, x-smuggled.
             out.write(RawH2.frame(RawH2.HEADERS, RawH2.END_STREAM | RawH2.END_HEADERS, 1, RawH2.headerBlock(
                     ":method", "GET", ":scheme", "http", ":path", "/crlf", ":authority", "x",
@@ -367,8 +363,7 @@ class HardeningTest {
         long before = app.requestCount();
         try (Socket s = new Socket("127.0.0.1", outbound.getPort())) {
             OutputStream out = s.getOutputStream();
-            out.write(RawH2.PREFACE);
-            out.write(RawH2.emptySettings());
+            RawH2.open(out);
             out.write(RawH2.frame(RawH2.HEADERS, RawH2.END_STREAM | RawH2.END_HEADERS, 1, RawH2.headerBlock(
                     ":method", "GET", ":scheme", "http", ":path", "/two", ":authority", "x", ":authority", "y")));
             out.flush();
@@ -385,8 +380,7 @@ class HardeningTest {
     void anHttp2LocalReplyBeforeTheBodyEndedGoesOutBeforeTheStreamIsReset() throws Exception {
         try (Socket s = new Socket("127.0.0.1", outbound.getPort())) {
             OutputStream out = s.getOutputStream();
-            out.write(RawH2.PREFACE);
-            out.write(RawH2.emptySettings());
+            RawH2.open(out);
             // A POST whose body never comes, to a rule that answers 403 by itself.
             out.write(RawH2.frame(RawH2.HEADERS, RawH2.END_HEADERS, 1, RawH2.headerBlock(":method", "POST",
                     ":scheme", "http", ":path", "/internal/x", ":authority", "app.test")));

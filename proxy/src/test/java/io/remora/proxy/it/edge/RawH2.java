@@ -5,6 +5,7 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -54,6 +55,12 @@ final class RawH2 {
 
     static byte[] emptySettings() {
         return frame(SETTINGS, 0, 0, new byte[0]);
+    }
+
+    /** A client's opening: the preface, then its (empty) SETTINGS. */
+    static void open(OutputStream out) throws IOException {
+        out.write(PREFACE);
+        out.write(emptySettings());
     }
 
     static byte[] rstStream(int stream) {
